@@ -1,0 +1,267 @@
+//! The data layer: one connection pool over SQLite or PostgreSQL, chosen at
+//! start by the database URL, and the only place (with `migrations/`) where SQL
+//! lives.
+//!
+//! Queries go through sqlx's `Any` driver and are written once in the SQL both
+//! dialects share (`$1` placeholders, `on conflict`, `returning`, times as
+//! integer seconds). The integration tests run every query against both.
+
+pub mod outbox;
+pub mod users;
+
+use std::{path::Path, str::FromStr, time::Duration};
+
+use chrono::{DateTime, TimeZone, Utc};
+use sqlx::any::{install_default_drivers, AnyPoolOptions};
+
+pub type DbPool = sqlx::AnyPool;
+
+/// Which database a URL names. Migrations differ by dialect; queries do not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A validated database URL. Parsing it is the whole of the choice between
+/// SQLite and PostgreSQL: the same binary serves both, no rebuild.
+#[derive(Clone, PartialEq, Eq)]
+pub struct DatabaseUrl {
+    backend: Backend,
+    url: String,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum DatabaseUrlError {
+    #[error(
+        "unknown database scheme `{0}` (use sqlite://path/to/file.db or postgres://user:password@host/db)"
+    )]
+    UnknownScheme(String),
+    #[error("not a URL (expected sqlite://path/to/file.db or postgres://user:password@host/db)")]
+    NotAUrl,
+    #[error("a SQLite URL needs a file path, as in sqlite://data/bookmate.db")]
+    MissingSqlitePath,
+}
+
+impl FromStr for DatabaseUrl {
+    type Err = DatabaseUrlError;
+
+    fn from_str(url: &str) -> Result<Self, Self::Err> {
+        let (scheme, rest) = url.split_once(':').ok_or(DatabaseUrlError::NotAUrl)?;
+        let backend = match scheme {
+            "sqlite" => Backend::Sqlite,
+            "postgres" | "postgresql" => Backend::Postgres,
+            other if other.is_empty() || other.contains('/') => {
+                return Err(DatabaseUrlError::NotAUrl);
+            }
+            other => return Err(DatabaseUrlError::UnknownScheme(other.to_owned())),
+        };
+        if backend == Backend::Sqlite {
+            let path = rest.trim_start_matches("//");
+            let path = path.split('?').next().unwrap_or_default();
+            if path.is_empty() {
+                return Err(DatabaseUrlError::MissingSqlitePath);
+            }
+        }
+        Ok(Self { backend, url: url.to_owned() })
+    }
+}
+
+impl DatabaseUrl {
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// The URL as given, password included: for handing on, never for logs.
+    pub fn expose(&self) -> &str {
+        &self.url
+    }
+
+    /// The file a SQLite URL points at; `None` for PostgreSQL or in-memory
+    /// databases.
+    pub fn sqlite_file(&self) -> Option<&Path> {
+        if self.backend != Backend::Sqlite {
+            return None;
+        }
+        let path = self.url.split_once(':')?.1.trim_start_matches("//");
+        let path = path.split('?').next()?;
+        (path != ":memory:").then(|| Path::new(path))
+    }
+
+    /// The URL handed to sqlx: SQLite files are created when missing.
+    fn connect_url(&self) -> String {
+        if self.backend == Backend::Sqlite && !self.url.contains("mode=") {
+            let separator = if self.url.contains('?') { '&' } else { '?' };
+            format!("{}{separator}mode=rwc", self.url)
+        } else {
+            self.url.clone()
+        }
+    }
+}
+
+/// The password in a PostgreSQL URL must never reach a log line.
+impl std::fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.redacted())
+    }
+}
+
+impl DatabaseUrl {
+    /// The URL with any password replaced, for logs and start-up messages.
+    pub fn redacted(&self) -> String {
+        match (self.url.split_once("://"), self.url.rfind('@')) {
+            (Some((scheme, rest)), Some(at)) => {
+                let credentials = &rest[..at - scheme.len() - 3];
+                let user = credentials.split(':').next().unwrap_or_default();
+                format!("{scheme}://{user}:***@{}", &self.url[at + 1..])
+            }
+            _ => self.url.clone(),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("could not create the database directory {path}: {source}")]
+    CreateDirectory { path: String, source: std::io::Error },
+    #[error("could not connect to the database: {0}")]
+    Connect(#[source] sqlx::Error),
+    #[error("could not migrate the database: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("that username is already taken")]
+    UsernameTaken,
+    #[error(transparent)]
+    Sqlx(#[from] sqlx::Error),
+}
+
+/// The pool and the dialect it speaks.
+#[derive(Clone, Debug)]
+pub struct Database {
+    pool: DbPool,
+    backend: Backend,
+}
+
+impl Database {
+    /// Connects (creating a SQLite file and its directory when missing) and
+    /// runs the dialect's migrations. A failed migration is an error: the
+    /// server must not serve an unmigrated database.
+    pub async fn connect_and_migrate(url: &DatabaseUrl) -> Result<Self, DbError> {
+        let database = Self::connect(url).await?;
+        database.migrate().await?;
+        Ok(database)
+    }
+
+    pub async fn connect(url: &DatabaseUrl) -> Result<Self, DbError> {
+        install_default_drivers();
+        if let Some(parent) = url.sqlite_file().and_then(Path::parent) {
+            if !parent.as_os_str().is_empty() {
+                std::fs::create_dir_all(parent).map_err(|source| DbError::CreateDirectory {
+                    path: parent.display().to_string(),
+                    source,
+                })?;
+            }
+        }
+        // SQLite serialises writers anyway; a few connections serve concurrent
+        // readers. PostgreSQL gets more, well under its default limit of 100.
+        let max_connections = match url.backend {
+            Backend::Sqlite => 8,
+            Backend::Postgres => 16,
+        };
+        let pool = AnyPoolOptions::new()
+            .max_connections(max_connections)
+            .acquire_timeout(Duration::from_secs(5))
+            .connect(&url.connect_url())
+            .await
+            .map_err(DbError::Connect)?;
+        if url.backend == Backend::Sqlite {
+            // WAL lets readers proceed while a booking is written; the setting
+            // is stored in the file, so once is enough.
+            sqlx::query("pragma journal_mode = wal").execute(&pool).await?;
+        }
+        Ok(Self { pool, backend: url.backend })
+    }
+
+    pub async fn migrate(&self) -> Result<(), DbError> {
+        match self.backend {
+            Backend::Sqlite => sqlx::migrate!("../migrations/sqlite").run(&self.pool).await?,
+            Backend::Postgres => sqlx::migrate!("../migrations/postgres").run(&self.pool).await?,
+        }
+        Ok(())
+    }
+
+    /// A round trip to the database, for readiness checks.
+    pub async fn ping(&self) -> Result<(), DbError> {
+        sqlx::query("select 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    pub fn pool(&self) -> &DbPool {
+        &self.pool
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// Times are stored as whole seconds since the epoch in both dialects.
+pub(crate) fn to_db_time(time: DateTime<Utc>) -> i64 {
+    time.timestamp()
+}
+
+pub(crate) fn from_db_time(seconds: i64) -> DateTime<Utc> {
+    Utc.timestamp_opt(seconds, 0).single().unwrap_or(DateTime::<Utc>::MIN_UTC)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sqlite_and_postgres_urls_choose_their_backend() {
+        let sqlite: DatabaseUrl = "sqlite://data/bookmate.db".parse().unwrap();
+        assert_eq!(sqlite.backend(), Backend::Sqlite);
+        assert_eq!(sqlite.sqlite_file(), Some(Path::new("data/bookmate.db")));
+        let postgres: DatabaseUrl = "postgres://u:p@127.0.0.1/bookmate".parse().unwrap();
+        assert_eq!(postgres.backend(), Backend::Postgres);
+        assert_eq!(postgres.sqlite_file(), None);
+        let long_form: DatabaseUrl = "postgresql://127.0.0.1/bookmate".parse().unwrap();
+        assert_eq!(long_form.backend(), Backend::Postgres);
+    }
+
+    #[test]
+    fn unknown_schemes_and_non_urls_are_refused_with_a_reason() {
+        assert_eq!(
+            "mysql://localhost/db".parse::<DatabaseUrl>(),
+            Err(DatabaseUrlError::UnknownScheme("mysql".to_owned()))
+        );
+        assert_eq!("data/bookmate.db".parse::<DatabaseUrl>(), Err(DatabaseUrlError::NotAUrl));
+        assert_eq!("sqlite://".parse::<DatabaseUrl>(), Err(DatabaseUrlError::MissingSqlitePath));
+    }
+
+    #[test]
+    fn sqlite_files_are_created_when_missing_unless_a_mode_is_given() {
+        let url: DatabaseUrl = "sqlite://data/bookmate.db".parse().unwrap();
+        assert_eq!(url.connect_url(), "sqlite://data/bookmate.db?mode=rwc");
+        let read_only: DatabaseUrl = "sqlite://data/bookmate.db?mode=ro".parse().unwrap();
+        assert_eq!(read_only.connect_url(), "sqlite://data/bookmate.db?mode=ro");
+    }
+
+    #[test]
+    fn passwords_never_appear_in_the_debug_form() {
+        let url: DatabaseUrl = "postgres://bookmate:s3cret@db.internal:5432/bookmate".parse().unwrap();
+        let shown = format!("{url:?}");
+        assert!(!shown.contains("s3cret"), "{shown}");
+        assert_eq!(shown, "postgres://bookmate:***@db.internal:5432/bookmate");
+    }
+
+    #[test]
+    fn times_round_trip_through_their_stored_form() {
+        let time = Utc.with_ymd_and_hms(2026, 3, 29, 1, 30, 0).unwrap();
+        assert_eq!(from_db_time(to_db_time(time)), time);
+    }
+}

@@ -1,0 +1,55 @@
+//! The errors pages and server functions can show, and the 404 page.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use serde::{Deserialize, Serialize};
+
+/// What a visitor or host may be told when something goes wrong. Internal
+/// failures carry no detail on purpose: the detail is logged on the server,
+/// once, and never sent to the browser.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
+pub enum AppError {
+    #[error("not found")]
+    NotFound,
+    #[error("please sign in")]
+    Unauthorized,
+    #[error("you may not do that")]
+    Forbidden,
+    #[error("{0}")]
+    Conflict(String),
+    #[error("something went wrong on our side; please try again")]
+    Internal,
+}
+
+impl AppError {
+    pub fn status_code(&self) -> u16 {
+        match self {
+            Self::NotFound => 404,
+            Self::Unauthorized => 401,
+            Self::Forbidden => 403,
+            Self::Conflict(_) => 409,
+            Self::Internal => 500,
+        }
+    }
+}
+
+/// Unknown URLs get a real 404, not a 200 with an apology.
+#[component]
+pub fn NotFoundPage() -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response.set_status(http_status(AppError::NotFound.status_code()));
+    }
+    view! {
+        <Title text="Page not found · BookMate"/>
+        <main class="page narrow">
+            <h1>"Page not found"</h1>
+            <p>"There is nothing at this address. Check the link you were given, or go to the "<a href="/">"start page"</a>"."</p>
+        </main>
+    }
+}
+
+#[cfg(feature = "ssr")]
+fn http_status(code: u16) -> axum::http::StatusCode {
+    axum::http::StatusCode::from_u16(code).unwrap_or(axum::http::StatusCode::INTERNAL_SERVER_ERROR)
+}

@@ -1,0 +1,14 @@
+//! What every request handler and server function can reach: built once at
+//! start by the server, handed to axum as router state and to Leptos as
+//! context.
+
+use axum::extract::FromRef;
+use leptos::prelude::LeptosOptions;
+
+use crate::db::Database;
+
+#[derive(Clone, Debug, FromRef)]
+pub struct AppState {
+    pub leptos_options: LeptosOptions,
+    pub database: Database,
+}

@@ -1,0 +1,8 @@
+//! BookMate's server: configuration, start-up, and the axum routes that live
+//! outside Leptos. The binary in `main.rs` is a thin shim over this library,
+//! which the integration tests drive directly.
+
+pub mod config;
+pub mod routes;
+pub mod startup;
+pub mod telemetry;

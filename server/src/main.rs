@@ -1,0 +1,70 @@
+//! Starts BookMate: read the configuration, build the application, serve until
+//! asked to stop.
+
+use std::process::ExitCode;
+
+use leptos::prelude::{get_configuration, LeptosOptions};
+use server::{
+    config::{GoogleSettings, SecretKeySource, Settings},
+    startup::{shutdown_signal, Application},
+    telemetry,
+};
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let settings = match Settings::from_env() {
+        Ok(settings) => settings,
+        Err(error) => {
+            eprintln!("{error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    telemetry::init(&settings.log_filter);
+    match run(settings).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            tracing::error!("BookMate stopped: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(settings: Settings) -> anyhow::Result<()> {
+    let application = Application::build(&settings, leptos_options(&settings)).await?;
+    tracing::info!(
+        "BookMate listening on {} (public URL {}), database {}",
+        application.local_addr(),
+        settings.public_url,
+        settings.database_url.redacted()
+    );
+    if let SecretKeySource::File(path) = &settings.secret_key.source {
+        tracing::info!("secret key: kept in {} (set BOOKMATE_SECRET_KEY to supply your own)", path.display());
+    }
+    match &settings.google {
+        GoogleSettings::Emulator => tracing::warn!(
+            "Google is not configured: set GOOGLE_CLIENT_ID and GOOGLE_CLIENT_SECRET to sign in with real Google"
+        ),
+        GoogleSettings::Google { client_id, issuer_url, .. } => {
+            tracing::info!("Google sign-in: client {client_id} at {issuer_url}");
+        }
+    }
+    match &settings.smtp {
+        Some(smtp) => tracing::info!("mail is sent through {}", smtp.server),
+        None => tracing::info!("no SMTP_URL: outgoing mail stays in the local outbox"),
+    }
+    application.run_until(shutdown_signal()).await
+}
+
+/// cargo-leptos passes the site layout in `LEPTOS_*` variables; our own bind
+/// address wins over theirs.
+fn leptos_options(settings: &Settings) -> LeptosOptions {
+    let mut options = get_configuration(None).map(|conf| conf.leptos_options).unwrap_or_else(|error| {
+        tracing::warn!(%error, "LEPTOS_* settings unreadable; using the defaults");
+        LeptosOptions::builder().output_name("bookmate").site_root("target/site").build()
+    });
+    if options.output_name.is_empty() {
+        options.output_name = "bookmate".into();
+    }
+    options.site_addr = settings.bind_addr;
+    options
+}

@@ -1,0 +1,3 @@
+//! Plain axum routes, outside Leptos: probes for orchestrators.
+
+pub mod health;

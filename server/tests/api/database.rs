@@ -1,0 +1,123 @@
+//! The data layer behaves the same on SQLite and PostgreSQL.
+
+use app::db::{
+    outbox::{self, NewMessage},
+    users::{self, GoogleProfile},
+    Database, DbError,
+};
+use chrono::{TimeZone as _, Utc};
+
+use crate::helpers::{TestDatabase, BACKENDS};
+
+fn profile(sub: &str, email: &str) -> GoogleProfile {
+    GoogleProfile {
+        sub: sub.to_owned(),
+        email: email.to_owned(),
+        name: "Ada Lovelace".to_owned(),
+        picture_url: Some("https://example.com/ada.png".to_owned()),
+    }
+}
+
+#[tokio::test]
+async fn migrations_can_run_again_on_a_migrated_database() {
+    for backend in BACKENDS {
+        let test_database = TestDatabase::create(backend).await;
+        let database = test_database.connect().await;
+        database.migrate().await.unwrap_or_else(|error| panic!("{backend:?}: {error}"));
+        let again = Database::connect_and_migrate(&test_database.url).await;
+        assert!(again.is_ok(), "{backend:?}: a second start must find the schema current");
+        database.close().await;
+        test_database.drop_database().await;
+    }
+}
+
+#[tokio::test]
+async fn users_are_keyed_by_google_sub_not_by_email() {
+    for backend in BACKENDS {
+        let test_database = TestDatabase::create(backend).await;
+        let database = test_database.connect().await;
+        let db = database.pool();
+        let signed_up = Utc.with_ymd_and_hms(2026, 11, 2, 9, 0, 0).unwrap();
+        let later = Utc.with_ymd_and_hms(2026, 11, 20, 17, 30, 0).unwrap();
+
+        let first =
+            users::upsert_from_google(db, &profile("111", "ada@example.com"), signed_up).await.unwrap();
+        let renamed =
+            users::upsert_from_google(db, &profile("111", "ada@new.example.com"), later).await.unwrap();
+        assert_eq!(renamed.user_id, first.user_id, "{backend:?}: same sub, same host");
+        assert_eq!(renamed.email, "ada@new.example.com");
+        assert_eq!(renamed.created_at, signed_up, "{backend:?}: sign-in keeps the creation time");
+        assert_eq!(renamed.updated_at, later);
+
+        let other =
+            users::upsert_from_google(db, &profile("222", "ada@new.example.com"), later).await.unwrap();
+        assert_ne!(other.user_id, first.user_id, "{backend:?}: an email may pass to another account");
+
+        let found = users::find_by_id(db, first.user_id).await.unwrap();
+        assert_eq!(found, Some(renamed));
+        assert_eq!(users::find_by_id(db, 999_999).await.unwrap(), None);
+
+        database.close().await;
+        test_database.drop_database().await;
+    }
+}
+
+#[tokio::test]
+async fn a_username_belongs_to_one_host_only() {
+    for backend in BACKENDS {
+        let test_database = TestDatabase::create(backend).await;
+        let database = test_database.connect().await;
+        let db = database.pool();
+        let now = Utc.with_ymd_and_hms(2026, 11, 23, 8, 0, 0).unwrap();
+        let ada = users::upsert_from_google(db, &profile("111", "ada@example.com"), now).await.unwrap();
+        let grace = users::upsert_from_google(db, &profile("222", "grace@example.com"), now).await.unwrap();
+
+        users::set_username(db, ada.user_id, "ada", now).await.unwrap();
+        let taken = users::set_username(db, grace.user_id, "ada", now).await;
+        assert!(matches!(taken, Err(DbError::UsernameTaken)), "{backend:?}: got {taken:?}");
+
+        let page_owner = users::find_by_username(db, "ada").await.unwrap().expect("ada's page");
+        assert_eq!(page_owner.user_id, ada.user_id);
+        assert_eq!(users::find_by_username(db, "nobody").await.unwrap(), None);
+        let grace_now = users::find_by_id(db, grace.user_id).await.unwrap().unwrap();
+        assert_eq!(grace_now.username, None, "{backend:?}: the refused change saved nothing");
+
+        database.close().await;
+        test_database.drop_database().await;
+    }
+}
+
+#[tokio::test]
+async fn mail_is_queued_only_when_its_transaction_commits() {
+    for backend in BACKENDS {
+        let test_database = TestDatabase::create(backend).await;
+        let database = test_database.connect().await;
+        let db = database.pool();
+        let now = Utc.with_ymd_and_hms(2026, 11, 23, 8, 0, 0).unwrap();
+        let message = |recipient: &str| NewMessage {
+            recipient: recipient.to_owned(),
+            subject: "Invitation: Meeting with Ada".to_owned(),
+            body_text: "Ada has booked a meeting with you.".to_owned(),
+            calendar_ics: Some("BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n".to_owned()),
+        };
+
+        let mut rolled_back = db.begin().await.unwrap();
+        outbox::enqueue(&mut *rolled_back, &message("lost@example.com"), now).await.unwrap();
+        rolled_back.rollback().await.unwrap();
+
+        let mut committed = db.begin().await.unwrap();
+        let message_id = outbox::enqueue(&mut *committed, &message("kept@example.com"), now).await.unwrap();
+        committed.commit().await.unwrap();
+
+        let queued = outbox::recent(db, 10).await.unwrap();
+        assert_eq!(queued.len(), 1, "{backend:?}: {queued:?}");
+        let kept = &queued[0];
+        assert_eq!(kept.message_id, message_id);
+        assert_eq!(kept.recipient, "kept@example.com");
+        assert_eq!(kept.calendar_ics.as_deref(), Some("BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n"));
+        assert_eq!((kept.attempts, kept.sent_at, kept.created_at), (0, None, now));
+
+        database.close().await;
+        test_database.drop_database().await;
+    }
+}

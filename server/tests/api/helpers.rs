@@ -1,0 +1,141 @@
+//! Test fixtures: a fresh database per test on either backend, and the whole
+//! application served on a free port.
+
+use std::collections::HashMap;
+
+use app::db::{Backend, Database, DatabaseUrl};
+use leptos::prelude::LeptosOptions;
+use server::{config::Settings, startup::Application};
+use sqlx::{Connection as _, PgConnection};
+use tempfile::TempDir;
+
+/// The PostgreSQL server the tests may create databases on. `cargo xtask
+/// test` starts one and sets this; without it the PostgreSQL tests fail
+/// loudly rather than pass without having run.
+const POSTGRES_ADMIN_URL: &str = "BOOKMATE_TEST_POSTGRES_URL";
+
+pub const BACKENDS: [Backend; 2] = [Backend::Sqlite, Backend::Postgres];
+
+/// A database that exists for one test: a file in a temporary directory, or
+/// a uniquely named PostgreSQL database dropped afterwards.
+pub struct TestDatabase {
+    pub url: DatabaseUrl,
+    pub directory: TempDir,
+    postgres_name: Option<String>,
+}
+
+impl TestDatabase {
+    pub async fn create(backend: Backend) -> Self {
+        let directory = tempfile::tempdir().expect("a temporary directory");
+        match backend {
+            Backend::Sqlite => {
+                let url = format!("sqlite://{}/bookmate.db", directory.path().display());
+                Self { url: url.parse().unwrap(), directory, postgres_name: None }
+            }
+            Backend::Postgres => {
+                let admin_url = postgres_admin_url();
+                let name = format!("bookmate_test_{:016x}", rand::random::<u64>());
+                let mut admin = PgConnection::connect(&admin_url).await.unwrap_or_else(|error| {
+                    panic!("cannot reach PostgreSQL at {POSTGRES_ADMIN_URL}: {error}")
+                });
+                sqlx::raw_sql(sqlx::AssertSqlSafe(format!("create database {name}")))
+                    .execute(&mut admin)
+                    .await
+                    .expect("create the test database");
+                admin.close().await.ok();
+                let base = admin_url.rsplit_once('/').map_or(admin_url.as_str(), |(base, _)| base);
+                let url = format!("{base}/{name}");
+                Self { url: url.parse().unwrap(), directory, postgres_name: Some(name) }
+            }
+        }
+    }
+
+    pub async fn connect(&self) -> Database {
+        Database::connect_and_migrate(&self.url).await.expect("connect and migrate the test database")
+    }
+
+    /// Drops a PostgreSQL test database, closing every connection to it;
+    /// SQLite files go with the directory.
+    pub async fn drop_database(self) {
+        self.drop_postgres_now().await;
+    }
+
+    /// Drops the PostgreSQL database even while the application uses it, as
+    /// an outage would take it away.
+    pub async fn drop_postgres_now(&self) {
+        if let Some(name) = &self.postgres_name {
+            let mut admin = PgConnection::connect(&postgres_admin_url()).await.expect("reach PostgreSQL");
+            sqlx::raw_sql(sqlx::AssertSqlSafe(format!("drop database if exists {name} with (force)")))
+                .execute(&mut admin)
+                .await
+                .expect("drop the test database");
+        }
+    }
+}
+
+fn postgres_admin_url() -> String {
+    #[allow(clippy::disallowed_methods, reason = "tests are told where PostgreSQL runs")]
+    std::env::var(POSTGRES_ADMIN_URL).unwrap_or_else(|_| {
+        panic!(
+            "{POSTGRES_ADMIN_URL} is not set. The PostgreSQL tests never skip: run `cargo xtask test`, \
+             which starts PostgreSQL, or point {POSTGRES_ADMIN_URL} at a server where this role may create databases"
+        )
+    })
+}
+
+/// The whole application on 127.0.0.1 with a free port, its own data
+/// directory and database, stopped when dropped.
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub database: TestDatabase,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+impl TestApp {
+    pub async fn spawn(backend: Backend) -> Self {
+        let database = TestDatabase::create(backend).await;
+        let mut vars = HashMap::from([
+            ("BOOKMATE_BIND_ADDR", "127.0.0.1:0".to_owned()),
+            ("BOOKMATE_DATA_DIR", database.directory.path().display().to_string()),
+            ("DATABASE_URL", url_string(&database.url)),
+            ("RUST_LOG", "warn".to_owned()),
+        ]);
+        if backend == Backend::Postgres {
+            vars.insert("BOOKMATE_SECRET_KEY", "test-secret-key-test-secret-key-0123456789".to_owned());
+        }
+        let settings = Settings::load(|name| vars.get(name).cloned()).expect("test settings are valid");
+        let leptos_options = LeptosOptions::builder()
+            .output_name("bookmate")
+            .site_root(database.directory.path().display().to_string())
+            .build();
+        let application =
+            Application::build(&settings, leptos_options).await.expect("the application builds");
+        let address = format!("http://{}", application.local_addr());
+        let (shutdown, stopped) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(application.run_until(async {
+            stopped.await.ok();
+        }));
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("a reqwest client");
+        Self { address, client, database, shutdown: Some(shutdown) }
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client.get(format!("{}{path}", self.address)).send().await.expect("the request is answered")
+    }
+
+    pub async fn stop(mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            shutdown.send(()).ok();
+        }
+        self.database.drop_database().await;
+    }
+}
+
+/// `DatabaseUrl` hides passwords in `Debug`; the tests need the real URL.
+fn url_string(url: &DatabaseUrl) -> String {
+    url.expose().to_owned()
+}
