@@ -6,7 +6,9 @@
 //! dialects share (`$1` placeholders, `on conflict`, `returning`, times as
 //! integer seconds). The integration tests run every query against both.
 
+pub mod google_connections;
 pub mod outbox;
+pub mod sessions;
 pub mod users;
 
 use std::{path::Path, str::FromStr, time::Duration};

@@ -19,6 +19,27 @@ pub enum AppError {
     Conflict(String),
     #[error("something went wrong on our side; please try again")]
     Internal,
+    /// The request never completed: the network, or a malformed answer.
+    #[error("could not reach BookMate ({0}); check your connection and try again")]
+    Transport(String),
+}
+
+impl leptos::server_fn::error::FromServerFnError for AppError {
+    type Encoder = leptos::server_fn::codec::JsonEncoding;
+
+    fn from_server_fn_error(error: leptos::server_fn::error::ServerFnErrorErr) -> Self {
+        Self::Transport(error.to_string())
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl From<crate::db::DbError> for AppError {
+    /// Database failures are logged here, once, and reach the browser only as
+    /// `Internal`.
+    fn from(error: crate::db::DbError) -> Self {
+        tracing::error!(%error, "database error");
+        Self::Internal
+    }
 }
 
 impl AppError {
@@ -29,6 +50,7 @@ impl AppError {
             Self::Forbidden => 403,
             Self::Conflict(_) => 409,
             Self::Internal => 500,
+            Self::Transport(_) => 502,
         }
     }
 }

@@ -24,6 +24,50 @@ pub fn normalize(scope: &str) -> &str {
     }
 }
 
+/// A set of granted or wanted scopes, normalised to Google's long forms, so
+/// that comparisons are set comparisons and never string comparisons.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ScopeSet(std::collections::BTreeSet<String>);
+
+impl ScopeSet {
+    /// Parses Google's space-separated form (as in a token response's `scope`).
+    pub fn parse(space_separated: &str) -> Self {
+        Self::from_iter(space_separated.split_whitespace())
+    }
+
+    pub fn contains(&self, scope: &str) -> bool {
+        self.0.contains(normalize(scope))
+    }
+
+    pub fn contains_all(&self, other: &Self) -> bool {
+        other.0.is_subset(&self.0)
+    }
+
+    /// What `wanted` holds that this set does not.
+    pub fn missing_from(&self, wanted: &Self) -> Self {
+        Self(wanted.0.difference(&self.0).cloned().collect())
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &str> {
+        self.0.iter().map(String::as_str)
+    }
+
+    /// The space-separated form, sorted: stable enough to store and compare.
+    pub fn to_space_separated(&self) -> String {
+        self.0.iter().map(String::as_str).collect::<Vec<_>>().join(" ")
+    }
+}
+
+impl<'a> FromIterator<&'a str> for ScopeSet {
+    fn from_iter<I: IntoIterator<Item = &'a str>>(scopes: I) -> Self {
+        Self(scopes.into_iter().map(|scope| normalize(scope).to_owned()).collect())
+    }
+}
+
 /// One permission as a host should understand it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Permission {
@@ -70,6 +114,19 @@ mod tests {
         assert_eq!(normalize("email"), EMAIL);
         assert_eq!(normalize("profile"), PROFILE);
         assert_eq!(normalize(CALENDAR_READONLY), CALENDAR_READONLY);
+    }
+
+    #[test]
+    fn scope_sets_compare_in_long_forms_regardless_of_order() {
+        let granted = ScopeSet::parse(&format!("{CALENDAR_READONLY} email openid  profile"));
+        let asked = ScopeSet::from_iter(["openid", EMAIL, PROFILE]);
+        assert!(granted.contains_all(&asked));
+        assert!(granted.contains("email") && granted.contains(EMAIL));
+        assert!(!granted.contains(CALENDAR_EVENTS));
+        let wanted = ScopeSet::from_iter([CALENDAR_EVENTS, "openid"]);
+        assert_eq!(granted.missing_from(&wanted), ScopeSet::from_iter([CALENDAR_EVENTS]));
+        assert_eq!(ScopeSet::parse(&granted.to_space_separated()), granted);
+        assert!(ScopeSet::parse("   ").is_empty());
     }
 
     #[test]

@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::google_scopes::PERMISSIONS;
+use crate::{auth::use_session, google_scopes::PERMISSIONS};
 
 #[component]
 pub fn LandingPage() -> impl IntoView {
@@ -21,9 +21,7 @@ pub fn LandingPage() -> impl IntoView {
                     "Share one link. Visitors see the times you are free, in their own time zone, and book a meeting. "
                     "Your calendar stays yours: BookMate asks Google only for what each feature needs."
                 </p>
-                <a class="button primary" href="/auth/google/login" rel="external" data-testid="sign-in">
-                    "Sign in with Google"
-                </a>
+                <SignInOrWelcome/>
             </section>
 
             <section class="card permissions" aria-labelledby="permissions-heading">
@@ -51,6 +49,32 @@ pub fn LandingPage() -> impl IntoView {
                 </button>
             </section>
         </main>
+    }
+}
+
+/// The sign-in button, or, for a host who is signed in, a greeting.
+#[component]
+fn SignInOrWelcome() -> impl IntoView {
+    let session = use_session();
+    let sign_in = || {
+        view! {
+            <a class="button primary" href="/auth/google/login" rel="external" data-testid="sign-in">
+                "Sign in with Google"
+            </a>
+        }
+    };
+    view! {
+        <Suspense fallback=sign_in>
+            {move || Suspend::new(async move {
+                match session.await {
+                    Ok(Some(info)) => view! {
+                        <p class="welcome" data-testid="welcome">"You are signed in as " <strong>{info.name}</strong> "."</p>
+                    }
+                    .into_any(),
+                    _ => sign_in().into_any(),
+                }
+            })}
+        </Suspense>
     }
 }
 

@@ -5,12 +5,17 @@
 //! Reading order: `google_scopes` (what we ask Google for), `landing` (the
 //! first page), then `db` (storage, server only).
 
+pub mod auth;
 pub mod error;
 pub mod google_scopes;
 pub mod landing;
 
 #[cfg(feature = "ssr")]
+pub mod crypto;
+#[cfg(feature = "ssr")]
 pub mod db;
+#[cfg(feature = "ssr")]
+pub mod google;
 #[cfg(feature = "ssr")]
 pub mod state;
 
@@ -21,7 +26,11 @@ use leptos_router::{
     StaticSegment,
 };
 
-use crate::{error::NotFoundPage, landing::LandingPage};
+use crate::{
+    auth::{AccountBar, SessionResource, get_session},
+    error::NotFoundPage,
+    landing::LandingPage,
+};
 
 /// The HTML document around the app, rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -50,12 +59,17 @@ pub fn App() -> impl IntoView {
     // browser tests wait for it instead of racing the WASM download.
     let hydrated = RwSignal::new(false);
     Effect::new(move |_| hydrated.set(true));
+    // Resolved during SSR and sent with the page, so the browser knows who is
+    // signed in without asking again.
+    let session: SessionResource = Resource::new(|| (), |()| get_session());
+    provide_context(session);
 
     view! {
         <Stylesheet id="leptos" href="/pkg/bookmate.css"/>
         <Title text="BookMate"/>
         <div class="app" data-hydrated=move || hydrated.get().to_string()>
             <Router>
+                <AccountBar/>
                 <Routes fallback=NotFoundPage>
                     <Route path=StaticSegment("") view=LandingPage/>
                 </Routes>

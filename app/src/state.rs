@@ -5,10 +5,13 @@
 use axum::extract::FromRef;
 use leptos::prelude::LeptosOptions;
 
-use crate::db::Database;
+use std::sync::Arc;
+
+use crate::{auth::server::AuthContext, db::Database};
 
 #[derive(Clone, Debug, FromRef)]
 pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub database: Database,
+    pub auth: Arc<AuthContext>,
 }

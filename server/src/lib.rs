@@ -3,6 +3,7 @@
 //! which the integration tests drive directly.
 
 pub mod config;
+pub mod csrf;
 pub mod routes;
 pub mod startup;
 pub mod telemetry;

@@ -1,3 +1,6 @@
-//! Plain axum routes, outside Leptos: probes for orchestrators.
+//! Plain axum routes, outside Leptos: probes for orchestrators, and the
+//! OAuth endpoints Google redirects browsers to.
 
+pub mod auth;
 pub mod health;
+pub mod message_page;

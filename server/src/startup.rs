@@ -1,17 +1,31 @@
 //! Builds the application from settings: database, router, layers, listener.
 //! Tests build it on port 0 with their own settings; `main` builds it once.
 
-use std::{future::Future, net::SocketAddr, time::Duration};
+use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
 
 use anyhow::Context as _;
-use app::{db::Database, shell, state::AppState, App};
-use axum::{http::StatusCode, Router};
+use app::{auth::server::AuthContext, db::Database, google::oidc::GoogleOidc, shell, state::AppState, App};
+use axum::{http::StatusCode, middleware, Router};
+use secrecy::ExposeSecret as _;
+use url::Url;
 use leptos::prelude::{provide_context, LeptosOptions};
 use leptos_axum::{generate_route_list, LeptosRoutes as _};
 use tokio::net::TcpListener;
 use tower_http::{compression::CompressionLayer, timeout::TimeoutLayer, trace::TraceLayer};
 
-use crate::{config::Settings, routes};
+use crate::{
+    config::{GoogleSettings, Settings},
+    csrf, routes,
+};
+
+/// Where the built-in emulator is mounted, and the OAuth client it knows.
+pub const EMULATOR_PREFIX: &str = "/__google";
+pub const EMULATOR_CLIENT_ID: &str = "bookmate-dev.apps.googleusercontent.com";
+pub const EMULATOR_CLIENT_SECRET: &str = "bookmate-dev-secret";
+
+/// Google answers in well under a second; a stuck call must not hold a
+/// visitor's page.
+const GOOGLE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// No request may hold a connection longer than this, so a stuck handler
 /// cannot hold up shutdown either.
@@ -30,10 +44,32 @@ impl Application {
         let database = Database::connect_and_migrate(&settings.database_url)
             .await
             .with_context(|| format!("database {}", settings.database_url.redacted()))?;
-        let state = AppState { leptos_options, database: database.clone() };
         let listener = TcpListener::bind(settings.bind_addr)
             .await
             .with_context(|| format!("could not listen on {}", settings.bind_addr))?;
+        let public_url = public_url(settings, listener.local_addr()?);
+        let http = reqwest::Client::builder()
+            // Following redirects from token or discovery endpoints opens the
+            // door to server-side request forgery.
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(GOOGLE_TIMEOUT)
+            .build()
+            .context("could not build the HTTP client")?;
+        let (issuer, client_id, client_secret) = match &settings.google {
+            GoogleSettings::Google { client_id, client_secret, issuer_url, .. } => {
+                (issuer_url.to_string(), client_id.clone(), client_secret.expose_secret().to_owned())
+            }
+            GoogleSettings::Emulator => (
+                format!("{}{EMULATOR_PREFIX}", public_url.as_str().trim_end_matches('/')),
+                EMULATOR_CLIENT_ID.to_owned(),
+                EMULATOR_CLIENT_SECRET.to_owned(),
+            ),
+        };
+        let redirect_uri = format!("{}/auth/google/callback", public_url.as_str().trim_end_matches('/'));
+        let google = GoogleOidc::new(&issuer, &client_id, &client_secret, &redirect_uri, http)
+            .context("Google's OpenID Connect settings")?;
+        let auth = Arc::new(AuthContext::new(google, settings.secret_key.expose(), public_url));
+        let state = AppState { leptos_options, database: database.clone(), auth };
         Ok(Self { listener, router: router(state), database })
     }
 
@@ -50,7 +86,17 @@ impl Application {
     }
 }
 
+/// With port 0 (tests), the public URL learns the port the system chose.
+fn public_url(settings: &Settings, local_addr: SocketAddr) -> Url {
+    let mut url = settings.public_url.clone();
+    if url.port() == Some(0) {
+        url.set_port(Some(local_addr.port())).expect("an http URL takes a port");
+    }
+    url
+}
+
 pub fn router(state: AppState) -> Router {
+    let origin: Arc<str> = state.auth.origin().into();
     let leptos_routes = generate_route_list(App);
     let provide_state = {
         let state = state.clone();
@@ -62,9 +108,11 @@ pub fn router(state: AppState) -> Router {
     };
     Router::new()
         .merge(routes::health::router())
+        .merge(routes::auth::router())
         .leptos_routes_with_context(&state, leptos_routes, provide_state.clone(), render_app)
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(provide_state, shell))
         .with_state(state)
+        .layer(middleware::from_fn_with_state(origin, csrf::reject_cross_site))
         .layer(CompressionLayer::new())
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT))
         .layer(TraceLayer::new_for_http())

@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use sqlx::AssertSqlSafe;
 
 use super::{from_db_time, to_db_time, DbError, DbPool};
+use crate::google_scopes::ScopeSet;
 
 /// A host as stored. Server-only: the browser sees `model` types, not rows.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -16,6 +17,8 @@ pub struct User {
     pub picture_url: Option<String>,
     pub username: Option<String>,
     pub time_zone: String,
+    /// Scopes this host's features need beyond sign-in.
+    pub additional_scopes: ScopeSet,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -38,6 +41,7 @@ struct UserRow {
     picture_url: Option<String>,
     username: Option<String>,
     time_zone: String,
+    additional_scopes: String,
     created_at: i64,
     updated_at: i64,
 }
@@ -52,6 +56,7 @@ impl From<UserRow> for User {
             picture_url: row.picture_url,
             username: row.username,
             time_zone: row.time_zone,
+            additional_scopes: ScopeSet::parse(&row.additional_scopes),
             created_at: from_db_time(row.created_at),
             updated_at: from_db_time(row.updated_at),
         }
@@ -60,7 +65,7 @@ impl From<UserRow> for User {
 
 /// Spliced into queries below; a constant, so `AssertSqlSafe` is truthful.
 const USER_COLUMNS: &str = "user_id, google_sub, email, display_name, picture_url, username, \
-                            time_zone, created_at, updated_at";
+                            time_zone, additional_scopes, created_at, updated_at";
 
 /// Creates the host on first sign-in; afterwards refreshes what Google says
 /// about them (email, name, picture) and keeps everything the host chose.
@@ -119,4 +124,26 @@ pub async fn set_username(
         Err(sqlx::Error::Database(error)) if error.is_unique_violation() => Err(DbError::UsernameTaken),
         Err(error) => Err(error.into()),
     }
+}
+
+/// Records which scopes this host's features need beyond sign-in.
+pub async fn set_additional_scopes(
+    db: &DbPool,
+    user_id: i64,
+    scopes: &ScopeSet,
+    now: DateTime<Utc>,
+) -> Result<(), DbError> {
+    sqlx::query("update users set additional_scopes = $1, updated_at = $2 where user_id = $3")
+        .bind(scopes.to_space_separated())
+        .bind(to_db_time(now))
+        .bind(user_id)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// Deletes the host and, by cascade, everything that belongs to them.
+pub async fn delete(db: &DbPool, user_id: i64) -> Result<(), DbError> {
+    sqlx::query("delete from users where user_id = $1").bind(user_id).execute(db).await?;
+    Ok(())
 }

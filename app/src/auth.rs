@@ -1,0 +1,73 @@
+//! Who is signed in, as every page sees it: the session claims, rendered on
+//! the server and handed to the browser with the page, so hydration needs no
+//! extra round trip.
+
+#[cfg(feature = "ssr")]
+pub mod server;
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::error::AppError;
+
+/// The signed-in host, as the page may know them. Never holds a token.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionInfo {
+    pub user_id: i64,
+    pub name: String,
+    pub email: String,
+    pub picture_url: Option<String>,
+    pub username: Option<String>,
+    /// What Google granted, in long forms.
+    pub granted_scopes: Vec<String>,
+    /// What this host's features need beyond sign-in (empty at first).
+    pub additional_scopes: Vec<String>,
+    /// Google refused a refresh: the host must reconnect.
+    pub needs_reconnect: bool,
+}
+
+/// The session of the browser making the request. Public on purpose: it
+/// answers only about the caller's own session, or `None`.
+#[server]
+pub async fn get_session() -> Result<Option<SessionInfo>, AppError> {
+    server::current_session_info().await
+}
+
+/// The session, provided as context by `App` for every page.
+pub type SessionResource = Resource<Result<Option<SessionInfo>, AppError>>;
+
+pub fn use_session() -> SessionResource {
+    expect_context::<SessionResource>()
+}
+
+/// The signed-in host's name and a sign-out button, or nothing.
+#[component]
+pub fn AccountBar() -> impl IntoView {
+    let session = use_session();
+    view! {
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                match session.await {
+                    Ok(Some(info)) => view! { <SignedInBar info/> }.into_any(),
+                    _ => ().into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn SignedInBar(info: SessionInfo) -> impl IntoView {
+    view! {
+        <header class="account-bar">
+            <a class="brand" href="/">"BookMate"</a>
+            <div class="account">
+                {info.picture_url.clone().map(|src| view! { <img class="avatar" src=src alt="" width="32" height="32"/> })}
+                <span class="account-name" data-testid="account-name">{info.name.clone()}</span>
+                <form method="post" action="/auth/logout">
+                    <button type="submit" class="button secondary small" data-testid="sign-out">"Sign out"</button>
+                </form>
+            </div>
+        </header>
+    }
+}

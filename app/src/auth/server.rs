@@ -1,0 +1,202 @@
+//! Sessions and the OAuth transaction cookie, on the server.
+//!
+//! The session cookie holds a random token; the database holds its digest.
+//! The transaction cookie holds the state, nonce and PKCE verifier of one
+//! authorization, sealed (encrypted and authenticated), for ten minutes.
+
+use axum::http::{HeaderMap, header};
+use chrono::{DateTime, Utc};
+use leptos::prelude::*;
+use url::Url;
+
+use super::SessionInfo;
+use crate::{
+    crypto::{KeyPurpose, SecretBox, random_token, token_digest},
+    db::{DbError, google_connections, sessions, users},
+    error::AppError,
+    google::oidc::{GoogleOidc, Transaction},
+    state::AppState,
+};
+
+/// A transaction older than this is refused: the person took too long, or
+/// the cookie is being replayed.
+pub const TRANSACTION_LIFETIME_SECONDS: i64 = 600;
+const TRANSACTION_CONTEXT: &[u8] = b"oauth-transaction";
+
+/// Everything sign-in needs, built once at start.
+#[derive(Debug)]
+pub struct AuthContext {
+    pub google: GoogleOidc,
+    pub token_box: SecretBox,
+    cookie_box: SecretBox,
+    pub public_url: Url,
+    /// On https, cookies are `Secure` and `__Host-` prefixed.
+    secure_cookies: bool,
+}
+
+impl AuthContext {
+    pub fn new(google: GoogleOidc, secret_key: &str, public_url: Url) -> Self {
+        let secure_cookies = public_url.scheme() == "https";
+        Self {
+            google,
+            token_box: SecretBox::derive(secret_key, KeyPurpose::StoredTokens),
+            cookie_box: SecretBox::derive(secret_key, KeyPurpose::OAuthCookie),
+            public_url,
+            secure_cookies,
+        }
+    }
+
+    pub fn session_cookie_name(&self) -> &'static str {
+        if self.secure_cookies { "__Host-bookmate_session" } else { "bookmate_session" }
+    }
+
+    pub fn transaction_cookie_name(&self) -> &'static str {
+        if self.secure_cookies { "__Host-bookmate_oauth" } else { "bookmate_oauth" }
+    }
+
+    /// The origin browsers use for us, for cross-site request checks.
+    pub fn origin(&self) -> String {
+        self.public_url.origin().ascii_serialization()
+    }
+
+    /// The exact redirect URI registered with Google; never built from the
+    /// request's Host header.
+    pub fn redirect_uri(&self) -> String {
+        format!("{}/auth/google/callback", self.public_url.as_str().trim_end_matches('/'))
+    }
+
+    /// `Set-Cookie` for a cookie only this site's pages send back.
+    pub fn cookie(&self, name: &str, value: &str, max_age_seconds: i64) -> String {
+        let secure = if self.secure_cookies { "; Secure" } else { "" };
+        format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_seconds}{secure}")
+    }
+
+    pub fn expired_cookie(&self, name: &str) -> String {
+        self.cookie(name, "", 0)
+    }
+
+    /// Seals a Google token for storage, bound to its owner and kind.
+    pub fn seal_token(&self, user_id: i64, kind: TokenKind, token: &str) -> String {
+        self.token_box.seal(token.as_bytes(), kind.context(user_id).as_bytes())
+    }
+
+    pub fn open_token(&self, user_id: i64, kind: TokenKind, sealed: &str) -> Option<String> {
+        let bytes = self.token_box.open(sealed, kind.context(user_id).as_bytes()).ok()?;
+        String::from_utf8(bytes).ok()
+    }
+
+    pub fn seal_transaction(&self, transaction: &Transaction) -> String {
+        let json = serde_json::to_vec(transaction).expect("a transaction serialises");
+        self.cookie_box.seal(&json, TRANSACTION_CONTEXT)
+    }
+
+    /// The transaction the cookie carries, if it is ours and recent.
+    pub fn open_transaction(&self, sealed: &str, now: DateTime<Utc>) -> Option<Transaction> {
+        let json = self.cookie_box.open(sealed, TRANSACTION_CONTEXT).ok()?;
+        let transaction: Transaction = serde_json::from_slice(&json).ok()?;
+        let age = now.timestamp() - transaction.started_at;
+        (0..=TRANSACTION_LIFETIME_SECONDS).contains(&age).then_some(transaction)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenKind {
+    Access,
+    Refresh,
+}
+
+impl TokenKind {
+    fn context(self, user_id: i64) -> String {
+        let kind = match self {
+            Self::Access => "access",
+            Self::Refresh => "refresh",
+        };
+        format!("google-token:{user_id}:{kind}")
+    }
+}
+
+/// The value of one cookie in a request.
+pub fn read_cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(key, _)| *key == name)
+        .map(|(_, value)| value)
+}
+
+/// The host whose session cookie this request carries, if the session lives.
+pub async fn current_user(state: &AppState, headers: &HeaderMap) -> Result<Option<users::User>, DbError> {
+    let Some(token) = read_cookie(headers, state.auth.session_cookie_name()) else {
+        return Ok(None);
+    };
+    let db = state.database.pool();
+    let Some(session) = sessions::find_live(db, &token_digest(token), Utc::now()).await? else {
+        return Ok(None);
+    };
+    users::find_by_id(db, session.user_id).await
+}
+
+/// Starts a new session (a new token, so no fixation) and returns its
+/// `Set-Cookie` value.
+pub async fn start_session(state: &AppState, user_id: i64) -> Result<String, DbError> {
+    let token = random_token();
+    sessions::create(state.database.pool(), &token_digest(&token), user_id, Utc::now()).await?;
+    Ok(state.auth.cookie(
+        state.auth.session_cookie_name(),
+        &token,
+        sessions::ABSOLUTE_TIMEOUT.num_seconds(),
+    ))
+}
+
+/// Ends the request's session, if any, and returns the clearing `Set-Cookie`.
+pub async fn end_session(state: &AppState, headers: &HeaderMap) -> Result<String, DbError> {
+    if let Some(token) = read_cookie(headers, state.auth.session_cookie_name()) {
+        sessions::delete(state.database.pool(), &token_digest(token)).await?;
+    }
+    Ok(state.auth.expired_cookie(state.auth.session_cookie_name()))
+}
+
+/// The session claims for the request being rendered or served.
+pub async fn current_session_info() -> Result<Option<SessionInfo>, AppError> {
+    let state = expect_context::<AppState>();
+    let Some(parts) = use_context::<axum::http::request::Parts>() else {
+        return Ok(None);
+    };
+    let Some(user) = current_user(&state, &parts.headers).await? else {
+        return Ok(None);
+    };
+    let connection = google_connections::find(state.database.pool(), user.user_id).await?;
+    Ok(Some(SessionInfo {
+        user_id: user.user_id,
+        name: user.display_name,
+        email: user.email,
+        picture_url: user.picture_url,
+        username: user.username,
+        granted_scopes: connection
+            .as_ref()
+            .map(|connection| connection.granted_scopes.iter().map(str::to_owned).collect())
+            .unwrap_or_default(),
+        additional_scopes: user.additional_scopes.iter().map(str::to_owned).collect(),
+        needs_reconnect: connection.is_none_or(|connection| connection.needs_reconnect_since.is_some()),
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::http::HeaderValue;
+
+    use super::*;
+
+    #[test]
+    fn cookies_are_read_by_exact_name() {
+        let mut headers = HeaderMap::new();
+        headers.append(header::COOKIE, HeaderValue::from_static("other=1; bookmate_session=abc; x=y"));
+        headers.append(header::COOKIE, HeaderValue::from_static("bookmate_oauth=v1.zzz"));
+        assert_eq!(read_cookie(&headers, "bookmate_session"), Some("abc"));
+        assert_eq!(read_cookie(&headers, "bookmate_oauth"), Some("v1.zzz"));
+        assert_eq!(read_cookie(&headers, "session"), None);
+    }
+}

@@ -1,0 +1,138 @@
+//! What Google granted each host, with the sealed tokens. Sealing and
+//! opening happen in `google::tokens`; this module stores opaque strings.
+
+use chrono::{DateTime, Utc};
+
+use super::{DbError, DbPool, from_db_time, to_db_time};
+use crate::google_scopes::ScopeSet;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GoogleConnection {
+    pub user_id: i64,
+    pub granted_scopes: ScopeSet,
+    pub refresh_token_sealed: Option<String>,
+    pub access_token_sealed: Option<String>,
+    pub access_token_expires_at: Option<DateTime<Utc>>,
+    pub needs_reconnect_since: Option<DateTime<Utc>>,
+}
+
+#[derive(sqlx::FromRow)]
+struct ConnectionRow {
+    user_id: i64,
+    granted_scopes: String,
+    refresh_token_sealed: Option<String>,
+    access_token_sealed: Option<String>,
+    access_token_expires_at: Option<i64>,
+    needs_reconnect_since: Option<i64>,
+}
+
+impl From<ConnectionRow> for GoogleConnection {
+    fn from(row: ConnectionRow) -> Self {
+        Self {
+            user_id: row.user_id,
+            granted_scopes: ScopeSet::parse(&row.granted_scopes),
+            refresh_token_sealed: row.refresh_token_sealed,
+            access_token_sealed: row.access_token_sealed,
+            access_token_expires_at: row.access_token_expires_at.map(from_db_time),
+            needs_reconnect_since: row.needs_reconnect_since.map(from_db_time),
+        }
+    }
+}
+
+/// Tokens from a completed authorization.
+#[derive(Debug, Clone)]
+pub struct GrantedTokens<'a> {
+    pub granted_scopes: &'a ScopeSet,
+    pub access_token_sealed: &'a str,
+    pub access_token_expires_at: DateTime<Utc>,
+    /// Google sends a refresh token only sometimes; without one, the stored
+    /// one stays.
+    pub refresh_token_sealed: Option<&'a str>,
+}
+
+pub async fn find(db: &DbPool, user_id: i64) -> Result<Option<GoogleConnection>, DbError> {
+    let row: Option<ConnectionRow> = sqlx::query_as(
+        "select user_id, granted_scopes, refresh_token_sealed, access_token_sealed, \
+                access_token_expires_at, needs_reconnect_since \
+         from google_connections where user_id = $1",
+    )
+    .bind(user_id)
+    .fetch_optional(db)
+    .await?;
+    Ok(row.map(GoogleConnection::from))
+}
+
+/// Records a completed authorization: the scopes Google granted, fresh
+/// tokens, and a healthy connection.
+pub async fn save_grant(
+    db: &DbPool,
+    user_id: i64,
+    tokens: &GrantedTokens<'_>,
+    now: DateTime<Utc>,
+) -> Result<(), DbError> {
+    sqlx::query(
+        "insert into google_connections \
+             (user_id, granted_scopes, refresh_token_sealed, access_token_sealed, \
+              access_token_expires_at, needs_reconnect_since, updated_at) \
+         values ($1, $2, $3, $4, $5, null, $6) \
+         on conflict (user_id) do update set granted_scopes = excluded.granted_scopes, \
+             refresh_token_sealed = coalesce(excluded.refresh_token_sealed, google_connections.refresh_token_sealed), \
+             access_token_sealed = excluded.access_token_sealed, \
+             access_token_expires_at = excluded.access_token_expires_at, \
+             needs_reconnect_since = null, updated_at = excluded.updated_at",
+    )
+    .bind(user_id)
+    .bind(tokens.granted_scopes.to_space_separated())
+    .bind(tokens.refresh_token_sealed)
+    .bind(tokens.access_token_sealed)
+    .bind(to_db_time(tokens.access_token_expires_at))
+    .bind(to_db_time(now))
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Stores the access token a refresh returned (and a new refresh token, if
+/// Google sent one).
+pub async fn save_refreshed(
+    db: &DbPool,
+    user_id: i64,
+    access_token_sealed: &str,
+    access_token_expires_at: DateTime<Utc>,
+    refresh_token_sealed: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<(), DbError> {
+    sqlx::query(
+        "update google_connections set access_token_sealed = $1, access_token_expires_at = $2, \
+             refresh_token_sealed = coalesce($3, refresh_token_sealed), updated_at = $4 \
+         where user_id = $5",
+    )
+    .bind(access_token_sealed)
+    .bind(to_db_time(access_token_expires_at))
+    .bind(refresh_token_sealed)
+    .bind(to_db_time(now))
+    .bind(user_id)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Google refused the refresh token: drop the tokens and remember that the
+/// host must reconnect.
+pub async fn mark_needs_reconnect(db: &DbPool, user_id: i64, now: DateTime<Utc>) -> Result<(), DbError> {
+    sqlx::query(
+        "update google_connections set refresh_token_sealed = null, access_token_sealed = null, \
+             access_token_expires_at = null, needs_reconnect_since = $1, updated_at = $1 \
+         where user_id = $2",
+    )
+    .bind(to_db_time(now))
+    .bind(user_id)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+pub async fn delete(db: &DbPool, user_id: i64) -> Result<(), DbError> {
+    sqlx::query("delete from google_connections where user_id = $1").bind(user_id).execute(db).await?;
+    Ok(())
+}

@@ -1,0 +1,352 @@
+//! The OpenID Connect client: authorization URLs, the code exchange with
+//! PKCE and ID-token verification, refresh and revocation.
+//!
+//! Every endpoint comes from discovery at one issuer URL, fetched lazily (the
+//! built-in emulator is served by this very process, which is not listening
+//! yet at start) and refreshed hourly so Google's key rotation is followed.
+
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use openidconnect::{
+    AccessTokenHash, AdditionalProviderMetadata, AuthenticationFlow, AuthorizationCode, ClientId,
+    ClientSecret, CsrfToken, IssuerUrl, LoginHint, Nonce, OAuth2TokenResponse as _, PkceCodeChallenge,
+    PkceCodeVerifier, ProviderMetadata, RedirectUrl, RefreshToken, RequestTokenError, RevocationUrl, Scope,
+    TokenResponse as _,
+    core::{
+        CoreAuthDisplay, CoreAuthPrompt, CoreClaimName, CoreClaimType, CoreClient, CoreClientAuthMethod,
+        CoreErrorResponseType, CoreGrantType, CoreJsonWebKey, CoreJweContentEncryptionAlgorithm,
+        CoreJweKeyManagementAlgorithm, CoreResponseMode, CoreResponseType, CoreRevocableToken,
+        CoreSubjectIdentifierType,
+    },
+};
+use serde::{Deserialize, Serialize};
+use tokio::sync::RwLock;
+
+use crate::{db::users::GoogleProfile, google_scopes::ScopeSet};
+
+const DISCOVERY_TTL: Duration = Duration::from_secs(3600);
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+struct RevocationEndpoint {
+    revocation_endpoint: String,
+}
+impl AdditionalProviderMetadata for RevocationEndpoint {}
+
+type GoogleProviderMetadata = ProviderMetadata<
+    RevocationEndpoint,
+    CoreAuthDisplay,
+    CoreClientAuthMethod,
+    CoreClaimName,
+    CoreClaimType,
+    CoreGrantType,
+    CoreJweContentEncryptionAlgorithm,
+    CoreJweKeyManagementAlgorithm,
+    CoreJsonWebKey,
+    CoreResponseMode,
+    CoreResponseType,
+    CoreSubjectIdentifierType,
+>;
+
+/// What an authorization is for; carried through the round trip to Google.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Purpose {
+    SignIn,
+    /// More scopes for a host who is signed in already: the account that
+    /// grants them must be this one.
+    GrantScopes { user_id: i64, expected_sub: String, return_to: String },
+}
+
+/// The secrets of one authorization in flight, kept by the browser in a
+/// sealed cookie and checked when Google sends it back.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Transaction {
+    pub state: String,
+    pub nonce: String,
+    pub pkce_verifier: String,
+    pub purpose: Purpose,
+    pub started_at: i64,
+}
+
+/// How to ask: which scopes, and for whom.
+#[derive(Debug, Clone)]
+pub struct AuthorizationRequest<'a> {
+    pub scopes: &'a [&'a str],
+    pub login_hint: Option<&'a str>,
+    /// `prompt=none`: Google answers at once, without a page, or with an error.
+    pub silent: bool,
+    pub purpose: Purpose,
+}
+
+/// The outcome of a successful code exchange.
+#[derive(Debug)]
+pub struct Authorization {
+    pub profile: GoogleProfile,
+    /// What Google granted, read from the token response: not what was asked.
+    pub granted_scopes: ScopeSet,
+    pub access_token: String,
+    pub access_token_expires_at: DateTime<Utc>,
+    pub refresh_token: Option<String>,
+}
+
+#[derive(Debug)]
+pub struct RefreshedToken {
+    pub access_token: String,
+    pub expires_at: DateTime<Utc>,
+    pub granted_scopes: Option<ScopeSet>,
+    pub refresh_token: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum OidcError {
+    #[error("Google could not be reached or answered unexpectedly: {0}")]
+    Unavailable(String),
+    /// The grant is gone (revoked, expired, or the code was used before).
+    #[error("Google refused the grant")]
+    InvalidGrant,
+    #[error("Google refused the request: {0}")]
+    Refused(String),
+    #[error("the ID token did not verify: {0}")]
+    IdToken(String),
+    #[error("the token response did not say which scopes were granted")]
+    ScopesUnknown,
+}
+
+pub struct GoogleOidc {
+    issuer: IssuerUrl,
+    client_id: ClientId,
+    client_secret: ClientSecret,
+    redirect_url: RedirectUrl,
+    http: reqwest::Client,
+    discovered: RwLock<Option<(Instant, GoogleProviderMetadata)>>,
+}
+
+impl std::fmt::Debug for GoogleOidc {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GoogleOidc")
+            .field("issuer", &self.issuer.as_str())
+            .field("client_id", &self.client_id.as_str())
+            .finish_non_exhaustive()
+    }
+}
+
+impl GoogleOidc {
+    pub fn new(
+        issuer: &str,
+        client_id: &str,
+        client_secret: &str,
+        redirect_url: &str,
+        http: reqwest::Client,
+    ) -> Result<Self, OidcError> {
+        Ok(Self {
+            issuer: IssuerUrl::new(issuer.trim_end_matches('/').to_owned())
+                .map_err(|error| OidcError::Unavailable(format!("issuer URL: {error}")))?,
+            client_id: ClientId::new(client_id.to_owned()),
+            client_secret: ClientSecret::new(client_secret.to_owned()),
+            redirect_url: RedirectUrl::new(redirect_url.to_owned())
+                .map_err(|error| OidcError::Unavailable(format!("redirect URL: {error}")))?,
+            http,
+            discovered: RwLock::new(None),
+        })
+    }
+
+    pub fn issuer(&self) -> &str {
+        self.issuer.as_str()
+    }
+
+    async fn metadata(&self, force: bool) -> Result<GoogleProviderMetadata, OidcError> {
+        if !force {
+            if let Some((fetched, metadata)) = self.discovered.read().await.as_ref() {
+                if fetched.elapsed() < DISCOVERY_TTL {
+                    return Ok(metadata.clone());
+                }
+            }
+        }
+        let mut slot = self.discovered.write().await;
+        let metadata = GoogleProviderMetadata::discover_async(self.issuer.clone(), &self.http)
+            .await
+            .map_err(|error| OidcError::Unavailable(format!("discovery: {error}")))?;
+        *slot = Some((Instant::now(), metadata.clone()));
+        Ok(metadata)
+    }
+
+    /// The URL to send the browser to, and the transaction to keep until it
+    /// comes back.
+    pub async fn authorization_url(
+        &self,
+        request: AuthorizationRequest<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<(url::Url, Transaction), OidcError> {
+        let metadata = self.metadata(false).await?;
+        let client = CoreClient::from_provider_metadata(
+            metadata,
+            self.client_id.clone(),
+            Some(self.client_secret.clone()),
+        )
+        .set_redirect_uri(self.redirect_url.clone());
+        let (pkce_challenge, pkce_verifier) = PkceCodeChallenge::new_random_sha256();
+        let mut authorize = client
+            .authorize_url(
+                AuthenticationFlow::<CoreResponseType>::AuthorizationCode,
+                CsrfToken::new_random,
+                Nonce::new_random,
+            )
+            .set_pkce_challenge(pkce_challenge)
+            .add_extra_param("access_type", "offline")
+            .add_extra_param("include_granted_scopes", "true");
+        // openidconnect adds `openid` itself; it must not appear twice.
+        for scope in request.scopes.iter().filter(|scope| **scope != "openid") {
+            authorize = authorize.add_scope(Scope::new((*scope).to_owned()));
+        }
+        if let Some(hint) = request.login_hint {
+            authorize = authorize.set_login_hint(LoginHint::new(hint.to_owned()));
+        }
+        if request.silent {
+            authorize = authorize.add_prompt(CoreAuthPrompt::None);
+        }
+        let (url, state, nonce) = authorize.url();
+        let transaction = Transaction {
+            state: state.secret().clone(),
+            nonce: nonce.secret().clone(),
+            pkce_verifier: pkce_verifier.secret().clone(),
+            purpose: request.purpose,
+            started_at: now.timestamp(),
+        };
+        Ok((url, transaction))
+    }
+
+    /// Exchanges the code (with the PKCE verifier), then verifies the ID
+    /// token: signature against the JWKS, issuer, audience, expiry, nonce and
+    /// the access-token hash.
+    pub async fn exchange_code(
+        &self,
+        code: &str,
+        transaction: &Transaction,
+        now: DateTime<Utc>,
+    ) -> Result<Authorization, OidcError> {
+        let metadata = self.metadata(false).await?;
+        let client = CoreClient::from_provider_metadata(
+            metadata,
+            self.client_id.clone(),
+            Some(self.client_secret.clone()),
+        )
+        .set_redirect_uri(self.redirect_url.clone());
+        let response = client
+            .exchange_code(AuthorizationCode::new(code.to_owned()))
+            .map_err(|error| OidcError::Unavailable(error.to_string()))?
+            .set_pkce_verifier(PkceCodeVerifier::new(transaction.pkce_verifier.clone()))
+            .request_async(&self.http)
+            .await
+            .map_err(token_error)?;
+
+        let id_token = response
+            .id_token()
+            .ok_or_else(|| OidcError::IdToken("the token response carried no ID token".to_owned()))?;
+        let verifier = client.id_token_verifier();
+        let claims = id_token
+            .claims(&verifier, &Nonce::new(transaction.nonce.clone()))
+            .map_err(|error| OidcError::IdToken(error.to_string()))?;
+        if let Some(expected_hash) = claims.access_token_hash() {
+            let signing_alg = id_token.signing_alg().map_err(|error| OidcError::IdToken(error.to_string()))?;
+            let signing_key = id_token
+                .signing_key(&verifier)
+                .map_err(|error| OidcError::IdToken(error.to_string()))?;
+            let actual = AccessTokenHash::from_token(response.access_token(), signing_alg, signing_key)
+                .map_err(|error| OidcError::IdToken(error.to_string()))?;
+            if actual != *expected_hash {
+                return Err(OidcError::IdToken("the access token does not match at_hash".to_owned()));
+            }
+        }
+        let email = claims
+            .email()
+            .map(|email| email.as_str().to_owned())
+            .ok_or_else(|| OidcError::IdToken("the ID token carries no email".to_owned()))?;
+        let name = claims
+            .name()
+            .and_then(|name| name.get(None))
+            .map(|name| name.as_str().to_owned())
+            .unwrap_or_else(|| email.clone());
+        let profile = GoogleProfile {
+            sub: claims.subject().as_str().to_owned(),
+            email,
+            name,
+            picture_url: claims.picture().and_then(|picture| picture.get(None)).map(|url| url.as_str().to_owned()),
+        };
+        let granted_scopes = response
+            .scopes()
+            .map(|scopes| scopes.iter().map(|scope| scope.as_str()).collect::<ScopeSet>())
+            .ok_or(OidcError::ScopesUnknown)?;
+        Ok(Authorization {
+            profile,
+            granted_scopes,
+            access_token: response.access_token().secret().clone(),
+            access_token_expires_at: expires_at(now, response.expires_in()),
+            refresh_token: response.refresh_token().map(|token| token.secret().clone()),
+        })
+    }
+
+    pub async fn refresh(&self, refresh_token: &str, now: DateTime<Utc>) -> Result<RefreshedToken, OidcError> {
+        let metadata = self.metadata(false).await?;
+        let client = CoreClient::from_provider_metadata(
+            metadata,
+            self.client_id.clone(),
+            Some(self.client_secret.clone()),
+        );
+        let response = client
+            .exchange_refresh_token(&RefreshToken::new(refresh_token.to_owned()))
+            .map_err(|error| OidcError::Unavailable(error.to_string()))?
+            .request_async(&self.http)
+            .await
+            .map_err(token_error)?;
+        Ok(RefreshedToken {
+            access_token: response.access_token().secret().clone(),
+            expires_at: expires_at(now, response.expires_in()),
+            granted_scopes: response
+                .scopes()
+                .map(|scopes| scopes.iter().map(|scope| scope.as_str()).collect::<ScopeSet>()),
+            refresh_token: response.refresh_token().map(|token| token.secret().clone()),
+        })
+    }
+
+    /// Revokes a token and, with it, Google's whole grant to BookMate.
+    pub async fn revoke(&self, token: &str) -> Result<(), OidcError> {
+        let metadata = self.metadata(false).await?;
+        let revocation_url = RevocationUrl::new(metadata.additional_metadata().revocation_endpoint.clone())
+            .map_err(|error| OidcError::Unavailable(format!("revocation URL: {error}")))?;
+        let client = CoreClient::from_provider_metadata(
+            metadata,
+            self.client_id.clone(),
+            Some(self.client_secret.clone()),
+        )
+        .set_revocation_url(revocation_url);
+        let result = client
+            .revoke_token(CoreRevocableToken::RefreshToken(RefreshToken::new(token.to_owned())))
+            .map_err(|error| OidcError::Unavailable(error.to_string()))?
+            .request_async(&self.http)
+            .await;
+        match result {
+            Ok(()) => Ok(()),
+            // Already revoked or expired: the grant is gone, which is the goal.
+            Err(RequestTokenError::ServerResponse(_)) => Ok(()),
+            Err(error) => Err(OidcError::Unavailable(error.to_string())),
+        }
+    }
+}
+
+fn expires_at(now: DateTime<Utc>, expires_in: Option<Duration>) -> DateTime<Utc> {
+    // Google always sends expires_in; assume its documented hour if it does not.
+    let lifetime = expires_in.unwrap_or(Duration::from_secs(3599));
+    now + chrono::Duration::from_std(lifetime).unwrap_or(chrono::Duration::seconds(3599))
+}
+
+fn token_error<RE: std::error::Error + 'static>(
+    error: RequestTokenError<RE, openidconnect::StandardErrorResponse<CoreErrorResponseType>>,
+) -> OidcError {
+    match error {
+        RequestTokenError::ServerResponse(response) => match response.error() {
+            CoreErrorResponseType::InvalidGrant => OidcError::InvalidGrant,
+            other => OidcError::Refused(other.as_ref().to_owned()),
+        },
+        other => OidcError::Unavailable(other.to_string()),
+    }
+}

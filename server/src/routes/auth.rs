@@ -1,0 +1,243 @@
+//! Sign-in with Google: `/auth/google/login` starts the authorization code
+//! flow, `/auth/google/callback` finishes it, `/auth/logout` ends the session.
+//!
+//! Every check of RFC 9700 happens in the callback, in this order: the
+//! transaction cookie (bound to this browser, recent), `state` (constant
+//! time), `iss` (RFC 9207), Google's own error, the code exchange with the
+//! PKCE verifier, and the ID token (signature, issuer, audience, expiry,
+//! nonce). Only then is anything stored.
+
+use app::{
+    auth::server::{
+        TRANSACTION_LIFETIME_SECONDS, TokenKind, end_session, read_cookie, start_session,
+    },
+    db::{google_connections, users},
+    google::oidc::{Authorization, AuthorizationRequest, OidcError, Purpose},
+    google_scopes::SIGN_IN,
+    state::AppState,
+};
+use axum::{
+    Router,
+    extract::{Query, State},
+    http::{HeaderMap, StatusCode, header},
+    response::{IntoResponse, Response},
+    routing::{get, post},
+};
+use chrono::Utc;
+use serde::Deserialize;
+use subtle::ConstantTimeEq as _;
+
+use super::message_page::message_page;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/auth/google/login", get(login))
+        .route("/auth/google/callback", get(callback))
+        .route("/auth/logout", post(logout))
+}
+
+async fn login(State(state): State<AppState>) -> Response {
+    let request =
+        AuthorizationRequest { scopes: &SIGN_IN, login_hint: None, silent: false, purpose: Purpose::SignIn };
+    let (url, transaction) = match state.auth.google.authorization_url(request, Utc::now()).await {
+        Ok(started) => started,
+        Err(error) => {
+            tracing::error!(%error, "could not start sign-in");
+            return message_page(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Google cannot be reached",
+                "BookMate could not reach Google to start signing you in. Please try again in a moment.",
+            );
+        }
+    };
+    let cookie = state.auth.cookie(
+        state.auth.transaction_cookie_name(),
+        &state.auth.seal_transaction(&transaction),
+        TRANSACTION_LIFETIME_SECONDS,
+    );
+    redirect_with_cookies(url.as_str(), [cookie])
+}
+
+#[derive(Debug, Deserialize)]
+struct CallbackParams {
+    code: Option<String>,
+    state: Option<String>,
+    error: Option<String>,
+    iss: Option<String>,
+}
+
+async fn callback(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(params): Query<CallbackParams>,
+) -> Response {
+    let now = Utc::now();
+    // The transaction is single use: whatever happens next, the cookie goes.
+    let clear_transaction = state.auth.expired_cookie(state.auth.transaction_cookie_name());
+    let failure = |status: StatusCode, title: &str, body: &str| {
+        with_cookie(message_page(status, title, body), clear_transaction.clone())
+    };
+
+    let transaction = read_cookie(&headers, state.auth.transaction_cookie_name())
+        .and_then(|sealed| state.auth.open_transaction(sealed, now));
+    let Some(transaction) = transaction else {
+        return failure(
+            StatusCode::BAD_REQUEST,
+            "This sign-in has expired",
+            "Signing in took longer than ten minutes, or it was started in another browser. Please start again.",
+        );
+    };
+    let state_matches = params
+        .state
+        .as_deref()
+        .is_some_and(|returned| bool::from(returned.as_bytes().ct_eq(transaction.state.as_bytes())));
+    if !state_matches {
+        tracing::warn!("sign-in callback with a missing or forged state");
+        return failure(
+            StatusCode::BAD_REQUEST,
+            "This sign-in could not be verified",
+            "The answer from Google does not belong to a sign-in started in this browser. Please start again.",
+        );
+    }
+    if let Some(issuer) = params.iss.as_deref() {
+        if issuer.trim_end_matches('/') != state.auth.google.issuer().trim_end_matches('/') {
+            tracing::warn!(issuer, "sign-in callback from an unexpected issuer");
+            return failure(
+                StatusCode::BAD_REQUEST,
+                "This sign-in could not be verified",
+                "The answer did not come from the Google account service BookMate uses. Please start again.",
+            );
+        }
+    }
+    if let Some(error) = params.error.as_deref() {
+        return match error {
+            "access_denied" => failure(
+                StatusCode::OK,
+                "You cancelled signing in",
+                "Nothing was saved, and BookMate has no access to your Google account. You can sign in again whenever you like.",
+            ),
+            other => {
+                tracing::warn!(error = other, "Google answered the authorization with an error");
+                failure(
+                    StatusCode::BAD_REQUEST,
+                    "Google did not sign you in",
+                    "Google answered with an error. Nothing was saved. Please try again.",
+                )
+            }
+        };
+    }
+    let Some(code) = params.code.as_deref() else {
+        return failure(StatusCode::BAD_REQUEST, "Google did not sign you in", "The answer carried no code.");
+    };
+
+    let authorization = match state.auth.google.exchange_code(code, &transaction, now).await {
+        Ok(authorization) => authorization,
+        Err(OidcError::InvalidGrant) => {
+            return failure(
+                StatusCode::BAD_REQUEST,
+                "This sign-in link was already used",
+                "Google did not accept this sign-in: it was used before, or it expired. Nothing was saved. Please start again.",
+            );
+        }
+        Err(OidcError::Unavailable(detail)) => {
+            tracing::error!(detail, "token exchange failed");
+            return failure(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Google cannot be reached",
+                "BookMate could not finish signing you in. Nothing was saved. Please try again in a moment.",
+            );
+        }
+        Err(error) => {
+            tracing::warn!(%error, "sign-in refused");
+            return failure(
+                StatusCode::BAD_REQUEST,
+                "This sign-in could not be verified",
+                "Google's answer did not pass BookMate's checks. Nothing was saved. Please start again.",
+            );
+        }
+    };
+
+    match transaction.purpose {
+        Purpose::SignIn => match complete_sign_in(&state, &headers, &authorization).await {
+            Ok(session_cookie) => redirect_with_cookies("/", [clear_transaction, session_cookie]),
+            Err(error) => {
+                tracing::error!(%error, "could not store the sign-in");
+                failure(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "Something went wrong on our side",
+                    "BookMate could not save your sign-in. Please try again.",
+                )
+            }
+        },
+        Purpose::GrantScopes { .. } => failure(
+            StatusCode::BAD_REQUEST,
+            "Not available yet",
+            "Granting more access is not available in this version of BookMate.",
+        ),
+    }
+}
+
+/// Creates or updates the host, stores what Google granted, and starts a new
+/// session; returns its cookie.
+async fn complete_sign_in(
+    state: &AppState,
+    headers: &HeaderMap,
+    authorization: &Authorization,
+) -> Result<String, app::db::DbError> {
+    let now = Utc::now();
+    let db = state.database.pool();
+    let user = users::upsert_from_google(db, &authorization.profile, now).await?;
+    let access_token_sealed = state.auth.seal_token(user.user_id, TokenKind::Access, &authorization.access_token);
+    let refresh_token_sealed = authorization
+        .refresh_token
+        .as_deref()
+        .map(|token| state.auth.seal_token(user.user_id, TokenKind::Refresh, token));
+    google_connections::save_grant(
+        db,
+        user.user_id,
+        &google_connections::GrantedTokens {
+            granted_scopes: &authorization.granted_scopes,
+            access_token_sealed: &access_token_sealed,
+            access_token_expires_at: authorization.access_token_expires_at,
+            refresh_token_sealed: refresh_token_sealed.as_deref(),
+        },
+        now,
+    )
+    .await?;
+    // A session this browser had before ends: sign-in always issues a new id.
+    end_session(state, headers).await?;
+    let cookie = start_session(state, user.user_id).await?;
+    tracing::info!(user_id = user.user_id, "host signed in");
+    Ok(cookie)
+}
+
+async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    match end_session(&state, &headers).await {
+        Ok(cookie) => redirect_with_cookies("/", [cookie]),
+        Err(error) => {
+            tracing::error!(%error, "could not end a session");
+            message_page(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Something went wrong on our side",
+                "BookMate could not sign you out. Please try again.",
+            )
+        }
+    }
+}
+
+fn redirect_with_cookies<const N: usize>(location: &str, cookies: [String; N]) -> Response {
+    let mut response = (StatusCode::SEE_OTHER, [(header::LOCATION, location.to_owned())]).into_response();
+    for cookie in cookies {
+        if let Ok(value) = cookie.parse() {
+            response.headers_mut().append(header::SET_COOKIE, value);
+        }
+    }
+    response
+}
+
+fn with_cookie(mut response: Response, cookie: String) -> Response {
+    if let Ok(value) = cookie.parse() {
+        response.headers_mut().append(header::SET_COOKIE, value);
+    }
+    response
+}
