@@ -33,6 +33,24 @@ pub async fn get_session() -> Result<Option<SessionInfo>, AppError> {
     server::current_session_info().await
 }
 
+/// Revokes BookMate's grant at Google and forgets the tokens. The host stays
+/// signed in and sees that Google must be reconnected.
+#[server(endpoint = "disconnect_google")]
+pub async fn disconnect_google() -> Result<(), AppError> {
+    let (state, user) = server::require_user().await?;
+    server::disconnect(&state, user.user_id).await
+}
+
+/// Revokes the grant, deletes the host and everything that is theirs, and
+/// signs them out everywhere.
+#[server(endpoint = "delete_account")]
+pub async fn delete_account() -> Result<(), AppError> {
+    let (state, user) = server::require_user().await?;
+    server::delete_account(&state, user.user_id).await?;
+    leptos_axum::redirect("/");
+    Ok(())
+}
+
 /// The session, provided as context by `App` for every page.
 pub type SessionResource = Resource<Result<Option<SessionInfo>, AppError>>;
 
@@ -63,7 +81,7 @@ fn SignedInBar(info: SessionInfo) -> impl IntoView {
             <a class="brand" href="/">"BookMate"</a>
             <div class="account">
                 {info.picture_url.clone().map(|src| view! { <img class="avatar" src=src alt="" width="32" height="32"/> })}
-                <span class="account-name" data-testid="account-name">{info.name.clone()}</span>
+                <span class="account-name" data-testid="account-name">{info.name}</span>
                 <form method="post" action="/auth/logout">
                     <button type="submit" class="button secondary small" data-testid="sign-out">"Sign out"</button>
                 </form>

@@ -5,10 +5,10 @@
 //! (for a stored token: its owner and kind), so a ciphertext copied to another
 //! row or another purpose does not open.
 
-use base64::{Engine as _, engine::general_purpose::URL_SAFE_NO_PAD};
+use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine as _};
 use chacha20poly1305::{
-    XChaCha20Poly1305, XNonce,
     aead::{Aead as _, KeyInit as _, Payload},
+    XChaCha20Poly1305, XNonce,
 };
 use hkdf::Hkdf;
 use sha2::Sha256;
@@ -130,7 +130,8 @@ mod tests {
         assert_eq!(secret_box.open(&sealed, b"user:8:refresh"), Err(OpenError::Rejected));
         let cookie_box = SecretBox::derive(KEY, KeyPurpose::OAuthCookie);
         assert_eq!(cookie_box.open(&sealed, b"user:7:refresh"), Err(OpenError::Rejected));
-        let other_key = SecretBox::derive("another-secret-key-another-secret-key-01", KeyPurpose::StoredTokens);
+        let other_key =
+            SecretBox::derive("another-secret-key-another-secret-key-01", KeyPurpose::StoredTokens);
         assert_eq!(other_key.open(&sealed, b"user:7:refresh"), Err(OpenError::Rejected));
     }
 
@@ -138,7 +139,7 @@ mod tests {
     fn altered_or_garbage_values_are_refused() {
         let secret_box = SecretBox::derive(KEY, KeyPurpose::OAuthCookie);
         let sealed = secret_box.seal(b"state", b"");
-        let mut altered = sealed.clone().into_bytes();
+        let mut altered = sealed.into_bytes();
         let last = altered.len() - 1;
         altered[last] = if altered[last] == b'A' { b'B' } else { b'A' };
         assert_eq!(secret_box.open(&String::from_utf8(altered).unwrap(), b""), Err(OpenError::Rejected));

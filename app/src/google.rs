@@ -3,3 +3,4 @@
 //! produce. Server only.
 
 pub mod oidc;
+pub mod tokens;

@@ -27,7 +27,7 @@ use leptos_router::{
 };
 
 use crate::{
-    auth::{AccountBar, SessionResource, get_session},
+    auth::{get_session, AccountBar, SessionResource},
     error::NotFoundPage,
     landing::LandingPage,
 };

@@ -6,12 +6,12 @@ use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
 use anyhow::Context as _;
 use app::{auth::server::AuthContext, db::Database, google::oidc::GoogleOidc, shell, state::AppState, App};
 use axum::{http::StatusCode, middleware, Router};
-use secrecy::ExposeSecret as _;
-use url::Url;
 use leptos::prelude::{provide_context, LeptosOptions};
 use leptos_axum::{generate_route_list, LeptosRoutes as _};
+use secrecy::ExposeSecret as _;
 use tokio::net::TcpListener;
 use tower_http::{compression::CompressionLayer, timeout::TimeoutLayer, trace::TraceLayer};
+use url::Url;
 
 use crate::{
     config::{GoogleSettings, Settings},

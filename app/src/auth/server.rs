@@ -4,17 +4,20 @@
 //! The transaction cookie holds the state, nonce and PKCE verifier of one
 //! authorization, sealed (encrypted and authenticated), for ten minutes.
 
-use axum::http::{HeaderMap, header};
+use axum::http::{header, HeaderMap};
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 use url::Url;
 
 use super::SessionInfo;
 use crate::{
-    crypto::{KeyPurpose, SecretBox, random_token, token_digest},
-    db::{DbError, google_connections, sessions, users},
+    crypto::{random_token, token_digest, KeyPurpose, SecretBox},
+    db::{google_connections, sessions, users, DbError},
     error::AppError,
-    google::oidc::{GoogleOidc, Transaction},
+    google::{
+        oidc::{GoogleOidc, Transaction},
+        tokens::RefreshLocks,
+    },
     state::AppState,
 };
 
@@ -32,6 +35,7 @@ pub struct AuthContext {
     pub public_url: Url,
     /// On https, cookies are `Secure` and `__Host-` prefixed.
     secure_cookies: bool,
+    pub(crate) refresh_locks: RefreshLocks,
 }
 
 impl AuthContext {
@@ -43,15 +47,24 @@ impl AuthContext {
             cookie_box: SecretBox::derive(secret_key, KeyPurpose::OAuthCookie),
             public_url,
             secure_cookies,
+            refresh_locks: RefreshLocks::default(),
         }
     }
 
     pub fn session_cookie_name(&self) -> &'static str {
-        if self.secure_cookies { "__Host-bookmate_session" } else { "bookmate_session" }
+        if self.secure_cookies {
+            "__Host-bookmate_session"
+        } else {
+            "bookmate_session"
+        }
     }
 
     pub fn transaction_cookie_name(&self) -> &'static str {
-        if self.secure_cookies { "__Host-bookmate_oauth" } else { "bookmate_oauth" }
+        if self.secure_cookies {
+            "__Host-bookmate_oauth"
+        } else {
+            "bookmate_oauth"
+        }
     }
 
     /// The origin browsers use for us, for cross-site request checks.
@@ -144,11 +157,7 @@ pub async fn current_user(state: &AppState, headers: &HeaderMap) -> Result<Optio
 pub async fn start_session(state: &AppState, user_id: i64) -> Result<String, DbError> {
     let token = random_token();
     sessions::create(state.database.pool(), &token_digest(&token), user_id, Utc::now()).await?;
-    Ok(state.auth.cookie(
-        state.auth.session_cookie_name(),
-        &token,
-        sessions::ABSOLUTE_TIMEOUT.num_seconds(),
-    ))
+    Ok(state.auth.cookie(state.auth.session_cookie_name(), &token, sessions::ABSOLUTE_TIMEOUT.num_seconds()))
 }
 
 /// Ends the request's session, if any, and returns the clearing `Set-Cookie`.
@@ -182,6 +191,64 @@ pub async fn current_session_info() -> Result<Option<SessionInfo>, AppError> {
         additional_scopes: user.additional_scopes.iter().map(str::to_owned).collect(),
         needs_reconnect: connection.is_none_or(|connection| connection.needs_reconnect_since.is_some()),
     }))
+}
+
+/// The signed-in host making this server-function call, or `Unauthorized`.
+/// Every server function that acts for a host starts here.
+pub async fn require_user() -> Result<(AppState, users::User), AppError> {
+    let state = expect_context::<AppState>();
+    let parts = use_context::<axum::http::request::Parts>().ok_or(AppError::Unauthorized)?;
+    let user = current_user(&state, &parts.headers).await?.ok_or(AppError::Unauthorized)?;
+    Ok((state, user))
+}
+
+/// Revokes the grant at Google (any token of a grant revokes all of it) and
+/// deletes the stored tokens.
+pub async fn disconnect(state: &AppState, user_id: i64) -> Result<(), AppError> {
+    let db = state.database.pool();
+    if let Some(connection) = google_connections::find(db, user_id).await? {
+        let token = connection
+            .refresh_token_sealed
+            .as_deref()
+            .and_then(|sealed| state.auth.open_token(user_id, TokenKind::Refresh, sealed))
+            .or_else(|| {
+                connection
+                    .access_token_sealed
+                    .as_deref()
+                    .and_then(|sealed| state.auth.open_token(user_id, TokenKind::Access, sealed))
+            });
+        if let Some(token) = token {
+            // A grant we cannot revoke must not be forgotten silently: the
+            // host would believe BookMate holds no access while Google says
+            // it does.
+            state.auth.google.revoke(&token).await.map_err(|error| {
+                tracing::error!(%error, user_id, "could not revoke the Google grant");
+                AppError::Conflict(
+                    "Google could not be reached to remove BookMate's access. Nothing was changed; please try again."
+                        .to_owned(),
+                )
+            })?;
+        }
+        google_connections::delete(db, user_id).await?;
+    }
+    tracing::info!(user_id, "Google disconnected");
+    Ok(())
+}
+
+/// Disconnects Google, then deletes the host (sessions, connection and all
+/// their data go by cascade).
+pub async fn delete_account(state: &AppState, user_id: i64) -> Result<(), AppError> {
+    disconnect(state, user_id).await?;
+    let db = state.database.pool();
+    sessions::delete_all_for_user(db, user_id).await?;
+    users::delete(db, user_id).await?;
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        if let Ok(cookie) = state.auth.expired_cookie(state.auth.session_cookie_name()).parse() {
+            response.append_header(axum::http::header::SET_COOKIE, cookie);
+        }
+    }
+    tracing::info!(user_id, "account deleted");
+    Ok(())
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{DbError, DbPool, from_db_time, to_db_time};
+use super::{from_db_time, to_db_time, DbError, DbPool};
 use crate::google_scopes::ScopeSet;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -92,24 +92,27 @@ pub async fn save_grant(
     Ok(())
 }
 
-/// Stores the access token a refresh returned (and a new refresh token, if
-/// Google sent one).
+/// Stores the access token a refresh returned, a new refresh token if Google
+/// sent one, and the scopes the refreshed token carries if Google said.
 pub async fn save_refreshed(
     db: &DbPool,
     user_id: i64,
     access_token_sealed: &str,
     access_token_expires_at: DateTime<Utc>,
     refresh_token_sealed: Option<&str>,
+    granted_scopes: Option<&ScopeSet>,
     now: DateTime<Utc>,
 ) -> Result<(), DbError> {
     sqlx::query(
         "update google_connections set access_token_sealed = $1, access_token_expires_at = $2, \
-             refresh_token_sealed = coalesce($3, refresh_token_sealed), updated_at = $4 \
-         where user_id = $5",
+             refresh_token_sealed = coalesce($3, refresh_token_sealed), \
+             granted_scopes = coalesce($4, granted_scopes), updated_at = $5 \
+         where user_id = $6",
     )
     .bind(access_token_sealed)
     .bind(to_db_time(access_token_expires_at))
     .bind(refresh_token_sealed)
+    .bind(granted_scopes.map(ScopeSet::to_space_separated))
     .bind(to_db_time(now))
     .bind(user_id)
     .execute(db)

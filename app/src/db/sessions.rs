@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 
-use super::{DbError, DbPool, from_db_time, to_db_time};
+use super::{from_db_time, to_db_time, DbError, DbPool};
 
 /// A session unused this long ends.
 pub const IDLE_TIMEOUT: Duration = Duration::days(7);

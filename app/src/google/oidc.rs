@@ -9,16 +9,16 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use openidconnect::{
-    AccessTokenHash, AdditionalProviderMetadata, AuthenticationFlow, AuthorizationCode, ClientId,
-    ClientSecret, CsrfToken, IssuerUrl, LoginHint, Nonce, OAuth2TokenResponse as _, PkceCodeChallenge,
-    PkceCodeVerifier, ProviderMetadata, RedirectUrl, RefreshToken, RequestTokenError, RevocationUrl, Scope,
-    TokenResponse as _,
     core::{
         CoreAuthDisplay, CoreAuthPrompt, CoreClaimName, CoreClaimType, CoreClient, CoreClientAuthMethod,
         CoreErrorResponseType, CoreGrantType, CoreJsonWebKey, CoreJweContentEncryptionAlgorithm,
         CoreJweKeyManagementAlgorithm, CoreResponseMode, CoreResponseType, CoreRevocableToken,
         CoreSubjectIdentifierType,
     },
+    AccessTokenHash, AdditionalProviderMetadata, AuthenticationFlow, AuthorizationCode, ClientId,
+    ClientSecret, CsrfToken, IssuerUrl, LoginHint, Nonce, OAuth2TokenResponse as _, PkceCodeChallenge,
+    PkceCodeVerifier, ProviderMetadata, RedirectUrl, RefreshToken, RequestTokenError, RevocationUrl, Scope,
+    TokenResponse as _,
 };
 use serde::{Deserialize, Serialize};
 use tokio::sync::RwLock;
@@ -54,7 +54,11 @@ pub enum Purpose {
     SignIn,
     /// More scopes for a host who is signed in already: the account that
     /// grants them must be this one.
-    GrantScopes { user_id: i64, expected_sub: String, return_to: String },
+    GrantScopes {
+        user_id: i64,
+        expected_sub: String,
+        return_to: String,
+    },
 }
 
 /// The secrets of one authorization in flight, kept by the browser in a
@@ -247,10 +251,10 @@ impl GoogleOidc {
             .claims(&verifier, &Nonce::new(transaction.nonce.clone()))
             .map_err(|error| OidcError::IdToken(error.to_string()))?;
         if let Some(expected_hash) = claims.access_token_hash() {
-            let signing_alg = id_token.signing_alg().map_err(|error| OidcError::IdToken(error.to_string()))?;
-            let signing_key = id_token
-                .signing_key(&verifier)
-                .map_err(|error| OidcError::IdToken(error.to_string()))?;
+            let signing_alg =
+                id_token.signing_alg().map_err(|error| OidcError::IdToken(error.to_string()))?;
+            let signing_key =
+                id_token.signing_key(&verifier).map_err(|error| OidcError::IdToken(error.to_string()))?;
             let actual = AccessTokenHash::from_token(response.access_token(), signing_alg, signing_key)
                 .map_err(|error| OidcError::IdToken(error.to_string()))?;
             if actual != *expected_hash {
@@ -270,7 +274,10 @@ impl GoogleOidc {
             sub: claims.subject().as_str().to_owned(),
             email,
             name,
-            picture_url: claims.picture().and_then(|picture| picture.get(None)).map(|url| url.as_str().to_owned()),
+            picture_url: claims
+                .picture()
+                .and_then(|picture| picture.get(None))
+                .map(|url| url.as_str().to_owned()),
         };
         let granted_scopes = response
             .scopes()
@@ -285,7 +292,11 @@ impl GoogleOidc {
         })
     }
 
-    pub async fn refresh(&self, refresh_token: &str, now: DateTime<Utc>) -> Result<RefreshedToken, OidcError> {
+    pub async fn refresh(
+        &self,
+        refresh_token: &str,
+        now: DateTime<Utc>,
+    ) -> Result<RefreshedToken, OidcError> {
         let metadata = self.metadata(false).await?;
         let client = CoreClient::from_provider_metadata(
             metadata,

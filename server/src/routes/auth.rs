@@ -8,20 +8,18 @@
 //! nonce). Only then is anything stored.
 
 use app::{
-    auth::server::{
-        TRANSACTION_LIFETIME_SECONDS, TokenKind, end_session, read_cookie, start_session,
-    },
+    auth::server::{end_session, read_cookie, start_session, TokenKind, TRANSACTION_LIFETIME_SECONDS},
     db::{google_connections, users},
     google::oidc::{Authorization, AuthorizationRequest, OidcError, Purpose},
     google_scopes::SIGN_IN,
     state::AppState,
 };
 use axum::{
-    Router,
     extract::{Query, State},
-    http::{HeaderMap, StatusCode, header},
+    http::{header, HeaderMap, StatusCode},
     response::{IntoResponse, Response},
     routing::{get, post},
+    Router,
 };
 use chrono::Utc;
 use serde::Deserialize;
@@ -187,7 +185,8 @@ async fn complete_sign_in(
     let now = Utc::now();
     let db = state.database.pool();
     let user = users::upsert_from_google(db, &authorization.profile, now).await?;
-    let access_token_sealed = state.auth.seal_token(user.user_id, TokenKind::Access, &authorization.access_token);
+    let access_token_sealed =
+        state.auth.seal_token(user.user_id, TokenKind::Access, &authorization.access_token);
     let refresh_token_sealed = authorization
         .refresh_token
         .as_deref()

@@ -127,6 +127,11 @@ impl TestApp {
         self.client.get(format!("{}{path}", self.address)).send().await.expect("the request is answered")
     }
 
+    /// A separate pool on the app's database, for looking behind its back.
+    pub async fn pool(&self) -> app::db::DbPool {
+        self.database.connect().await.pool().clone()
+    }
+
     pub async fn stop(mut self) {
         if let Some(shutdown) = self.shutdown.take() {
             shutdown.send(()).ok();

@@ -1,6 +1,7 @@
 //! Integration tests: the whole server, on a real port, against SQLite and
 //! PostgreSQL.
 
+mod auth;
 mod database;
 mod helpers;
 mod pages;
