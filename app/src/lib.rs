@@ -9,6 +9,7 @@ pub mod auth;
 pub mod error;
 pub mod google_scopes;
 pub mod landing;
+pub mod reauth;
 
 #[cfg(feature = "ssr")]
 pub mod crypto;
@@ -30,6 +31,7 @@ use crate::{
     auth::{get_session, AccountBar, SessionResource},
     error::NotFoundPage,
     landing::LandingPage,
+    reauth::ReauthProvider,
 };
 
 /// The HTML document around the app, rendered on the server only.
@@ -70,9 +72,11 @@ pub fn App() -> impl IntoView {
         <div class="app" data-hydrated=move || hydrated.get().to_string()>
             <Router>
                 <AccountBar/>
-                <Routes fallback=NotFoundPage>
-                    <Route path=StaticSegment("") view=LandingPage/>
-                </Routes>
+                <ReauthProvider>
+                    <Routes fallback=NotFoundPage>
+                        <Route path=StaticSegment("") view=LandingPage/>
+                    </Routes>
+                </ReauthProvider>
             </Router>
         </div>
     }

@@ -8,7 +8,9 @@
 //! nonce). Only then is anything stored.
 
 use app::{
-    auth::server::{end_session, read_cookie, start_session, TokenKind, TRANSACTION_LIFETIME_SECONDS},
+    auth::server::{
+        current_user, end_session, read_cookie, start_session, TokenKind, TRANSACTION_LIFETIME_SECONDS,
+    },
     db::{google_connections, users},
     google::oidc::{Authorization, AuthorizationRequest, OidcError, Purpose},
     google_scopes::SIGN_IN,
@@ -31,12 +33,18 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/auth/google/login", get(login))
         .route("/auth/google/callback", get(callback))
+        .route("/auth/google/grant", get(grant))
         .route("/auth/logout", post(logout))
 }
 
 async fn login(State(state): State<AppState>) -> Response {
     let request =
         AuthorizationRequest { scopes: &SIGN_IN, login_hint: None, silent: false, purpose: Purpose::SignIn };
+    start_authorization(&state, request).await
+}
+
+/// Sends the browser to Google with a new transaction in a sealed cookie.
+async fn start_authorization(state: &AppState, request: AuthorizationRequest<'_>) -> Response {
     let (url, transaction) = match state.auth.google.authorization_url(request, Utc::now()).await {
         Ok(started) => started,
         Err(error) => {
@@ -54,6 +62,69 @@ async fn login(State(state): State<AppState>) -> Response {
         TRANSACTION_LIFETIME_SECONDS,
     );
     redirect_with_cookies(url.as_str(), [cookie])
+}
+
+#[derive(Debug, Deserialize)]
+struct GrantParams {
+    return_to: Option<String>,
+    /// `prompt=none`: for restoring scopes granted before, without a page.
+    #[serde(default)]
+    silent: bool,
+}
+
+/// Asks Google, for the signed-in host, for the scopes their features need
+/// beyond sign-in (`users.additional_scopes`), by incremental authorization:
+/// `include_granted_scopes=true` keeps what was granted before, and
+/// `login_hint` names the host's account.
+async fn grant(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(params): Query<GrantParams>,
+) -> Response {
+    let return_to = safe_return_path(params.return_to.as_deref());
+    let user = match current_user(&state, &headers).await {
+        Ok(Some(user)) => user,
+        Ok(None) => return redirect_with_cookies("/auth/google/login", []),
+        Err(error) => {
+            tracing::error!(%error, "could not read the session");
+            return message_page(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Something went wrong on our side",
+                "Please try again.",
+            );
+        }
+    };
+    if user.additional_scopes.is_empty() {
+        return redirect_with_cookies(&return_to, []);
+    }
+    let scopes: Vec<&str> = user.additional_scopes.iter().collect();
+    let request = AuthorizationRequest {
+        scopes: &scopes,
+        login_hint: Some(&user.google_sub),
+        silent: params.silent,
+        purpose: Purpose::GrantScopes {
+            user_id: user.user_id,
+            expected_sub: user.google_sub.clone(),
+            return_to,
+        },
+    };
+    start_authorization(&state, request).await
+}
+
+/// Only a path on this site: never an open redirect.
+fn safe_return_path(return_to: Option<&str>) -> String {
+    match return_to {
+        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => {
+            path.to_owned()
+        }
+        _ => "/".to_owned(),
+    }
+}
+
+/// `path` with `google_access=<outcome>` added to its query.
+fn with_outcome(path: &str, outcome: &str) -> String {
+    let separator = if path.contains('?') { '&' } else { '?' };
+    format!("{path}{separator}google_access={outcome}")
 }
 
 #[derive(Debug, Deserialize)]
@@ -108,6 +179,12 @@ async fn callback(
         }
     }
     if let Some(error) = params.error.as_deref() {
+        if let Purpose::GrantScopes { return_to, .. } = &transaction.purpose {
+            // Denied, or Google needs a page that `prompt=none` forbade:
+            // nothing changes, and the page says so.
+            tracing::info!(error, "incremental authorization not granted");
+            return redirect_with_cookies(&with_outcome(return_to, "denied"), [clear_transaction]);
+        }
         return match error {
             "access_denied" => failure(
                 StatusCode::OK,
@@ -167,12 +244,65 @@ async fn callback(
                 )
             }
         },
-        Purpose::GrantScopes { .. } => failure(
-            StatusCode::BAD_REQUEST,
-            "Not available yet",
-            "Granting more access is not available in this version of BookMate.",
-        ),
+        Purpose::GrantScopes { user_id, expected_sub, return_to } => {
+            if authorization.profile.sub != expected_sub {
+                tracing::warn!(user_id, "access was granted from another Google account; refused");
+                return redirect_with_cookies(
+                    &with_outcome(&return_to, "wrong_account"),
+                    [clear_transaction],
+                );
+            }
+            match complete_grant(&state, user_id, &authorization).await {
+                Ok(outcome) => redirect_with_cookies(&with_outcome(&return_to, outcome), [clear_transaction]),
+                Err(error) => {
+                    tracing::error!(%error, "could not store the grant");
+                    failure(
+                        StatusCode::INTERNAL_SERVER_ERROR,
+                        "Something went wrong on our side",
+                        "BookMate could not save the access you granted. Please try again.",
+                    )
+                }
+            }
+        }
     }
+}
+
+/// Stores what Google granted to a signed-in host; says whether it covers
+/// everything their features need.
+async fn complete_grant(
+    state: &AppState,
+    user_id: i64,
+    authorization: &Authorization,
+) -> Result<&'static str, app::db::DbError> {
+    save_tokens(state, user_id, authorization).await?;
+    let user = users::find_by_id(state.database.pool(), user_id).await?;
+    let complete =
+        user.is_some_and(|user| authorization.granted_scopes.contains_all(&user.additional_scopes));
+    Ok(if complete { "granted" } else { "partial" })
+}
+
+async fn save_tokens(
+    state: &AppState,
+    user_id: i64,
+    authorization: &Authorization,
+) -> Result<(), app::db::DbError> {
+    let access_token_sealed = state.auth.seal_token(user_id, TokenKind::Access, &authorization.access_token);
+    let refresh_token_sealed = authorization
+        .refresh_token
+        .as_deref()
+        .map(|token| state.auth.seal_token(user_id, TokenKind::Refresh, token));
+    google_connections::save_grant(
+        state.database.pool(),
+        user_id,
+        &google_connections::GrantedTokens {
+            granted_scopes: &authorization.granted_scopes,
+            access_token_sealed: &access_token_sealed,
+            access_token_expires_at: authorization.access_token_expires_at,
+            refresh_token_sealed: refresh_token_sealed.as_deref(),
+        },
+        Utc::now(),
+    )
+    .await
 }
 
 /// Creates or updates the host, stores what Google granted, and starts a new
@@ -239,4 +369,24 @@ fn with_cookie(mut response: Response, cookie: String) -> Response {
         response.headers_mut().append(header::SET_COOKIE, value);
     }
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_paths_on_this_site_are_returned_to() {
+        assert_eq!(safe_return_path(Some("/settings?tab=calendars")), "/settings?tab=calendars");
+        for hostile in ["https://evil.example/", "//evil.example", "/\\evil.example", "settings", ""] {
+            assert_eq!(safe_return_path(Some(hostile)), "/", "{hostile}");
+        }
+        assert_eq!(safe_return_path(None), "/");
+    }
+
+    #[test]
+    fn outcomes_are_added_to_the_query() {
+        assert_eq!(with_outcome("/settings", "denied"), "/settings?google_access=denied");
+        assert_eq!(with_outcome("/settings?tab=x", "granted"), "/settings?tab=x&google_access=granted");
+    }
 }
