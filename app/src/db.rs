@@ -7,6 +7,7 @@
 //! integer seconds). The integration tests run every query against both.
 
 pub mod google_connections;
+pub mod host_settings;
 pub mod outbox;
 pub mod sessions;
 pub mod users;
@@ -132,6 +133,8 @@ pub enum DbError {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("that username is already taken")]
     UsernameTaken,
+    #[error("a stored value could not be read: {0}")]
+    Corrupt(#[source] serde_json::Error),
     #[error(transparent)]
     Sqlx(#[from] sqlx::Error),
 }

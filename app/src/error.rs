@@ -17,6 +17,9 @@ pub enum AppError {
     Forbidden,
     #[error("{0}")]
     Conflict(String),
+    /// Field name to message, shown next to each field; nothing was saved.
+    #[error("some fields need attention")]
+    Validation(std::collections::BTreeMap<String, String>),
     #[error("something went wrong on our side; please try again")]
     Internal,
     /// The request never completed: the network, or a malformed answer.
@@ -43,12 +46,25 @@ impl From<crate::db::DbError> for AppError {
 }
 
 impl AppError {
+    pub fn invalid(field: &str, message: impl Into<String>) -> Self {
+        Self::Validation([(field.to_owned(), message.into())].into())
+    }
+
+    /// The message for one field, if this is a validation error about it.
+    pub fn field(&self, field: &str) -> Option<String> {
+        match self {
+            Self::Validation(fields) => fields.get(field).cloned(),
+            _ => None,
+        }
+    }
+
     pub fn status_code(&self) -> u16 {
         match self {
             Self::NotFound => 404,
             Self::Unauthorized => 401,
             Self::Forbidden => 403,
             Self::Conflict(_) => 409,
+            Self::Validation(_) => 422,
             Self::Internal => 500,
             Self::Transport(_) => 502,
         }

@@ -2,5 +2,7 @@
 //! and incremental authorization by OpenID Connect, and the tokens they
 //! produce. Server only.
 
+pub mod calendar;
+pub mod calls;
 pub mod oidc;
 pub mod tokens;

@@ -6,10 +6,12 @@
 //! first page), then `db` (storage, server only).
 
 pub mod auth;
+pub mod browser;
 pub mod error;
 pub mod google_scopes;
 pub mod landing;
 pub mod reauth;
+pub mod settings;
 
 #[cfg(feature = "ssr")]
 pub mod crypto;
@@ -32,6 +34,7 @@ use crate::{
     error::NotFoundPage,
     landing::LandingPage,
     reauth::ReauthProvider,
+    settings::page::SettingsPage,
 };
 
 /// The HTML document around the app, rendered on the server only.
@@ -75,6 +78,7 @@ pub fn App() -> impl IntoView {
                 <ReauthProvider>
                     <Routes fallback=NotFoundPage>
                         <Route path=StaticSegment("") view=LandingPage/>
+                        <Route path=StaticSegment("settings") view=SettingsPage/>
                     </Routes>
                 </ReauthProvider>
             </Router>

@@ -4,7 +4,14 @@
 use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
 
 use anyhow::Context as _;
-use app::{auth::server::AuthContext, db::Database, google::oidc::GoogleOidc, shell, state::AppState, App};
+use app::{
+    auth::server::AuthContext,
+    db::Database,
+    google::{calendar::CalendarApi, oidc::GoogleOidc},
+    shell,
+    state::AppState,
+    App,
+};
 use axum::{http::StatusCode, middleware, Router};
 use leptos::prelude::{provide_context, LeptosOptions};
 use leptos_axum::{generate_route_list, LeptosRoutes as _};
@@ -55,20 +62,28 @@ impl Application {
             .timeout(GOOGLE_TIMEOUT)
             .build()
             .context("could not build the HTTP client")?;
-        let (issuer, client_id, client_secret) = match &settings.google {
-            GoogleSettings::Google { client_id, client_secret, issuer_url, .. } => {
-                (issuer_url.to_string(), client_id.clone(), client_secret.expose_secret().to_owned())
-            }
-            GoogleSettings::Emulator => (
-                format!("{}{EMULATOR_PREFIX}", public_url.as_str().trim_end_matches('/')),
-                EMULATOR_CLIENT_ID.to_owned(),
-                EMULATOR_CLIENT_SECRET.to_owned(),
+        let (issuer, calendar_api, client_id, client_secret) = match &settings.google {
+            GoogleSettings::Google { client_id, client_secret, issuer_url, calendar_api_url } => (
+                issuer_url.to_string(),
+                calendar_api_url.to_string(),
+                client_id.clone(),
+                client_secret.expose_secret().to_owned(),
             ),
+            GoogleSettings::Emulator => {
+                let emulator = format!("{}{EMULATOR_PREFIX}", public_url.as_str().trim_end_matches('/'));
+                (
+                    emulator.clone(),
+                    format!("{emulator}/calendar/v3"),
+                    EMULATOR_CLIENT_ID.to_owned(),
+                    EMULATOR_CLIENT_SECRET.to_owned(),
+                )
+            }
         };
         let redirect_uri = format!("{}/auth/google/callback", public_url.as_str().trim_end_matches('/'));
-        let google = GoogleOidc::new(&issuer, &client_id, &client_secret, &redirect_uri, http)
+        let google = GoogleOidc::new(&issuer, &client_id, &client_secret, &redirect_uri, http.clone())
             .context("Google's OpenID Connect settings")?;
-        let auth = Arc::new(AuthContext::new(google, settings.secret_key.expose(), public_url));
+        let calendar = CalendarApi::new(&calendar_api, http);
+        let auth = Arc::new(AuthContext::new(google, calendar, settings.secret_key.expose(), public_url));
         let state = AppState { leptos_options, database: database.clone(), auth };
         Ok(Self { listener, router: router(state), database })
     }

@@ -15,6 +15,7 @@ use crate::{
     db::{google_connections, sessions, users, DbError},
     error::AppError,
     google::{
+        calendar::CalendarApi,
         oidc::{GoogleOidc, Transaction},
         tokens::RefreshLocks,
     },
@@ -36,10 +37,11 @@ pub struct AuthContext {
     /// On https, cookies are `Secure` and `__Host-` prefixed.
     secure_cookies: bool,
     pub(crate) refresh_locks: RefreshLocks,
+    pub calendar: CalendarApi,
 }
 
 impl AuthContext {
-    pub fn new(google: GoogleOidc, secret_key: &str, public_url: Url) -> Self {
+    pub fn new(google: GoogleOidc, calendar: CalendarApi, secret_key: &str, public_url: Url) -> Self {
         let secure_cookies = public_url.scheme() == "https";
         Self {
             google,
@@ -48,6 +50,7 @@ impl AuthContext {
             public_url,
             secure_cookies,
             refresh_locks: RefreshLocks::default(),
+            calendar,
         }
     }
 

@@ -120,6 +120,14 @@ pub async fn save_refreshed(
     Ok(())
 }
 
+pub async fn expire_access_token(db: &DbPool, user_id: i64) -> Result<(), DbError> {
+    sqlx::query("update google_connections set access_token_expires_at = 0 where user_id = $1")
+        .bind(user_id)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
 /// Google refused the refresh token: drop the tokens and remember that the
 /// host must reconnect.
 pub async fn mark_needs_reconnect(db: &DbPool, user_id: i64, now: DateTime<Utc>) -> Result<(), DbError> {

@@ -67,8 +67,9 @@ impl From<UserRow> for User {
 const USER_COLUMNS: &str = "user_id, google_sub, email, display_name, picture_url, username, \
                             time_zone, additional_scopes, created_at, updated_at";
 
-/// Creates the host on first sign-in; afterwards refreshes what Google says
-/// about them (email, name, picture) and keeps everything the host chose.
+/// Creates the host on first sign-in; afterwards refreshes what only Google
+/// knows (email, picture) and keeps everything the host chose, their display
+/// name included.
 pub async fn upsert_from_google(
     db: &DbPool,
     profile: &GoogleProfile,
@@ -78,8 +79,7 @@ pub async fn upsert_from_google(
         "insert into users (google_sub, email, display_name, picture_url, created_at, updated_at) \
          values ($1, $2, $3, $4, $5, $5) \
          on conflict (google_sub) do update set email = excluded.email, \
-             display_name = excluded.display_name, picture_url = excluded.picture_url, \
-             updated_at = excluded.updated_at \
+             picture_url = excluded.picture_url, updated_at = excluded.updated_at \
          returning {USER_COLUMNS}"
     );
     let row: UserRow = sqlx::query_as(AssertSqlSafe(sql))
@@ -146,4 +146,30 @@ pub async fn set_additional_scopes(
 pub async fn delete(db: &DbPool, user_id: i64) -> Result<(), DbError> {
     sqlx::query("delete from users where user_id = $1").bind(user_id).execute(db).await?;
     Ok(())
+}
+
+/// The host's public profile, as they set it in settings.
+pub async fn update_profile(
+    db: &DbPool,
+    user_id: i64,
+    display_name: &str,
+    username: &str,
+    time_zone: &str,
+    now: DateTime<Utc>,
+) -> Result<(), DbError> {
+    let result = sqlx::query(
+        "update users set display_name = $1, username = $2, time_zone = $3, updated_at = $4 where user_id = $5",
+    )
+    .bind(display_name)
+    .bind(username)
+    .bind(time_zone)
+    .bind(to_db_time(now))
+    .bind(user_id)
+    .execute(db)
+    .await;
+    match result {
+        Ok(_) => Ok(()),
+        Err(sqlx::Error::Database(error)) if error.is_unique_violation() => Err(DbError::UsernameTaken),
+        Err(error) => Err(error.into()),
+    }
 }

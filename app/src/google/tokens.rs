@@ -106,6 +106,12 @@ pub async fn access_token(auth: &AuthContext, db: &DbPool, user_id: i64) -> Resu
     Ok(AccessToken(refreshed.access_token))
 }
 
+/// Makes the next `access_token` call refresh, after Google refused the
+/// stored token before its time.
+pub async fn forget_access_token(db: &DbPool, user_id: i64) -> Result<(), DbError> {
+    google_connections::expire_access_token(db, user_id).await
+}
+
 async fn stored_fresh_token(
     auth: &AuthContext,
     db: &DbPool,

@@ -11,9 +11,9 @@ use app::{
     auth::server::{
         current_user, end_session, read_cookie, start_session, TokenKind, TRANSACTION_LIFETIME_SECONDS,
     },
-    db::{google_connections, users},
+    db::{google_connections, host_settings, users},
     google::oidc::{Authorization, AuthorizationRequest, OidcError, Purpose},
-    google_scopes::SIGN_IN,
+    google_scopes::{ScopeSet, CALENDAR_EVENTS, SIGN_IN},
     state::AppState,
 };
 use axum::{
@@ -94,10 +94,21 @@ async fn grant(
             );
         }
     };
-    if user.additional_scopes.is_empty() {
+    let wanted = match wanted_scopes(&state, &user).await {
+        Ok(wanted) => wanted,
+        Err(error) => {
+            tracing::error!(%error, "could not read the host's settings");
+            return message_page(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Something went wrong on our side",
+                "Please try again.",
+            );
+        }
+    };
+    if wanted.is_empty() {
         return redirect_with_cookies(&return_to, []);
     }
-    let scopes: Vec<&str> = user.additional_scopes.iter().collect();
+    let scopes: Vec<&str> = wanted.iter().collect();
     let request = AuthorizationRequest {
         scopes: &scopes,
         login_hint: Some(&user.google_sub),
@@ -109,6 +120,19 @@ async fn grant(
         },
     };
     start_authorization(&state, request).await
+}
+
+/// The scopes the host's features need beyond sign-in: those of features
+/// already on, and the write scope when direct booking waits for consent.
+async fn wanted_scopes(state: &AppState, user: &users::User) -> Result<ScopeSet, app::db::DbError> {
+    let pending = host_settings::find(state.database.pool(), user.user_id)
+        .await?
+        .is_some_and(|settings| settings.pending_direct_booking_calendar_id.is_some());
+    let mut wanted: Vec<&str> = user.additional_scopes.iter().collect();
+    if pending {
+        wanted.push(CALENDAR_EVENTS);
+    }
+    Ok(wanted.into_iter().collect())
 }
 
 /// Only a path on this site: never an open redirect.
@@ -179,10 +203,12 @@ async fn callback(
         }
     }
     if let Some(error) = params.error.as_deref() {
-        if let Purpose::GrantScopes { return_to, .. } = &transaction.purpose {
+        if let Purpose::GrantScopes { user_id, return_to, .. } = &transaction.purpose {
             // Denied, or Google needs a page that `prompt=none` forbade:
-            // nothing changes, and the page says so.
+            // nothing changes (a pending setting is dropped), and the page
+            // says so.
             tracing::info!(error, "incremental authorization not granted");
+            drop_pending_settings(&state, *user_id).await;
             return redirect_with_cookies(&with_outcome(return_to, "denied"), [clear_transaction]);
         }
         return match error {
@@ -247,6 +273,7 @@ async fn callback(
         Purpose::GrantScopes { user_id, expected_sub, return_to } => {
             if authorization.profile.sub != expected_sub {
                 tracing::warn!(user_id, "access was granted from another Google account; refused");
+                drop_pending_settings(&state, user_id).await;
                 return redirect_with_cookies(
                     &with_outcome(&return_to, "wrong_account"),
                     [clear_transaction],
@@ -279,6 +306,15 @@ async fn complete_grant(
     let complete =
         user.is_some_and(|user| authorization.granted_scopes.contains_all(&user.additional_scopes));
     Ok(if complete { "granted" } else { "partial" })
+}
+
+async fn drop_pending_settings(state: &AppState, user_id: i64) {
+    let nothing_granted = ScopeSet::default();
+    if let Err(error) =
+        app::settings::api::complete_pending_direct_booking(state, user_id, &nothing_granted).await
+    {
+        tracing::error!(%error, user_id, "could not drop a pending setting");
+    }
 }
 
 async fn save_tokens(

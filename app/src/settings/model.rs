@@ -1,0 +1,149 @@
+//! What the settings page shows and sends, and the checks both sides share.
+
+use serde::{Deserialize, Serialize};
+
+/// Paths the router owns; no host may take them as a username.
+pub const RESERVED_USERNAMES: [&str; 16] = [
+    "settings",
+    "auth",
+    "api",
+    "pkg",
+    "healthz",
+    "readyz",
+    "dashboard",
+    "bookings",
+    "mailbox",
+    "admin",
+    "login",
+    "logout",
+    "static",
+    "assets",
+    "favicon",
+    "about",
+];
+
+/// Lowercase letters, digits and hyphens, 3 to 32 characters, not a path
+/// BookMate uses itself.
+pub fn validate_username(username: &str) -> Result<(), &'static str> {
+    if !(3..=32).contains(&username.len()) {
+        return Err("Use 3 to 32 characters.");
+    }
+    if !username.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-') {
+        return Err("Use only lowercase letters, digits and hyphens.");
+    }
+    if username.starts_with('-') || username.ends_with('-') {
+        return Err("Start and end with a letter or digit.");
+    }
+    if RESERVED_USERNAMES.contains(&username) || username.starts_with("__") {
+        return Err("That name is reserved by BookMate; please choose another.");
+    }
+    Ok(())
+}
+
+/// `"09:30"` for 570 minutes; 1440 is `"24:00"`.
+pub fn format_minute(minute: u16) -> String {
+    format!("{:02}:{:02}", minute / 60, minute % 60)
+}
+
+/// Minutes after midnight from `"HH:MM"`; `"24:00"` is the end of the day.
+pub fn parse_minute(text: &str) -> Option<u16> {
+    let (hours, minutes) = text.trim().split_once(':')?;
+    let (hours, minutes): (u16, u16) = (hours.parse().ok()?, minutes.get(..2)?.parse().ok()?);
+    let total = hours * 60 + minutes;
+    (minutes < 60 && total <= 24 * 60).then_some(total)
+}
+
+pub const WEEKDAY_NAMES: [&str; 7] =
+    ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"];
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Profile {
+    pub display_name: String,
+    pub username: String,
+    pub time_zone: String,
+}
+
+/// One weekday's hours as the form holds them: `("09:00", "17:00")` pairs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AvailabilityForm {
+    /// Monday first, seven entries.
+    pub days: Vec<Vec<(String, String)>>,
+    pub meeting_minutes: i64,
+    pub buffer_before_minutes: i64,
+    pub buffer_after_minutes: i64,
+    pub minimum_notice_minutes: i64,
+    pub horizon_days: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CalendarChoice {
+    pub id: String,
+    pub name: String,
+    pub color: Option<String>,
+    pub primary: bool,
+    /// The host may add events (accessRole owner or writer).
+    pub writable: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SettingsView {
+    pub profile: Profile,
+    /// False until the host first saves; the page then suggests the
+    /// browser's time zone.
+    pub profile_saved: bool,
+    pub availability: AvailabilityForm,
+    pub busy_calendar_ids: Vec<String>,
+    pub direct_booking_calendar_id: Option<String>,
+    pub time_zones: Vec<String>,
+    /// What BookMate may do with the host's Google account now, in words.
+    pub google_access: Vec<String>,
+    pub can_write_events: bool,
+}
+
+/// What saving direct booking led to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum DirectBookingSaved {
+    Saved,
+    /// Google must ask the host first: send the browser here.
+    NeedsConsent {
+        url: String,
+    },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn usernames_follow_the_rules() {
+        assert!(validate_username("ada-lovelace").is_ok());
+        assert!(validate_username("a1b").is_ok());
+        for bad in [
+            "ab",
+            "Ada",
+            "ada_l",
+            "ada lovelace",
+            "-ada",
+            "ada-",
+            "settings",
+            "api",
+            "__google",
+            &"a".repeat(33),
+        ] {
+            assert!(validate_username(bad).is_err(), "{bad} should be refused");
+        }
+    }
+
+    #[test]
+    fn times_of_day_round_trip() {
+        assert_eq!(parse_minute("09:30"), Some(570));
+        assert_eq!(parse_minute("24:00"), Some(1440));
+        assert_eq!(format_minute(570), "09:30");
+        assert_eq!(format_minute(1440), "24:00");
+        for bad in ["24:30", "9", "ab:cd", "10:60", ""] {
+            assert_eq!(parse_minute(bad), None, "{bad}");
+        }
+        // Browsers may send seconds.
+        assert_eq!(parse_minute("08:15:00"), Some(495));
+    }
+}

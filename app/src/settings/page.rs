@@ -1,0 +1,483 @@
+//! `/settings`: profile, availability, calendars, direct booking and Google
+//! access, in one column of sections.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+use super::{
+    api::{
+        get_settings, list_calendars, GetSettings, GiveBackWriteAccess, SaveAvailability, SaveBusyCalendars,
+        SaveDirectBooking, SaveProfile,
+    },
+    model::{AvailabilityForm, CalendarChoice, DirectBookingSaved, SettingsView, WEEKDAY_NAMES},
+};
+use crate::{
+    auth::{DeleteAccount, DisconnectGoogle},
+    error::AppError,
+};
+
+#[component]
+pub fn SettingsPage() -> impl IntoView {
+    let settings = Resource::new(|| (), |()| get_settings());
+    view! {
+        <Title text="Settings · BookMate"/>
+        <main class="page settings">
+            <h1>"Settings"</h1>
+            <AccessOutcome/>
+            <Transition fallback=|| view! { <p class="muted">"Loading your settings…"</p> }>
+                {move || Suspend::new(async move {
+                    match settings.await {
+                        Ok(view) => view! { <SettingsSections view/> }.into_any(),
+                        Err(AppError::Unauthorized) => view! {
+                            <div class="card">
+                                <p>"Please sign in to change your settings."</p>
+                                <a class="button primary" href="/auth/google/login" rel="external">"Sign in with Google"</a>
+                            </div>
+                        }
+                        .into_any(),
+                        Err(error) => view! { <p class="error" role="alert">{error.to_string()}</p> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </main>
+    }
+}
+
+/// What came of a trip to Google's consent screen, in plain words.
+#[component]
+fn AccessOutcome() -> impl IntoView {
+    let query = use_query_map();
+    move || {
+        let outcome = query.read().get("google_access")?;
+        let (class, text) = match outcome.as_str() {
+            "granted" => ("notice success", "Google granted the access. Direct booking is on."),
+            "partial" => (
+                "notice banner",
+                "Google did not grant permission to add events to your calendar, so direct booking stays off. \
+                 Visitors will get an email invitation instead.",
+            ),
+            "denied" => (
+                "notice banner",
+                "You did not give BookMate permission to add events, so direct booking stays off. Nothing else changed.",
+            ),
+            "wrong_account" => (
+                "notice banner",
+                "That permission came from a different Google account than the one you signed in with, so BookMate \
+                 did not use it. Direct booking stays off.",
+            ),
+            _ => return None,
+        };
+        Some(view! { <p class=class role="status" data-testid="access-outcome">{text}</p> })
+    }
+}
+
+#[component]
+fn SettingsSections(view: SettingsView) -> impl IntoView {
+    let calendars = Resource::new(|| (), |()| list_calendars());
+    view! {
+        <ProfileSection view=view.clone()/>
+        <AvailabilitySection form=view.availability.clone()/>
+        <CalendarsSection calendars selected=view.busy_calendar_ids.clone()/>
+        <DirectBookingSection calendars current=view.direct_booking_calendar_id.clone()/>
+        <GoogleAccessSection access=view.google_access.clone() can_write=view.can_write_events/>
+    }
+}
+
+fn field_error(result: Option<Result<(), AppError>>, field: &'static str) -> Option<String> {
+    result.and_then(|result| result.err()).and_then(|error| error.field(field))
+}
+
+#[component]
+fn Saved(pending: Memo<bool>, done: Signal<bool>) -> impl IntoView {
+    view! {
+        <span class="save-state" role="status">
+            {move || if pending.get() { "Saving…" } else if done.get() { "Saved." } else { "" }}
+        </span>
+    }
+}
+
+#[component]
+fn ProfileSection(view: SettingsView) -> impl IntoView {
+    let save = ServerAction::<SaveProfile>::new();
+    let result = save.value();
+    let pending = Memo::new(move |_| save.pending().get());
+    let done = Signal::derive(move || matches!(result.get(), Some(Ok(()))));
+    let time_zone = RwSignal::new(view.profile.time_zone.clone());
+    if !view.profile_saved {
+        // A new host: suggest the zone their browser is in.
+        Effect::new(move |_| {
+            if let Some(zone) = crate::browser::time_zone() {
+                time_zone.set(zone);
+            }
+        });
+    }
+    let error = move |field| field_error(result.get(), field);
+    let other_error = move || match result.get() {
+        Some(Err(error @ (AppError::Conflict(_) | AppError::Internal | AppError::Transport(_)))) => {
+            Some(error.to_string())
+        }
+        _ => None,
+    };
+    view! {
+        <section class="card settings-section" aria-labelledby="profile-heading">
+            <h2 id="profile-heading">"Profile"</h2>
+            <ActionForm action=save attr:class="stack">
+                <label for="display_name">"Name shown to visitors"</label>
+                <input id="display_name" name="display_name" required maxlength="100" value=view.profile.display_name.clone()/>
+                <FieldError message=Signal::derive(move || error("display_name"))/>
+
+                <label for="username">"Your booking page address"</label>
+                <div class="prefixed">
+                    <span class="prefix">"/"</span>
+                    <input id="username" name="username" required minlength="3" maxlength="32" pattern="[a-z0-9-]+"
+                        value=view.profile.username.clone() aria-describedby="username-help" data-testid="username"/>
+                </div>
+                <p id="username-help" class="help">"3 to 32 lowercase letters, digits or hyphens."</p>
+                <FieldError message=Signal::derive(move || error("username"))/>
+
+                <label for="time_zone">"Your time zone"</label>
+                <select id="time_zone" name="time_zone" prop:value=move || time_zone.get()
+                    on:change=move |event| time_zone.set(event_target_value(&event))>
+                    {view.time_zones.iter().map(|zone| {
+                        let label = zone.clone();
+                        let selected = *zone == view.profile.time_zone;
+                        view! { <option value=zone.clone() selected=selected>{label}</option> }
+                    }).collect_view()}
+                </select>
+                <FieldError message=Signal::derive(move || error("time_zone"))/>
+                {other_error}
+                <div class="actions">
+                    <button type="submit" class="button primary" data-testid="save-profile">"Save profile"</button>
+                    <Saved pending done/>
+                </div>
+            </ActionForm>
+        </section>
+    }
+}
+
+#[component]
+fn FieldError(message: Signal<Option<String>>) -> impl IntoView {
+    move || message.get().map(|message| view! { <p class="field-error" role="alert">{message}</p> })
+}
+
+#[component]
+fn AvailabilitySection(form: AvailabilityForm) -> impl IntoView {
+    let days = RwSignal::new(form.days.clone());
+    let meeting = RwSignal::new(form.meeting_minutes);
+    let buffer_before = RwSignal::new(form.buffer_before_minutes);
+    let buffer_after = RwSignal::new(form.buffer_after_minutes);
+    let notice_hours = RwSignal::new(form.minimum_notice_minutes / 60);
+    let horizon = RwSignal::new(form.horizon_days);
+    let save = ServerAction::<SaveAvailability>::new();
+    let result = save.value();
+    let pending = Memo::new(move |_| save.pending().get());
+    let done = Signal::derive(move || matches!(result.get(), Some(Ok(()))));
+    let error = move |field: String| field_error(result.get(), Box::leak(field.into_boxed_str()));
+    let number =
+        |signal: RwSignal<i64>| move |event| signal.set(event_target_value(&event).parse().unwrap_or(0));
+
+    let submit = move |event: leptos::ev::SubmitEvent| {
+        event.prevent_default();
+        save.dispatch(SaveAvailability {
+            form: AvailabilityForm {
+                days: days.get(),
+                meeting_minutes: meeting.get(),
+                buffer_before_minutes: buffer_before.get(),
+                buffer_after_minutes: buffer_after.get(),
+                minimum_notice_minutes: notice_hours.get() * 60,
+                horizon_days: horizon.get(),
+            },
+        });
+    };
+
+    view! {
+        <section class="card settings-section" aria-labelledby="availability-heading">
+            <h2 id="availability-heading">"Availability"</h2>
+            <p class="help">"Your weekly hours, in your time zone. Visitors see them in theirs."</p>
+            <form on:submit=submit class="stack" data-testid="availability-form">
+                <div class="week">
+                    {(0..7).map(|day| view! { <DayRow day days error=Signal::derive(move || error(format!("day-{day}-0")).or_else(|| error(format!("day-{day}-1"))).or_else(|| error(format!("day-{day}-2"))))/> }).collect_view()}
+                </div>
+                <div class="grid-2">
+                    <label>"Meeting length"
+                        <select prop:value=move || meeting.get().to_string() on:change=number(meeting) data-testid="meeting-length">
+                            {[15, 30, 45, 60, 90].into_iter().map(|minutes| view! {
+                                <option value=minutes.to_string() selected=minutes == form.meeting_minutes>{format!("{minutes} minutes")}</option>
+                            }).collect_view()}
+                        </select>
+                    </label>
+                    <label>"Minimum notice (hours)"
+                        <input type="number" min="0" max="720" prop:value=move || notice_hours.get().to_string() on:input=number(notice_hours)/>
+                    </label>
+                    <label>"Buffer before (minutes)"
+                        <input type="number" min="0" max="240" prop:value=move || buffer_before.get().to_string() on:input=number(buffer_before)/>
+                    </label>
+                    <label>"Buffer after (minutes)"
+                        <input type="number" min="0" max="240" prop:value=move || buffer_after.get().to_string() on:input=number(buffer_after)/>
+                    </label>
+                    <label>"Visitors may book up to (days ahead)"
+                        <input type="number" min="1" max="365" prop:value=move || horizon.get().to_string() on:input=number(horizon)/>
+                    </label>
+                </div>
+                <FieldError message=Signal::derive(move || {
+                    ["meeting_minutes", "buffer_before_minutes", "buffer_after_minutes", "minimum_notice_minutes", "horizon_days", "availability"]
+                        .into_iter().find_map(|field| field_error(result.get(), field))
+                })/>
+                <div class="actions">
+                    <button type="submit" class="button primary" data-testid="save-availability">"Save availability"</button>
+                    <Saved pending done/>
+                </div>
+            </form>
+        </section>
+    }
+}
+
+#[component]
+fn DayRow(
+    day: usize,
+    days: RwSignal<Vec<Vec<(String, String)>>>,
+    error: Signal<Option<String>>,
+) -> impl IntoView {
+    let intervals = move || days.with(|days| days.get(day).cloned().unwrap_or_default());
+    let available = move || !intervals().is_empty();
+    let toggle = move |_| {
+        days.update(|days| {
+            let hours = &mut days[day];
+            if hours.is_empty() {
+                hours.push(("09:00".to_owned(), "17:00".to_owned()));
+            } else {
+                hours.clear();
+            }
+        })
+    };
+    let edit = move |index: usize, end: bool, value: String| {
+        days.update(|days| {
+            if let Some(interval) = days[day].get_mut(index) {
+                if end {
+                    interval.1 = value
+                } else {
+                    interval.0 = value
+                }
+            }
+        })
+    };
+    view! {
+        <div class="day-row" data-testid=format!("day-{day}")>
+            <label class="switch">
+                <input type="checkbox" prop:checked=available on:change=toggle/>
+                <span>{WEEKDAY_NAMES[day]}</span>
+            </label>
+            <div class="intervals">
+                <Show when=available fallback=|| view! { <span class="muted">"Unavailable"</span> }>
+                    {move || intervals().into_iter().enumerate().map(|(index, (start, end))| view! {
+                        <div class="interval">
+                            <input type="time" aria-label=format!("{} start {}", WEEKDAY_NAMES[day], index + 1) value=start
+                                on:change=move |event| edit(index, false, event_target_value(&event))/>
+                            <span aria-hidden="true">"–"</span>
+                            <input type="time" aria-label=format!("{} end {}", WEEKDAY_NAMES[day], index + 1) value=end
+                                on:change=move |event| edit(index, true, event_target_value(&event))/>
+                            <button type="button" class="icon-button" aria-label="Remove these hours"
+                                on:click=move |_| days.update(|days| { days[day].remove(index); })>"×"</button>
+                        </div>
+                    }).collect_view()}
+                    <button type="button" class="link-button"
+                        on:click=move |_| days.update(|days| days[day].push(("13:00".to_owned(), "17:00".to_owned())))>
+                        "+ Add hours"
+                    </button>
+                </Show>
+                {move || error.get().map(|message| view! { <p class="field-error" role="alert">{message}</p> })}
+            </div>
+        </div>
+    }
+}
+
+type CalendarsResource = Resource<Result<Vec<CalendarChoice>, AppError>>;
+
+#[component]
+fn CalendarsSection(calendars: CalendarsResource, selected: Vec<String>) -> impl IntoView {
+    let chosen = RwSignal::new(selected);
+    let save = ServerAction::<SaveBusyCalendars>::new();
+    let result = save.value();
+    let pending = Memo::new(move |_| save.pending().get());
+    let done = Signal::derive(move || matches!(result.get(), Some(Ok(()))));
+    view! {
+        <section class="card settings-section" aria-labelledby="calendars-heading">
+            <div class="section-head">
+                <h2 id="calendars-heading">"Calendars"</h2>
+                <button type="button" class="button secondary small" on:click=move |_| calendars.refetch()>"Refresh"</button>
+            </div>
+            <p class="help">"Tick the calendars whose events make you busy. BookMate reads only when you are busy, not what."</p>
+            <Transition fallback=|| view! { <p class="muted">"Asking Google for your calendars…"</p> }>
+                {move || Suspend::new(async move {
+                    match calendars.await {
+                        Ok(list) => view! {
+                            <ul class="calendar-list">
+                                {list.into_iter().map(|calendar| {
+                                    let id = calendar.id.clone();
+                                    let checked = { let id = id.clone(); move || chosen.with(|chosen| chosen.contains(&id)) };
+                                    let toggle = { let id = id.clone(); move |_| chosen.update(|chosen| {
+                                        if let Some(position) = chosen.iter().position(|existing| existing == &id) { chosen.remove(position); } else { chosen.push(id.clone()); }
+                                    }) };
+                                    view! {
+                                        <li>
+                                            <label>
+                                                <input type="checkbox" prop:checked=checked on:change=toggle data-testid="busy-calendar" value=id/>
+                                                <span class="dot" style=format!("background:{}", calendar.color.clone().unwrap_or_else(|| "#9aa4b2".to_owned()))></span>
+                                                {calendar.name.clone()}
+                                                {calendar.primary.then(|| view! { <span class="tag">"primary"</span> })}
+                                            </label>
+                                        </li>
+                                    }
+                                }).collect_view()}
+                            </ul>
+                        }.into_any(),
+                        Err(error) => view! { <p class="field-error" role="alert">{error.to_string()}</p> }.into_any(),
+                    }
+                })}
+            </Transition>
+            {move || match result.get() { Some(Err(error)) => Some(view! { <p class="field-error" role="alert">{error.to_string()}</p> }), _ => None }}
+            <div class="actions">
+                <button type="button" class="button primary" data-testid="save-calendars"
+                    on:click=move |_| { save.dispatch(SaveBusyCalendars { calendar_ids: chosen.get() }); }>
+                    "Save calendars"
+                </button>
+                <Saved pending done/>
+            </div>
+        </section>
+    }
+}
+
+#[component]
+fn DirectBookingSection(calendars: CalendarsResource, current: Option<String>) -> impl IntoView {
+    let enabled = RwSignal::new(current.is_some());
+    let target = RwSignal::new(current.unwrap_or_default());
+    let save = ServerAction::<SaveDirectBooking>::new();
+    let result = save.value();
+    let pending = Memo::new(move |_| save.pending().get());
+    let done = Signal::derive(move || matches!(result.get(), Some(Ok(DirectBookingSaved::Saved))));
+    Effect::new(move |_| {
+        if let Some(Ok(DirectBookingSaved::NeedsConsent { url })) = result.get() {
+            crate::browser::go_to(&url);
+        }
+    });
+    let can_save = move || !enabled.get() || !target.get().is_empty();
+    view! {
+        <section class="card settings-section" aria-labelledby="direct-heading">
+            <h2 id="direct-heading">"Direct booking"</h2>
+            <label class="switch">
+                <input type="checkbox" prop:checked=move || enabled.get()
+                    on:change=move |event| enabled.set(event_target_checked(&event)) data-testid="direct-booking-toggle"/>
+                <span>"Add bookings directly to my calendar"</span>
+            </label>
+            <p class="help">
+                "With this on, BookMate adds each booking to the calendar you choose and Google invites your visitor. "
+                "This needs permission to add events to your calendars, which Google will ask you for when you save."
+            </p>
+            <Show when=move || enabled.get()>
+                <label for="direct-calendar">"Calendar for bookings"</label>
+                <Transition fallback=|| view! { <p class="muted">"Loading calendars…"</p> }>
+                    {move || Suspend::new(async move {
+                        let writable: Vec<CalendarChoice> = calendars.await.unwrap_or_default().into_iter().filter(|calendar| calendar.writable).collect();
+                        view! {
+                            <select id="direct-calendar" prop:value=move || target.get()
+                                on:change=move |event| target.set(event_target_value(&event)) data-testid="direct-booking-calendar">
+                                <option value="">"Choose a calendar"</option>
+                                {writable.into_iter().map(|calendar| view! {
+                                    <option value=calendar.id>{calendar.name}</option>
+                                }).collect_view()}
+                            </select>
+                        }
+                    })}
+                </Transition>
+            </Show>
+            {move || match result.get() {
+                Some(Err(error)) => Some(view! {
+                    <p class="field-error" role="alert">{error.field("direct_booking_calendar").unwrap_or_else(|| error.to_string())}</p>
+                }),
+                _ => None,
+            }}
+            <div class="actions">
+                <button type="button" class="button primary" data-testid="save-direct-booking" prop:disabled=move || !can_save()
+                    on:click=move |_| {
+                        let calendar_id = Some(target.get()).filter(|id| !id.is_empty());
+                        save.dispatch(SaveDirectBooking { enabled: enabled.get(), calendar_id });
+                    }>
+                    "Save direct booking"
+                </button>
+                <Saved pending done/>
+            </div>
+        </section>
+    }
+}
+
+#[component]
+fn GoogleAccessSection(access: Vec<String>, can_write: bool) -> impl IntoView {
+    let give_back = ServerAction::<GiveBackWriteAccess>::new();
+    let disconnect = ServerAction::<DisconnectGoogle>::new();
+    let delete = ServerAction::<DeleteAccount>::new();
+    let confirm_give_back = RwSignal::new(false);
+    Effect::new(move |_| {
+        if let Some(Ok(url)) = give_back.value().get() {
+            crate::browser::go_to(&url);
+        }
+    });
+    Effect::new(move |_| {
+        if let Some(Ok(())) = disconnect.value().get() {
+            crate::browser::go_to("/settings");
+        }
+    });
+    Effect::new(move |_| {
+        if let Some(Ok(())) = delete.value().get() {
+            crate::browser::go_to("/");
+        }
+    });
+    let failure = move || {
+        [
+            give_back.value().get().and_then(Result::err),
+            disconnect.value().get().and_then(Result::err),
+            delete.value().get().and_then(Result::err),
+        ]
+        .into_iter()
+        .flatten()
+        .next()
+        .map(|error| view! { <p class="field-error" role="alert">{error.to_string()}</p> })
+    };
+    view! {
+        <section class="card settings-section" aria-labelledby="access-heading">
+            <h2 id="access-heading">"Google access"</h2>
+            <p>"BookMate may now:"</p>
+            <ul class="access-list" data-testid="google-access">
+                {access.into_iter().map(|line| view! { <li>{line}</li> }).collect_view()}
+            </ul>
+            <div class="actions wrap">
+                {can_write.then(|| view! {
+                    <button type="button" class="button secondary" on:click=move |_| confirm_give_back.set(true) data-testid="give-back">
+                        "Give back write access"
+                    </button>
+                })}
+                <button type="button" class="button secondary" on:click=move |_| { disconnect.dispatch(DisconnectGoogle {}); }>
+                    "Disconnect Google"
+                </button>
+                <button type="button" class="button danger" on:click=move |_| { delete.dispatch(DeleteAccount {}); }>
+                    "Delete my account"
+                </button>
+            </div>
+            <Show when=move || confirm_give_back.get()>
+                <div class="notice banner" role="alertdialog" aria-labelledby="give-back-text">
+                    <p id="give-back-text">
+                        "Google removes access only all at once. BookMate will turn direct booking off, give back all its access, "
+                        "and send you to Google's consent screen to sign in again with reading access only."
+                    </p>
+                    <button type="button" class="button primary small" data-testid="confirm-give-back"
+                        on:click=move |_| { give_back.dispatch(GiveBackWriteAccess {}); }>"Continue to Google"</button>
+                </div>
+            </Show>
+            {failure}
+        </section>
+    }
+}
+
+// Keeps the generated type in use for other pages that refetch settings.
+#[allow(dead_code)]
+type SettingsAction = ServerAction<GetSettings>;
