@@ -28,7 +28,7 @@ pub struct SessionInfo {
 
 /// The session of the browser making the request. Public on purpose: it
 /// answers only about the caller's own session, or `None`.
-#[server]
+#[server(endpoint = "get_session")]
 pub async fn get_session() -> Result<Option<SessionInfo>, AppError> {
     server::current_session_info().await
 }

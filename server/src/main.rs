@@ -41,8 +41,10 @@ async fn run(settings: Settings) -> anyhow::Result<()> {
         tracing::info!("secret key: kept in {} (set BOOKMATE_SECRET_KEY to supply your own)", path.display());
     }
     match &settings.google {
-        GoogleSettings::Emulator => tracing::warn!(
-            "Google is not configured: set GOOGLE_CLIENT_ID and GOOGLE_CLIENT_SECRET to sign in with real Google"
+        GoogleSettings::Emulator => tracing::info!(
+            "sign-in goes to the built-in Google emulator at {}/__google (test accounts ada@example.com and \
+             grace@example.com); set GOOGLE_CLIENT_ID and GOOGLE_CLIENT_SECRET to use real Google",
+            settings.public_url.as_str().trim_end_matches('/')
         ),
         GoogleSettings::Google { client_id, issuer_url, .. } => {
             tracing::info!("Google sign-in: client {client_id} at {issuer_url}");

@@ -13,6 +13,7 @@ use app::{
     App,
 };
 use axum::{http::StatusCode, middleware, Router};
+use google_emulator::{Emulator, EmulatorConfig, Seed};
 use leptos::prelude::{provide_context, LeptosOptions};
 use leptos_axum::{generate_route_list, LeptosRoutes as _};
 use secrecy::ExposeSecret as _;
@@ -27,8 +28,8 @@ use crate::{
 
 /// Where the built-in emulator is mounted, and the OAuth client it knows.
 pub const EMULATOR_PREFIX: &str = "/__google";
-pub const EMULATOR_CLIENT_ID: &str = "bookmate-dev.apps.googleusercontent.com";
-pub const EMULATOR_CLIENT_SECRET: &str = "bookmate-dev-secret";
+pub const EMULATOR_CLIENT_ID: &str = google_emulator::DEVELOPMENT_CLIENT_ID;
+pub const EMULATOR_CLIENT_SECRET: &str = google_emulator::DEVELOPMENT_CLIENT_SECRET;
 
 /// Google answers in well under a second; a stuck call must not hold a
 /// visitor's page.
@@ -42,6 +43,7 @@ pub struct Application {
     listener: TcpListener,
     router: Router,
     database: Database,
+    emulator: Option<Emulator>,
 }
 
 impl Application {
@@ -80,12 +82,25 @@ impl Application {
             }
         };
         let redirect_uri = format!("{}/auth/google/callback", public_url.as_str().trim_end_matches('/'));
+        let emulator = matches!(settings.google, GoogleSettings::Emulator).then(|| {
+            let seed = Seed::development(vec![redirect_uri.clone()], chrono::Utc::now());
+            Emulator::new(EmulatorConfig::new(&issuer, seed))
+        });
         let google = GoogleOidc::new(&issuer, &client_id, &client_secret, &redirect_uri, http.clone())
             .context("Google's OpenID Connect settings")?;
         let calendar = CalendarApi::new(&calendar_api, http);
         let auth = Arc::new(AuthContext::new(google, calendar, settings.secret_key.expose(), public_url));
         let state = AppState { leptos_options, database: database.clone(), auth };
-        Ok(Self { listener, router: router(state), database })
+        let mut router = router(state);
+        if let Some(emulator) = &emulator {
+            router = router.nest_service(EMULATOR_PREFIX, emulator.router());
+        }
+        Ok(Self { listener, router, database, emulator })
+    }
+
+    /// The built-in Google emulator, when no Google client is configured.
+    pub fn emulator(&self) -> Option<Emulator> {
+        self.emulator.clone()
     }
 
     pub fn local_addr(&self) -> SocketAddr {

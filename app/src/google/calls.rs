@@ -65,12 +65,13 @@ where
     let mut backoff = FIRST_BACKOFF;
     loop {
         let token = tokens::access_token(auth, db, user_id).await?;
+        let used = AccessToken::from_secret(token.secret());
         match call(token).await {
             Ok(value) => return Ok(value),
             Err(CalendarError::Unauthorized) if !refreshed_after_401 => {
                 // The stored token was revoked or expired early: refresh once.
                 refreshed_after_401 = true;
-                tokens::forget_access_token(db, user_id).await?;
+                tokens::forget_rejected_token(auth, db, user_id, &used).await?;
             }
             Err(CalendarError::Unauthorized) => return Err(GoogleCallError::NeedsReconnect),
             Err(CalendarError::MissingScope { .. }) => return Err(GoogleCallError::MissingScope),

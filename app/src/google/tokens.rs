@@ -33,6 +33,10 @@ impl AccessToken {
     pub fn secret(&self) -> &str {
         &self.0
     }
+
+    pub(crate) fn from_secret(secret: &str) -> Self {
+        Self(secret.to_owned())
+    }
 }
 
 impl std::fmt::Debug for AccessToken {
@@ -106,10 +110,25 @@ pub async fn access_token(auth: &AuthContext, db: &DbPool, user_id: i64) -> Resu
     Ok(AccessToken(refreshed.access_token))
 }
 
-/// Makes the next `access_token` call refresh, after Google refused the
-/// stored token before its time.
-pub async fn forget_access_token(db: &DbPool, user_id: i64) -> Result<(), DbError> {
-    google_connections::expire_access_token(db, user_id).await
+/// Google refused `rejected` before its time (revoked, or its clock runs
+/// ahead): make the next `access_token` call refresh, unless another request
+/// has already replaced it, so that a burst of refusals costs one refresh.
+pub async fn forget_rejected_token(
+    auth: &AuthContext,
+    db: &DbPool,
+    user_id: i64,
+    rejected: &AccessToken,
+) -> Result<(), TokenError> {
+    let lock = auth.refresh_locks.for_user(user_id);
+    let _refreshing = lock.lock().await;
+    let stored = google_connections::find(db, user_id)
+        .await?
+        .and_then(|connection| connection.access_token_sealed)
+        .and_then(|sealed| auth.open_token(user_id, TokenKind::Access, &sealed));
+    if stored.as_deref() == Some(rejected.secret()) {
+        google_connections::expire_access_token(db, user_id).await?;
+    }
+    Ok(())
 }
 
 async fn stored_fresh_token(

@@ -6,37 +6,37 @@ use leptos::{prelude::*, server_fn::codec::Json};
 use super::model::{AvailabilityForm, CalendarChoice, DirectBookingSaved, SettingsView};
 use crate::error::AppError;
 
-#[server]
+#[server(endpoint = "get_settings")]
 pub async fn get_settings() -> Result<SettingsView, AppError> {
     let (state, user) = crate::auth::server::require_user().await?;
     ssr::settings_view(&state, user).await
 }
 
-#[server]
+#[server(endpoint = "save_profile")]
 pub async fn save_profile(display_name: String, username: String, time_zone: String) -> Result<(), AppError> {
     let (state, user) = crate::auth::server::require_user().await?;
     ssr::save_profile(&state, &user, super::model::Profile { display_name, username, time_zone }).await
 }
 
-#[server(input = Json)]
+#[server(endpoint = "save_availability", input = Json)]
 pub async fn save_availability(form: AvailabilityForm) -> Result<(), AppError> {
     let (state, user) = crate::auth::server::require_user().await?;
     ssr::save_availability(&state, user.user_id, &form).await
 }
 
-#[server]
+#[server(endpoint = "list_calendars")]
 pub async fn list_calendars() -> Result<Vec<CalendarChoice>, AppError> {
     let (state, user) = crate::auth::server::require_user().await?;
     ssr::list_calendars(&state, user.user_id).await
 }
 
-#[server(input = Json)]
+#[server(endpoint = "save_busy_calendars", input = Json)]
 pub async fn save_busy_calendars(calendar_ids: Vec<String>) -> Result<(), AppError> {
     let (state, user) = crate::auth::server::require_user().await?;
     ssr::save_busy_calendars(&state, user.user_id, calendar_ids).await
 }
 
-#[server(input = Json)]
+#[server(endpoint = "save_direct_booking", input = Json)]
 pub async fn save_direct_booking(
     enabled: bool,
     calendar_id: Option<String>,
@@ -48,7 +48,7 @@ pub async fn save_direct_booking(
 /// Turns direct booking off (if on) and gives the write access back: the
 /// grant is revoked as a whole, so the host signs in again with the sign-in
 /// scopes only. Returns where to send the browser.
-#[server]
+#[server(endpoint = "give_back_write_access")]
 pub async fn give_back_write_access() -> Result<String, AppError> {
     let (state, user) = crate::auth::server::require_user().await?;
     ssr::give_back_write_access(&state, &user).await

@@ -259,6 +259,11 @@ async fn callback(
     };
 
     match transaction.purpose {
+        Purpose::SignIn if authorization.profile.email.is_empty() => failure(
+            StatusCode::BAD_REQUEST,
+            "Google did not share your email address",
+            "BookMate needs your email address to send you booking invitations. Please sign in again and allow it.",
+        ),
         Purpose::SignIn => match complete_sign_in(&state, &headers, &authorization).await {
             Ok(session_cookie) => redirect_with_cookies("/", [clear_transaction, session_cookie]),
             Err(error) => {
@@ -302,10 +307,13 @@ async fn complete_grant(
     authorization: &Authorization,
 ) -> Result<&'static str, app::db::DbError> {
     save_tokens(state, user_id, authorization).await?;
-    let user = users::find_by_id(state.database.pool(), user_id).await?;
-    let complete =
-        user.is_some_and(|user| authorization.granted_scopes.contains_all(&user.additional_scopes));
-    Ok(if complete { "granted" } else { "partial" })
+    let Some(user) = users::find_by_id(state.database.pool(), user_id).await? else {
+        return Ok("partial");
+    };
+    let wanted = wanted_scopes(state, &user).await?;
+    app::settings::api::complete_pending_direct_booking(state, user_id, &authorization.granted_scopes)
+        .await?;
+    Ok(if authorization.granted_scopes.contains_all(&wanted) { "granted" } else { "partial" })
 }
 
 async fn drop_pending_settings(state: &AppState, user_id: i64) {

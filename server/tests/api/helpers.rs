@@ -89,6 +89,8 @@ pub struct TestApp {
     pub address: String,
     pub client: reqwest::Client,
     pub database: TestDatabase,
+    /// The Google emulator built into the app (no Google client configured).
+    pub google: google_emulator::Emulator,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
 }
 
@@ -112,6 +114,7 @@ impl TestApp {
         let application =
             Application::build(&settings, leptos_options).await.expect("the application builds");
         let address = format!("http://{}", application.local_addr());
+        let google = application.emulator().expect("tests run against the built-in emulator");
         let (shutdown, stopped) = tokio::sync::oneshot::channel::<()>();
         tokio::spawn(application.run_until(async {
             stopped.await.ok();
@@ -120,7 +123,7 @@ impl TestApp {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .expect("a reqwest client");
-        Self { address, client, database, shutdown: Some(shutdown) }
+        Self { address, client, database, google, shutdown: Some(shutdown) }
     }
 
     pub async fn get(&self, path: &str) -> reqwest::Response {
@@ -143,4 +146,153 @@ impl TestApp {
 /// `DatabaseUrl` hides passwords in `Debug`; the tests need the real URL.
 fn url_string(url: &DatabaseUrl) -> String {
     url.expose().to_owned()
+}
+
+/// A browser, as far as BookMate's cookies go: keeps them by name.
+#[derive(Default, Clone, Debug)]
+pub struct Cookies(std::collections::BTreeMap<String, String>);
+
+impl Cookies {
+    pub fn absorb(&mut self, response: &reqwest::Response) {
+        for header in response.headers().get_all("set-cookie") {
+            let Ok(text) = header.to_str() else { continue };
+            let pair = text.split(';').next().unwrap_or_default();
+            if let Some((name, value)) = pair.split_once('=') {
+                if value.is_empty() || text.contains("Max-Age=0") {
+                    self.0.remove(name);
+                } else {
+                    self.0.insert(name.to_owned(), value.to_owned());
+                }
+            }
+        }
+    }
+
+    pub fn header(&self) -> String {
+        self.0.iter().map(|(name, value)| format!("{name}={value}")).collect::<Vec<_>>().join("; ")
+    }
+
+    pub fn absorb_pair(&mut self, name: &str, value: &str) {
+        self.0.insert(name.to_owned(), value.to_owned());
+    }
+
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0.get(name).map(String::as_str)
+    }
+}
+
+impl TestApp {
+    /// GET with this browser's cookies, keeping what the answer sets.
+    pub async fn browse(&self, url: &str, cookies: &mut Cookies) -> reqwest::Response {
+        let url = if url.starts_with("http") { url.to_owned() } else { format!("{}{url}", self.address) };
+        let response = self
+            .client
+            .get(url)
+            .header("cookie", cookies.header())
+            .send()
+            .await
+            .expect("the request is answered");
+        cookies.absorb(&response);
+        response
+    }
+
+    /// Calls a server function whose arguments are JSON.
+    pub async fn server_fn_json(
+        &self,
+        name: &str,
+        body: serde_json::Value,
+        cookies: &Cookies,
+    ) -> reqwest::Response {
+        self.client
+            .post(format!("{}/api/{name}", self.address))
+            .header("cookie", cookies.header())
+            .header("content-type", "application/json")
+            .body(body.to_string())
+            .send()
+            .await
+            .expect("the request is answered")
+    }
+
+    /// A server function whose arguments are form-encoded (the default).
+    pub async fn server_fn_form(
+        &self,
+        name: &str,
+        form: &[(&str, &str)],
+        cookies: &Cookies,
+    ) -> reqwest::Response {
+        self.client
+            .post(format!("{}/api/{name}", self.address))
+            .header("cookie", cookies.header())
+            .form(form)
+            .send()
+            .await
+            .expect("the request is answered")
+    }
+
+    /// Starts sign-in and follows BookMate's redirect to Google's consent
+    /// page; returns the page's HTML.
+    pub async fn start_sign_in(&self, cookies: &mut Cookies, path: &str) -> (String, String) {
+        let start = self.browse(path, cookies).await;
+        assert_eq!(start.status(), 303, "{path} must redirect to Google");
+        let authorize = start.headers()["location"].to_str().unwrap().to_owned();
+        let consent = self.browse(&authorize, cookies).await;
+        let status = consent.status();
+        if status.is_redirection() {
+            return (authorize, consent.headers()["location"].to_str().unwrap().to_owned());
+        }
+        assert_eq!(status, 200, "the consent page");
+        (authorize, consent.text().await.unwrap())
+    }
+
+    /// Submits Google's consent page as a person would: choose the account,
+    /// untick `refuse`, press Allow (or Cancel). Returns the callback URL.
+    pub async fn answer_consent(
+        &self,
+        page: &str,
+        cookies: &mut Cookies,
+        email: &str,
+        refuse: &[&str],
+        allow: bool,
+    ) -> String {
+        let value_after = |marker: &str| -> Vec<String> {
+            page.match_indices(marker)
+                .map(|(index, _)| {
+                    let rest = &page[index + marker.len()..];
+                    rest[..rest.find('"').unwrap()].to_owned()
+                })
+                .collect()
+        };
+        let request_id = value_after("name=\"request_id\" value=\"").remove(0);
+        let action = value_after("<form method=\"post\" action=\"").remove(0);
+        let sub = self.google.accounts().into_iter().find(|account| account.email == email).unwrap().sub;
+        let mut form: Vec<(String, String)> = vec![
+            ("request_id".to_owned(), request_id),
+            ("account".to_owned(), sub),
+            ("action".to_owned(), if allow { "allow" } else { "cancel" }.to_owned()),
+        ];
+        for scope in value_after("name=\"scope\" value=\"") {
+            if !refuse.contains(&scope.as_str()) {
+                form.push(("scope".to_owned(), scope));
+            }
+        }
+        let response =
+            self.client.post(action).header("cookie", cookies.header()).form(&form).send().await.unwrap();
+        cookies.absorb(&response);
+        assert!(response.status().is_redirection(), "consent answers with a redirect: {}", response.status());
+        response.headers()["location"].to_str().unwrap().to_owned()
+    }
+
+    /// The whole sign-in of a seeded Google account, consent included.
+    pub async fn sign_in(&self, email: &str) -> Cookies {
+        let mut cookies = Cookies::default();
+        let (_, consent) = self.start_sign_in(&mut cookies, "/auth/google/login").await;
+        let callback = if consent.starts_with("http") {
+            consent
+        } else {
+            self.answer_consent(&consent, &mut cookies, email, &[], true).await
+        };
+        let done = self.browse(&callback, &mut cookies).await;
+        assert_eq!(done.status(), 303, "the callback signs in: {}", done.text().await.unwrap_or_default());
+        assert!(cookies.get("bookmate_session").is_some());
+        cookies
+    }
 }

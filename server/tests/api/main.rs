@@ -6,3 +6,5 @@ mod database;
 mod helpers;
 mod pages;
 mod probes;
+mod settings;
+mod sign_in;

@@ -1,0 +1,145 @@
+//! The control API for tests, under `/__emulator/…`: outside Google's paths,
+//! never something a client of Google would call.
+
+use axum::{
+    extract::{Query, State},
+    http::StatusCode,
+    response::{IntoResponse, Response},
+    routing::{get, post},
+    Json, Router,
+};
+use chrono::Duration;
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::{seed::SeedEvent, ConsentDecision, Emulator, Fault, Seed};
+
+pub(crate) fn router() -> Router<Emulator> {
+    Router::new()
+        .route("/__emulator/clock", get(clock).post(advance_clock))
+        .route("/__emulator/grants", get(grant))
+        .route("/__emulator/revoke-grant", post(revoke_grant))
+        .route("/__emulator/consent", post(consent))
+        .route("/__emulator/narrow-next-token", post(narrow_next_token))
+        .route("/__emulator/faults", post(fault))
+        .route("/__emulator/calls", get(calls))
+        .route("/__emulator/notifications", get(notifications))
+        .route("/__emulator/events", get(inserted_events).post(add_event))
+        .route("/__emulator/rotate-key", post(rotate_key))
+        .route("/__emulator/reset", post(reset))
+}
+
+async fn clock(State(emulator): State<Emulator>) -> Response {
+    Json(json!({ "now": emulator.now() })).into_response()
+}
+
+#[derive(Deserialize)]
+struct Advance {
+    seconds: i64,
+}
+
+async fn advance_clock(State(emulator): State<Emulator>, Json(advance): Json<Advance>) -> Response {
+    emulator.advance_clock(Duration::seconds(advance.seconds));
+    Json(json!({ "now": emulator.now() })).into_response()
+}
+
+#[derive(Deserialize)]
+struct GrantQuery {
+    email: String,
+    client_id: String,
+}
+
+async fn grant(State(emulator): State<Emulator>, Query(query): Query<GrantQuery>) -> Response {
+    match emulator.grant(&query.email, &query.client_id) {
+        Some(grant) => Json(json!({ "scopes": grant.scopes })).into_response(),
+        None => (StatusCode::NOT_FOUND, Json(json!({ "scopes": [] }))).into_response(),
+    }
+}
+
+async fn revoke_grant(State(emulator): State<Emulator>, Json(query): Json<GrantQuery>) -> Response {
+    emulator.revoke_grant(&query.email, &query.client_id);
+    StatusCode::NO_CONTENT.into_response()
+}
+
+#[derive(Deserialize)]
+struct ConsentPreset {
+    email: String,
+    #[serde(flatten)]
+    decision: ConsentDecision,
+}
+
+async fn consent(State(emulator): State<Emulator>, Json(preset): Json<ConsentPreset>) -> Response {
+    emulator.set_consent(&preset.email, preset.decision);
+    StatusCode::NO_CONTENT.into_response()
+}
+
+#[derive(Deserialize)]
+struct Narrow {
+    email: String,
+    without: Vec<String>,
+}
+
+async fn narrow_next_token(State(emulator): State<Emulator>, Json(narrow): Json<Narrow>) -> Response {
+    emulator.narrow_next_token(&narrow.email, narrow.without);
+    StatusCode::NO_CONTENT.into_response()
+}
+
+#[derive(Deserialize)]
+struct FaultRequest {
+    /// `token`, `token.refresh_token`, `calendarList.list`, `events.list`,
+    /// `events.insert`, `freebusy`…
+    endpoint: String,
+    #[serde(default = "one")]
+    times: usize,
+    #[serde(flatten)]
+    fault: Fault,
+}
+
+fn one() -> usize {
+    1
+}
+
+async fn fault(State(emulator): State<Emulator>, Json(request): Json<FaultRequest>) -> Response {
+    emulator.inject_fault(&request.endpoint, request.fault, request.times);
+    StatusCode::NO_CONTENT.into_response()
+}
+
+async fn calls(State(emulator): State<Emulator>) -> Response {
+    Json(emulator.calls()).into_response()
+}
+
+async fn notifications(State(emulator): State<Emulator>) -> Response {
+    Json(emulator.notifications()).into_response()
+}
+
+async fn inserted_events(State(emulator): State<Emulator>) -> Response {
+    let events: Vec<_> = emulator
+        .inserted_events()
+        .into_iter()
+        .map(|(calendar_id, event)| json!({ "calendar_id": calendar_id, "event": event }))
+        .collect();
+    Json(events).into_response()
+}
+
+#[derive(Deserialize)]
+struct NewEvent {
+    calendar_id: String,
+    event: SeedEvent,
+}
+
+async fn add_event(State(emulator): State<Emulator>, Json(request): Json<NewEvent>) -> Response {
+    match emulator.add_event(&request.calendar_id, &request.event) {
+        Some(id) => Json(json!({ "id": id })).into_response(),
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+async fn rotate_key(State(emulator): State<Emulator>) -> Response {
+    emulator.rotate_signing_key();
+    StatusCode::NO_CONTENT.into_response()
+}
+
+async fn reset(State(emulator): State<Emulator>, Json(seed): Json<Seed>) -> Response {
+    emulator.reset(&seed);
+    StatusCode::NO_CONTENT.into_response()
+}
