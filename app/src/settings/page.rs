@@ -417,6 +417,7 @@ fn GoogleAccessSection(access: Vec<String>, can_write: bool) -> impl IntoView {
     let disconnect = ServerAction::<DisconnectGoogle>::new();
     let delete = ServerAction::<DeleteAccount>::new();
     let confirm_give_back = RwSignal::new(false);
+    let confirm_delete = RwSignal::new(false);
     Effect::new(move |_| {
         if let Some(Ok(url)) = give_back.value().get() {
             crate::browser::go_to(&url);
@@ -459,7 +460,7 @@ fn GoogleAccessSection(access: Vec<String>, can_write: bool) -> impl IntoView {
                 <button type="button" class="button secondary" on:click=move |_| { disconnect.dispatch(DisconnectGoogle {}); }>
                     "Disconnect Google"
                 </button>
-                <button type="button" class="button danger" on:click=move |_| { delete.dispatch(DeleteAccount {}); }>
+                <button type="button" class="button danger" on:click=move |_| confirm_delete.set(true)>
                     "Delete my account"
                 </button>
             </div>
@@ -471,6 +472,16 @@ fn GoogleAccessSection(access: Vec<String>, can_write: bool) -> impl IntoView {
                     </p>
                     <button type="button" class="button primary small" data-testid="confirm-give-back"
                         on:click=move |_| { give_back.dispatch(GiveBackWriteAccess {}); }>"Continue to Google"</button>
+                </div>
+            </Show>
+            <Show when=move || confirm_delete.get()>
+                <div class="notice banner" role="alertdialog" aria-labelledby="delete-text">
+                    <p id="delete-text">
+                        "This removes BookMate's access to your Google account and deletes your booking page, settings "
+                        "and bookings. It cannot be undone."
+                    </p>
+                    <button type="button" class="button danger small" data-testid="confirm-delete"
+                        on:click=move |_| { delete.dispatch(DeleteAccount {}); }>"Delete everything"</button>
                 </div>
             </Show>
             {failure}

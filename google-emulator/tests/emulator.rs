@@ -1,0 +1,497 @@
+//! The emulator behaves as Google documents: driven over real HTTP.
+
+use std::collections::HashMap;
+
+use google_emulator::{ConsentDecision, Emulator, EmulatorConfig, Fault, Seed};
+use serde_json::{json, Value};
+
+const CLIENT: &str = google_emulator::DEVELOPMENT_CLIENT_ID;
+const SECRET: &str = google_emulator::DEVELOPMENT_CLIENT_SECRET;
+const REDIRECT: &str = "http://127.0.0.1:9/callback";
+const ADA: &str = "ada@example.com";
+const ADA_SUB: &str = "108734928374650192837";
+const READONLY: &str = "https://www.googleapis.com/auth/calendar.readonly";
+const EVENTS: &str = "https://www.googleapis.com/auth/calendar.events";
+// S256 of "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk" (RFC 7636's example).
+const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
+
+struct Google {
+    emulator: Emulator,
+    base: String,
+    http: reqwest::Client,
+}
+
+impl Google {
+    async fn start() -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let emulator = Emulator::new(EmulatorConfig::new(
+            &base,
+            Seed::development(vec![REDIRECT.to_owned()], chrono::Utc::now()),
+        ));
+        let router = emulator.router();
+        tokio::spawn(async move { axum::serve(listener, router).await });
+        let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        Self { emulator, base, http }
+    }
+
+    async fn authorize(&self, extra: &[(&str, &str)]) -> reqwest::Response {
+        let mut params: Vec<(&str, &str)> = vec![
+            ("client_id", CLIENT),
+            ("redirect_uri", REDIRECT),
+            ("response_type", "code"),
+            ("state", "xyz"),
+            ("nonce", "n-1"),
+            ("code_challenge", CHALLENGE),
+            ("code_challenge_method", "S256"),
+            ("access_type", "offline"),
+            ("login_hint", ADA),
+        ];
+        params.extend_from_slice(extra);
+        self.http.get(format!("{}/o/oauth2/v2/auth", self.base)).query(&params).send().await.unwrap()
+    }
+
+    /// Authorizes with a consent decision and returns the redirect's query.
+    async fn consent(
+        &self,
+        scope: &str,
+        decision: ConsentDecision,
+        extra: &[(&str, &str)],
+    ) -> HashMap<String, String> {
+        self.emulator.set_consent(ADA, decision);
+        let mut params = vec![("scope", scope)];
+        params.extend_from_slice(extra);
+        let response = self.authorize(&params).await;
+        assert_eq!(response.status(), 303, "{}", response.text().await.unwrap_or_default());
+        query_of(response.headers()["location"].to_str().unwrap())
+    }
+
+    async fn token(&self, form: &[(&str, &str)]) -> (u16, Value) {
+        let response = self
+            .http
+            .post(format!("{}/token", self.base))
+            .basic_auth(CLIENT, Some(SECRET))
+            .form(form)
+            .send()
+            .await
+            .unwrap();
+        (response.status().as_u16(), response.json().await.unwrap())
+    }
+
+    async fn exchange(&self, code: &str) -> (u16, Value) {
+        self.token(&[
+            ("grant_type", "authorization_code"),
+            ("code", code),
+            ("redirect_uri", REDIRECT),
+            ("code_verifier", VERIFIER),
+        ])
+        .await
+    }
+
+    async fn calendar(&self, token: &str, path: &str) -> reqwest::Response {
+        self.http.get(format!("{}/calendar/v3{path}", self.base)).bearer_auth(token).send().await.unwrap()
+    }
+
+    async fn signed_in(&self, scope: &str) -> Value {
+        let query = self.consent(scope, ConsentDecision::Allow, &[]).await;
+        let (status, tokens) = self.exchange(&query["code"]).await;
+        assert_eq!(status, 200, "{tokens}");
+        tokens
+    }
+}
+
+fn query_of(url: &str) -> HashMap<String, String> {
+    url::Url::parse(url).unwrap().query_pairs().into_owned().collect()
+}
+
+fn scopes_of(tokens: &Value) -> Vec<String> {
+    let mut scopes: Vec<String> = tokens["scope"].as_str().unwrap().split(' ').map(str::to_owned).collect();
+    scopes.sort();
+    scopes
+}
+
+#[tokio::test]
+async fn discovery_names_every_endpoint_under_the_issuer() {
+    let google = Google::start().await;
+    let document: Value = google
+        .http
+        .get(format!("{}/.well-known/openid-configuration", google.base))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(document["issuer"], google.base);
+    assert_eq!(document["token_endpoint"], format!("{}/token", google.base));
+    assert_eq!(document["revocation_endpoint"], format!("{}/revoke", google.base));
+    let jwks: Value =
+        google.http.get(document["jwks_uri"].as_str().unwrap()).send().await.unwrap().json().await.unwrap();
+    assert_eq!(jwks["keys"].as_array().unwrap().len(), 2, "two keys, for rotation");
+    assert_eq!(jwks["keys"][0]["alg"], "RS256");
+}
+
+#[tokio::test]
+async fn unknown_clients_and_mismatched_redirects_get_an_error_page_not_a_redirect() {
+    let google = Google::start().await;
+    let unknown = google
+        .http
+        .get(format!(
+            "{}/o/oauth2/v2/auth?client_id=nobody&redirect_uri={REDIRECT}&response_type=code&scope=openid",
+            google.base
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unknown.status(), 401);
+    assert!(unknown.text().await.unwrap().contains("invalid_client"));
+    let mismatch =
+        google.authorize(&[("scope", "openid"), ("redirect_uri", "http://127.0.0.1:9/callback/")]).await;
+    // The later redirect_uri wins in the query; Google matches it exactly.
+    assert_eq!(mismatch.status(), 400);
+    assert!(mismatch.text().await.unwrap().contains("redirect_uri_mismatch"));
+}
+
+#[tokio::test]
+async fn the_callback_carries_state_iss_and_the_granted_scopes_in_long_form() {
+    let google = Google::start().await;
+    let query = google.consent("openid email profile", ConsentDecision::Allow, &[]).await;
+    assert_eq!(query["state"], "xyz");
+    assert_eq!(query["iss"], google.base);
+    assert!(query["scope"].contains("https://www.googleapis.com/auth/userinfo.email"));
+    assert!(query["code"].starts_with("4/"));
+}
+
+#[tokio::test]
+async fn pkce_is_enforced_with_googles_messages() {
+    let google = Google::start().await;
+    let query = google.consent("openid email", ConsentDecision::Allow, &[]).await;
+    let (status, missing) = google
+        .token(&[("grant_type", "authorization_code"), ("code", &query["code"]), ("redirect_uri", REDIRECT)])
+        .await;
+    assert_eq!((status, missing["error_description"].as_str()), (400, Some("Missing code verifier.")));
+    let (status, wrong) = google
+        .token(&[
+            ("grant_type", "authorization_code"),
+            ("code", &query["code"]),
+            ("redirect_uri", REDIRECT),
+            ("code_verifier", "x".repeat(43).as_str()),
+        ])
+        .await;
+    assert_eq!((status, wrong["error_description"].as_str()), (400, Some("Invalid code verifier.")));
+}
+
+#[tokio::test]
+async fn a_reused_code_fails_and_revokes_the_tokens_it_produced() {
+    let google = Google::start().await;
+    let query = google.consent(&format!("openid email {READONLY}"), ConsentDecision::Allow, &[]).await;
+    let (_, tokens) = google.exchange(&query["code"]).await;
+    let access = tokens["access_token"].as_str().unwrap();
+    assert_eq!(google.calendar(access, "/users/me/calendarList").await.status(), 200);
+    let (status, again) = google.exchange(&query["code"]).await;
+    assert_eq!((status, again["error"].as_str()), (400, Some("invalid_grant")));
+    assert_eq!(google.calendar(access, "/users/me/calendarList").await.status(), 401);
+}
+
+#[tokio::test]
+async fn granular_consent_and_incremental_authorization_with_and_without_include_granted_scopes() {
+    let google = Google::start().await;
+    let first = google.signed_in(&format!("openid email {READONLY}")).await;
+    assert!(first["refresh_token"].as_str().unwrap().starts_with("1//"));
+    assert!(first["id_token"].is_string());
+
+    // The person unticks the write scope: the token says so.
+    let narrowed = google
+        .consent(
+            &format!("openid {EVENTS}"),
+            ConsentDecision::AllowExcept { scopes: vec![EVENTS.to_owned()] },
+            &[("include_granted_scopes", "true")],
+        )
+        .await;
+    let (_, tokens) = google.exchange(&narrowed["code"]).await;
+    assert!(!scopes_of(&tokens).contains(&EVENTS.to_owned()));
+
+    // Granted this time; with include_granted_scopes the token has it all.
+    let union = google
+        .consent(&format!("openid {EVENTS}"), ConsentDecision::Allow, &[("include_granted_scopes", "true")])
+        .await;
+    let (_, tokens) = google.exchange(&union["code"]).await;
+    assert_eq!(
+        scopes_of(&tokens),
+        [
+            "https://www.googleapis.com/auth/calendar.events",
+            READONLY,
+            "https://www.googleapis.com/auth/userinfo.email",
+            "openid"
+        ]
+    );
+
+    // Without it, only what was asked now.
+    let only_now =
+        google.consent(&format!("openid {EVENTS}"), ConsentDecision::Allow, &[("prompt", "consent")]).await;
+    let (_, tokens) = google.exchange(&only_now["code"]).await;
+    assert_eq!(scopes_of(&tokens), [EVENTS.to_owned(), "openid".to_owned()]);
+    assert_eq!(google.emulator.grant(ADA, CLIENT).unwrap().scopes.len(), 4);
+}
+
+#[tokio::test]
+async fn prompt_none_answers_at_once_or_with_consent_required() {
+    let google = Google::start().await;
+    google.signed_in(&format!("openid email {READONLY}")).await;
+    let granted = google.authorize(&[("scope", "openid email"), ("prompt", "none")]).await;
+    let query = query_of(granted.headers()["location"].to_str().unwrap());
+    assert!(query.contains_key("code") && query["prompt"] == "none");
+    let more = google.authorize(&[("scope", &format!("openid {EVENTS}")), ("prompt", "none")]).await;
+    assert_eq!(query_of(more.headers()["location"].to_str().unwrap())["error"], "consent_required");
+    let cancelled = google.consent("openid email", ConsentDecision::Deny, &[("prompt", "consent")]).await;
+    assert_eq!(cancelled["error"], "access_denied");
+}
+
+#[tokio::test]
+async fn tokens_expire_on_the_emulators_clock_and_refresh_keeps_the_grant() {
+    let google = Google::start().await;
+    let tokens = google.signed_in(&format!("openid email {READONLY}")).await;
+    let access = tokens["access_token"].as_str().unwrap();
+    google.emulator.advance_clock(chrono::Duration::seconds(3600));
+    let expired = google.calendar(access, "/users/me/calendarList").await;
+    assert_eq!(expired.status(), 401);
+    assert!(expired.headers()["www-authenticate"].to_str().unwrap().contains("invalid_token"));
+    let (status, refreshed) = google
+        .token(&[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", tokens["refresh_token"].as_str().unwrap()),
+        ])
+        .await;
+    assert_eq!(status, 200);
+    assert!(refreshed.get("refresh_token").is_none(), "Google does not rotate refresh tokens");
+    assert_eq!(scopes_of(&refreshed), scopes_of(&tokens));
+    assert_eq!(
+        google.calendar(refreshed["access_token"].as_str().unwrap(), "/users/me/calendarList").await.status(),
+        200
+    );
+}
+
+#[tokio::test]
+async fn revoking_any_token_revokes_the_whole_grant() {
+    let google = Google::start().await;
+    let tokens = google.signed_in(&format!("openid email {READONLY}")).await;
+    let revoked = google
+        .http
+        .post(format!("{}/revoke", google.base))
+        .form(&[("token", tokens["access_token"].as_str().unwrap())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(revoked.status(), 200);
+    let (status, refused) = google
+        .token(&[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", tokens["refresh_token"].as_str().unwrap()),
+        ])
+        .await;
+    assert_eq!((status, refused["error"].as_str()), (400, Some("invalid_grant")));
+    assert!(google.emulator.grant(ADA, CLIENT).is_none());
+}
+
+#[tokio::test]
+async fn every_calendar_call_checks_its_scope() {
+    let google = Google::start().await;
+    let tokens = google.signed_in("openid email").await;
+    let token = tokens["access_token"].as_str().unwrap();
+    for path in ["/users/me/calendarList", "/calendars/primary/events"] {
+        let refused = google.calendar(token, path).await;
+        assert_eq!(refused.status(), 403, "{path}");
+        assert!(refused.headers()["www-authenticate"]
+            .to_str()
+            .unwrap()
+            .contains("error=\"insufficient_scope\""));
+        let body: Value = refused.json().await.unwrap();
+        assert_eq!(body["error"]["errors"][0]["reason"], "insufficientPermissions");
+        assert_eq!(body["error"]["details"][0]["reason"], "ACCESS_TOKEN_SCOPE_INSUFFICIENT");
+    }
+    let insert = google
+        .http
+        .post(format!("{}/calendar/v3/calendars/primary/events", google.base))
+        .bearer_auth(token)
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(insert.status(), 403);
+    let freebusy = google
+        .http
+        .post(format!("{}/calendar/v3/freeBusy", google.base))
+        .bearer_auth(token)
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(freebusy.status(), 403);
+}
+
+#[tokio::test]
+async fn freebusy_blocks_opaque_and_all_day_events_and_expands_recurrences() {
+    let google = Google::start().await;
+    let tokens = google.signed_in(&format!("openid email {READONLY}")).await;
+    let now = chrono::Utc::now();
+    let body = json!({
+        "timeMin": now.to_rfc3339(),
+        "timeMax": (now + chrono::Duration::days(60)).to_rfc3339(),
+        "items": [{ "id": "primary" }, { "id": "nobody@example.com" }],
+    });
+    let answer: Value = google
+        .http
+        .post(format!("{}/calendar/v3/freeBusy", google.base))
+        .bearer_auth(tokens["access_token"].as_str().unwrap())
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let busy = answer["calendars"]["primary"]["busy"].as_array().unwrap();
+    // Weekly planning (up to 9 weeks inside 60 days), dentist, the Tokyo call,
+    // the two-day conference; the "Free" focus time is not busy.
+    assert!(busy.len() >= 11, "{busy:?}");
+    let spans: Vec<i64> = busy
+        .iter()
+        .map(|span| {
+            let start = chrono::DateTime::parse_from_rfc3339(span["start"].as_str().unwrap()).unwrap();
+            let end = chrono::DateTime::parse_from_rfc3339(span["end"].as_str().unwrap()).unwrap();
+            (end - start).num_minutes()
+        })
+        .collect();
+    assert!(spans.contains(&(2 * 24 * 60)), "the all-day conference: {spans:?}");
+    assert!(!spans.contains(&180), "focus time is marked free: {spans:?}");
+    assert_eq!(answer["calendars"]["nobody@example.com"]["errors"][0]["reason"], "notFound");
+
+    let empty = json!({ "timeMin": now.to_rfc3339(), "timeMax": now.to_rfc3339(), "items": [] });
+    let refused = google
+        .http
+        .post(format!("{}/calendar/v3/freeBusy", google.base))
+        .bearer_auth(tokens["access_token"].as_str().unwrap())
+        .json(&empty)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 400);
+}
+
+#[tokio::test]
+async fn events_are_listed_expanded_and_inserted_exactly_once() {
+    let google = Google::start().await;
+    let tokens = google.signed_in(&format!("openid email {READONLY} {EVENTS}")).await;
+    let token = tokens["access_token"].as_str().unwrap();
+    let unordered = google.calendar(token, "/calendars/primary/events?orderBy=startTime").await;
+    assert_eq!(unordered.status(), 400, "startTime ordering needs singleEvents");
+    let expanded: Value = google
+        .calendar(token, "/calendars/primary/events?singleEvents=true&orderBy=startTime&maxResults=5")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(expanded["items"].as_array().unwrap().len(), 5);
+    assert!(expanded["nextPageToken"].is_string(), "paged");
+    assert!(expanded["items"].as_array().unwrap().iter().any(|item| item["recurringEventId"].is_string()));
+
+    let event = json!({
+        "id": "bookmate0001",
+        "summary": "Meeting",
+        "start": { "dateTime": "2026-12-01T10:00:00Z" },
+        "end": { "dateTime": "2026-12-01T10:30:00Z" },
+        "attendees": [{ "email": "visitor@example.net" }],
+    });
+    let url = format!("{}/calendar/v3/calendars/primary/events?sendUpdates=all", google.base);
+    let inserted = google.http.post(&url).bearer_auth(token).json(&event).send().await.unwrap();
+    assert_eq!(inserted.status(), 200);
+    let inserted: Value = inserted.json().await.unwrap();
+    assert_eq!(inserted["iCalUID"], "bookmate0001@google.com");
+    let again = google.http.post(&url).bearer_auth(token).json(&event).send().await.unwrap();
+    assert_eq!(again.status(), 409);
+    assert_eq!(google.emulator.notifications().len(), 1);
+    assert_eq!(google.emulator.inserted_events().len(), 1);
+
+    let delete = |id: &str| {
+        google
+            .http
+            .delete(format!("{}/calendar/v3/calendars/primary/events/{id}", google.base))
+            .bearer_auth(token)
+            .send()
+    };
+    assert_eq!(delete("bookmate0001").await.unwrap().status(), 204);
+    assert_eq!(delete("bookmate0001").await.unwrap().status(), 410);
+}
+
+#[tokio::test]
+async fn injected_faults_answer_like_google_under_load() {
+    let google = Google::start().await;
+    let tokens = google.signed_in(&format!("openid email {READONLY}")).await;
+    let token = tokens["access_token"].as_str().unwrap();
+    google.emulator.inject_fault(
+        "calendarList.list",
+        Fault { status: 429, retry_after_seconds: Some(2), delay_ms: None },
+        1,
+    );
+    let limited = google.calendar(token, "/users/me/calendarList").await;
+    assert_eq!(limited.status(), 429);
+    assert_eq!(limited.headers()["retry-after"], "2");
+    let body: Value = limited.json().await.unwrap();
+    assert_eq!(body["error"]["errors"][0]["reason"], "rateLimitExceeded");
+    assert_eq!(
+        google.calendar(token, "/users/me/calendarList").await.status(),
+        200,
+        "one fault, then normal"
+    );
+    assert_eq!(google.emulator.calls()["calendarList.list"], 2);
+
+    google.emulator.inject_fault(
+        "token.refresh_token",
+        Fault { status: 400, retry_after_seconds: None, delay_ms: None },
+        1,
+    );
+    let (status, refused) = google
+        .token(&[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", tokens["refresh_token"].as_str().unwrap()),
+        ])
+        .await;
+    assert_eq!((status, refused["error"].as_str()), (400, Some("invalid_grant")));
+}
+
+#[tokio::test]
+async fn id_tokens_are_signed_with_a_published_key_and_carry_the_nonce() {
+    let google = Google::start().await;
+    let tokens = google.signed_in("openid email profile").await;
+    let id_token = tokens["id_token"].as_str().unwrap();
+    let info: Value = google
+        .http
+        .get(format!("{}/tokeninfo?id_token={id_token}", google.base))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(info["sub"], ADA_SUB);
+    assert_eq!(info["aud"], CLIENT);
+    assert_eq!(info["nonce"], "n-1");
+    assert_eq!(info["email_verified"], "true", "tokeninfo answers in strings");
+    let header: Value = serde_json::from_slice(&base64_decode(id_token.split('.').next().unwrap())).unwrap();
+    let jwks: Value = google
+        .http
+        .get(format!("{}/oauth2/v3/certs", google.base))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(jwks["keys"].as_array().unwrap().iter().any(|key| key["kid"] == header["kid"]));
+}
+
+fn base64_decode(text: &str) -> Vec<u8> {
+    use base64::Engine as _;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(text).unwrap()
+}
