@@ -22,6 +22,7 @@ pub(crate) fn router() -> Router<Emulator> {
         .route("/__emulator/consent", post(consent))
         .route("/__emulator/narrow-next-token", post(narrow_next_token))
         .route("/__emulator/faults", post(fault))
+        .route("/__emulator/tamper-next-id-token", post(tamper_next_id_token))
         .route("/__emulator/calls", get(calls))
         .route("/__emulator/notifications", get(notifications))
         .route("/__emulator/events", get(inserted_events).post(add_event))
@@ -141,5 +142,13 @@ async fn rotate_key(State(emulator): State<Emulator>) -> Response {
 
 async fn reset(State(emulator): State<Emulator>, Json(seed): Json<Seed>) -> Response {
     emulator.reset(&seed);
+    StatusCode::NO_CONTENT.into_response()
+}
+
+async fn tamper_next_id_token(
+    State(emulator): State<Emulator>,
+    Json(claims): Json<serde_json::Map<String, serde_json::Value>>,
+) -> Response {
+    emulator.tamper_next_id_token(claims);
     StatusCode::NO_CONTENT.into_response()
 }

@@ -223,6 +223,7 @@ struct State {
     notifications: Vec<Notification>,
     consent_presets: HashMap<String, ConsentDecision>,
     narrow_next_token: HashMap<String, Vec<String>>,
+    tamper_next_id_token: Option<serde_json::Map<String, serde_json::Value>>,
     inserted_events: Vec<(String, String)>,
 }
 
@@ -380,6 +381,12 @@ impl Emulator {
     /// the grant had been narrowed behind the client's back.
     pub fn narrow_next_token(&self, email: &str, without: Vec<String>) {
         self.state().narrow_next_token.insert(email.to_ascii_lowercase(), without);
+    }
+
+    /// The next ID token carries these claims instead of the true ones (a
+    /// wrong `aud`, `iss` or `nonce`), so clients can prove they check them.
+    pub fn tamper_next_id_token(&self, claims: serde_json::Map<String, serde_json::Value>) {
+        self.state().tamper_next_id_token = Some(claims);
     }
 
     pub fn inject_fault(&self, endpoint: &str, fault: Fault, times: usize) {

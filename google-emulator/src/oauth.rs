@@ -722,6 +722,11 @@ fn id_token(
     if let Some(nonce) = nonce {
         claims["nonce"] = json!(nonce);
     }
+    if let Some(tampered) = emulator.state().tamper_next_id_token.take() {
+        for (name, value) in tampered {
+            claims[name] = value;
+        }
+    }
     emulator.keys().sign(&claims)
 }
 

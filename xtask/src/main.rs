@@ -103,6 +103,14 @@ fn test() -> Result {
     rust_tests.env(TEST_POSTGRES_URL_VAR, &postgres_url);
     let rust = counted_step("unit and integration tests (SQLite and PostgreSQL)", &mut rust_tests)?;
     tally.add(rust);
+    if env::var_os("GOOGLE_TEST_REFRESH_TOKEN").is_some() {
+        println!("xtask: the Google client suite also ran against real Google (GOOGLE_TEST_* set)");
+    } else {
+        println!(
+            "xtask: the Google client suite ran against the emulator only; the real-Google run was NOT made \
+             (set GOOGLE_TEST_CLIENT_ID, GOOGLE_TEST_CLIENT_SECRET and GOOGLE_TEST_REFRESH_TOKEN to make it)"
+        );
+    }
 
     // The browser tests start their own server on a fresh database.
     let data_dir = env::temp_dir().join(format!("bookmate-e2e-{}", std::process::id()));

@@ -37,6 +37,11 @@ impl AccessToken {
     pub(crate) fn from_secret(secret: &str) -> Self {
         Self(secret.to_owned())
     }
+
+    /// A token from outside the store, for client tests.
+    pub fn for_tests(secret: &str) -> Self {
+        Self(secret.to_owned())
+    }
 }
 
 impl std::fmt::Debug for AccessToken {

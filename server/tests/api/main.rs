@@ -3,6 +3,7 @@
 
 mod auth;
 mod database;
+mod google_client;
 mod helpers;
 mod pages;
 mod probes;

@@ -1,0 +1,157 @@
+//! BookMate's Google client (OpenID Connect and Calendar), against the
+//! emulator: every check of the ID token, PKCE, refresh, and the Calendar
+//! calls with their error handling. `cargo xtask test` also runs the
+//! Calendar part against real Google when `GOOGLE_TEST_*` are set.
+
+use app::{
+    db::Backend,
+    google::{
+        calendar::{Attendee, CalendarApi, CalendarError, EventTime, NewEvent},
+        oidc::{AuthorizationRequest, GoogleOidc, OidcError, Purpose, Transaction},
+        tokens::AccessToken,
+    },
+    google_scopes::{CALENDAR_EVENTS, CALENDAR_READONLY, SIGN_IN},
+};
+use chrono::{Duration, Utc};
+use google_emulator::{ConsentDecision, DEVELOPMENT_CLIENT_ID, DEVELOPMENT_CLIENT_SECRET};
+use serde_json::json;
+
+use crate::helpers::TestApp;
+
+const ADA: &str = "ada@example.com";
+
+fn client(app: &TestApp) -> GoogleOidc {
+    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    GoogleOidc::new(
+        &format!("{}/__google", app.address),
+        DEVELOPMENT_CLIENT_ID,
+        DEVELOPMENT_CLIENT_SECRET,
+        &format!("{}/auth/google/callback", app.address),
+        http,
+    )
+    .unwrap()
+}
+
+/// Runs an authorization as Ada (consent preset to allow) and returns the
+/// code with the transaction that started it.
+async fn authorized_code(app: &TestApp, oidc: &GoogleOidc, scopes: &[&str]) -> (String, Transaction) {
+    app.google.set_consent(ADA, ConsentDecision::Allow);
+    let request =
+        AuthorizationRequest { scopes, login_hint: Some(ADA), silent: false, purpose: Purpose::SignIn };
+    let (url, transaction) = oidc.authorization_url(request, Utc::now()).await.unwrap();
+    let answer = app.client.get(url.as_str()).send().await.unwrap();
+    let location = url::Url::parse(answer.headers()["location"].to_str().unwrap()).unwrap();
+    let code = location.query_pairs().find(|(key, _)| key == "code").expect("a code").1.into_owned();
+    (code, transaction)
+}
+
+#[tokio::test]
+async fn id_tokens_with_a_wrong_audience_issuer_or_nonce_are_refused() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let oidc = client(&app);
+    for (claim, value) in [("aud", json!("someone-else.apps.googleusercontent.com")), ("iss", json!("https://evil.example")), ("nonce", json!("replayed"))] {
+        let (code, transaction) = authorized_code(&app, &oidc, &SIGN_IN).await;
+        app.google.tamper_next_id_token([(claim.to_owned(), value)].into_iter().collect());
+        let result = oidc.exchange_code(&code, &transaction, Utc::now()).await;
+        assert!(matches!(result, Err(OidcError::IdToken(_))), "a wrong {claim} must be refused: {result:?}");
+    }
+    let (code, transaction) = authorized_code(&app, &oidc, &SIGN_IN).await;
+    let accepted = oidc.exchange_code(&code, &transaction, Utc::now()).await.unwrap();
+    assert_eq!(accepted.profile.email, ADA);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_wrong_pkce_verifier_is_refused_by_google() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let oidc = client(&app);
+    let (code, mut transaction) = authorized_code(&app, &oidc, &SIGN_IN).await;
+    transaction.pkce_verifier = "a".repeat(43);
+    let result = oidc.exchange_code(&code, &transaction, Utc::now()).await;
+    assert!(matches!(result, Err(OidcError::InvalidGrant)), "{result:?}");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn calendar_calls_work_and_fail_the_way_google_does() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let oidc = client(&app);
+    let (code, transaction) = authorized_code(&app, &oidc, &[SIGN_IN.as_slice(), &[CALENDAR_EVENTS]].concat()).await;
+    let authorization = oidc.exchange_code(&code, &transaction, Utc::now()).await.unwrap();
+    let refresh_token = authorization.refresh_token.clone().expect("offline access");
+    let calendar = CalendarApi::new(&format!("{}/__google/calendar/v3", app.address), reqwest::Client::new());
+    run_client_suite(&oidc, &calendar, &refresh_token, true).await;
+
+    // Errors: an unknown token, and a token without the write scope.
+    let bogus = AccessToken::for_tests("ya29.bogus");
+    assert_eq!(calendar.calendar_list(&bogus).await, Err(CalendarError::Unauthorized));
+    let (code, transaction) = authorized_code(&app, &oidc, &SIGN_IN).await;
+    app.google.narrow_next_token(ADA, vec![CALENDAR_EVENTS.to_owned()]);
+    let reading_only = oidc.exchange_code(&code, &transaction, Utc::now()).await.unwrap();
+    let token = AccessToken::for_tests(&reading_only.access_token);
+    let refused = calendar.insert_event(&token, "primary", &meeting("bookmate0000readonly")).await;
+    assert!(matches!(refused, Err(CalendarError::MissingScope { ref accepted }) if accepted.contains(CALENDAR_EVENTS)), "{refused:?}");
+    app.stop().await;
+}
+
+fn meeting(id: &str) -> NewEvent {
+    let start = Utc::now() + Duration::days(3);
+    NewEvent {
+        id: id.to_owned(),
+        summary: "BookMate client suite".to_owned(),
+        description: "Created by BookMate's tests.".to_owned(),
+        start: EventTime { date_time: start },
+        end: EventTime { date_time: start + Duration::minutes(30) },
+        attendees: vec![Attendee { email: "visitor@example.net".to_owned(), display_name: None }],
+    }
+}
+
+/// What BookMate needs from Google, in order: refresh, list calendars, busy
+/// times, and (with `write`) an idempotent insert.
+async fn run_client_suite(oidc: &GoogleOidc, calendar: &CalendarApi, refresh_token: &str, write: bool) {
+    let refreshed = oidc.refresh(refresh_token, Utc::now()).await.expect("refresh");
+    assert!(refreshed.expires_at > Utc::now() + Duration::minutes(30));
+    let scopes = refreshed.granted_scopes.expect("Google says which scopes the token carries");
+    assert!(scopes.contains(CALENDAR_READONLY));
+    let token = AccessToken::for_tests(&refreshed.access_token);
+
+    let calendars = calendar.calendar_list(&token).await.expect("calendarList.list");
+    let primary = calendars.first().expect("at least the primary calendar");
+    assert!(primary.primary, "the primary calendar comes first");
+
+    let free_busy = calendar
+        .free_busy(&token, &[primary.id.clone()], Utc::now(), Utc::now() + Duration::days(14))
+        .await
+        .expect("freebusy.query");
+    assert!(free_busy.failed_calendars.is_empty(), "{:?}", free_busy.failed_calendars);
+    assert!(free_busy.busy.iter().all(|span| span.start < span.end));
+
+    if write {
+        let id = format!("bookmate{}", Utc::now().timestamp_millis());
+        let event = meeting(&id);
+        let inserted = calendar.insert_event(&token, "primary", &event).await.expect("events.insert");
+        assert_eq!(inserted.id, id);
+        assert!(inserted.ical_uid.is_some());
+        // A retried insert with the same id: Google says 409, which means done.
+        assert_eq!(calendar.insert_event(&token, "primary", &event).await, Err(CalendarError::Duplicate));
+    }
+}
+
+/// Against real Google, with a test account's refresh token. `cargo xtask
+/// test` runs this only when the variables are set, and says so when not.
+#[tokio::test]
+async fn the_client_suite_passes_against_real_google_when_configured() {
+    #[allow(clippy::disallowed_methods, reason = "the real-Google run is configured by the environment")]
+    let vars = ["GOOGLE_TEST_CLIENT_ID", "GOOGLE_TEST_CLIENT_SECRET", "GOOGLE_TEST_REFRESH_TOKEN"]
+        .map(|name| std::env::var(name).ok());
+    let [Some(client_id), Some(client_secret), Some(refresh_token)] = vars else {
+        // The emulator run above covers the suite; xtask reports plainly
+        // that the real-Google run was not made.
+        assert!(vars.iter().all(Option::is_none), "set all three GOOGLE_TEST_* variables, or none");
+        return;
+    };
+    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let oidc = GoogleOidc::new("https://accounts.google.com", &client_id, &client_secret, "http://127.0.0.1/unused", http.clone()).unwrap();
+    let calendar = CalendarApi::new("https://www.googleapis.com/calendar/v3", http);
+    run_client_suite(&oidc, &calendar, &refresh_token, false).await;
+}
