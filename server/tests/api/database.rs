@@ -137,13 +137,19 @@ async fn sessions_end_after_a_week_idle_or_a_month_in_all() {
         assert!(sessions::find_live(db, "idle", start + Duration::days(6)).await.unwrap().is_some());
         // Used on day 6, so alive on day 12; then a week of silence ends it.
         assert!(sessions::find_live(db, "idle", start + Duration::days(12)).await.unwrap().is_some());
-        assert!(sessions::find_live(db, "idle", start + Duration::days(20)).await.unwrap().is_none(), "{backend:?}");
+        assert!(
+            sessions::find_live(db, "idle", start + Duration::days(20)).await.unwrap().is_none(),
+            "{backend:?}"
+        );
 
         sessions::create(db, "busy", host.user_id, start).await.unwrap();
         for day in (1..=29).step_by(2) {
             assert!(sessions::find_live(db, "busy", start + Duration::days(day)).await.unwrap().is_some());
         }
-        assert!(sessions::find_live(db, "busy", start + Duration::days(31)).await.unwrap().is_none(), "{backend:?}");
+        assert!(
+            sessions::find_live(db, "busy", start + Duration::days(31)).await.unwrap().is_none(),
+            "{backend:?}"
+        );
         let left: i64 = sqlx::query_scalar("select count(*) from sessions").fetch_one(db).await.unwrap();
         assert_eq!(left, 0, "{backend:?}: ended sessions are deleted");
 

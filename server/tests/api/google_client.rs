@@ -49,7 +49,11 @@ async fn authorized_code(app: &TestApp, oidc: &GoogleOidc, scopes: &[&str]) -> (
 async fn id_tokens_with_a_wrong_audience_issuer_or_nonce_are_refused() {
     let app = TestApp::spawn(Backend::Sqlite).await;
     let oidc = client(&app);
-    for (claim, value) in [("aud", json!("someone-else.apps.googleusercontent.com")), ("iss", json!("https://evil.example")), ("nonce", json!("replayed"))] {
+    for (claim, value) in [
+        ("aud", json!("someone-else.apps.googleusercontent.com")),
+        ("iss", json!("https://evil.example")),
+        ("nonce", json!("replayed")),
+    ] {
         let (code, transaction) = authorized_code(&app, &oidc, &SIGN_IN).await;
         app.google.tamper_next_id_token([(claim.to_owned(), value)].into_iter().collect());
         let result = oidc.exchange_code(&code, &transaction, Utc::now()).await;
@@ -76,7 +80,8 @@ async fn a_wrong_pkce_verifier_is_refused_by_google() {
 async fn calendar_calls_work_and_fail_the_way_google_does() {
     let app = TestApp::spawn(Backend::Sqlite).await;
     let oidc = client(&app);
-    let (code, transaction) = authorized_code(&app, &oidc, &[SIGN_IN.as_slice(), &[CALENDAR_EVENTS]].concat()).await;
+    let (code, transaction) =
+        authorized_code(&app, &oidc, &[SIGN_IN.as_slice(), &[CALENDAR_EVENTS]].concat()).await;
     let authorization = oidc.exchange_code(&code, &transaction, Utc::now()).await.unwrap();
     let refresh_token = authorization.refresh_token.clone().expect("offline access");
     let calendar = CalendarApi::new(&format!("{}/__google/calendar/v3", app.address), reqwest::Client::new());
@@ -90,7 +95,10 @@ async fn calendar_calls_work_and_fail_the_way_google_does() {
     let reading_only = oidc.exchange_code(&code, &transaction, Utc::now()).await.unwrap();
     let token = AccessToken::for_tests(&reading_only.access_token);
     let refused = calendar.insert_event(&token, "primary", &meeting("bookmate0000readonly")).await;
-    assert!(matches!(refused, Err(CalendarError::MissingScope { ref accepted }) if accepted.contains(CALENDAR_EVENTS)), "{refused:?}");
+    assert!(
+        matches!(refused, Err(CalendarError::MissingScope { ref accepted }) if accepted.contains(CALENDAR_EVENTS)),
+        "{refused:?}"
+    );
     app.stop().await;
 }
 
@@ -151,7 +159,14 @@ async fn the_client_suite_passes_against_real_google_when_configured() {
         return;
     };
     let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-    let oidc = GoogleOidc::new("https://accounts.google.com", &client_id, &client_secret, "http://127.0.0.1/unused", http.clone()).unwrap();
+    let oidc = GoogleOidc::new(
+        "https://accounts.google.com",
+        &client_id,
+        &client_secret,
+        "http://127.0.0.1/unused",
+        http.clone(),
+    )
+    .unwrap();
     let calendar = CalendarApi::new("https://www.googleapis.com/calendar/v3", http);
     run_client_suite(&oidc, &calendar, &refresh_token, false).await;
 }
