@@ -128,7 +128,7 @@ async fn run_client_suite(oidc: &GoogleOidc, calendar: &CalendarApi, refresh_tok
     assert!(primary.primary, "the primary calendar comes first");
 
     let free_busy = calendar
-        .free_busy(&token, &[primary.id.clone()], Utc::now(), Utc::now() + Duration::days(14))
+        .free_busy(&token, std::slice::from_ref(&primary.id), Utc::now(), Utc::now() + Duration::days(14))
         .await
         .expect("freebusy.query");
     assert!(free_busy.failed_calendars.is_empty(), "{:?}", free_busy.failed_calendars);
