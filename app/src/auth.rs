@@ -76,10 +76,12 @@ pub fn AccountBar() -> impl IntoView {
 
 #[component]
 fn SignedInBar(info: SessionInfo) -> impl IntoView {
+    let needs_reconnect = info.needs_reconnect;
     view! {
         <header class="account-bar">
             <a class="brand" href="/">"BookMate"</a>
             <div class="account">
+                <a href="/settings" class="account-link">"Settings"</a>
                 {info.picture_url.clone().map(|src| view! { <img class="avatar" src=src alt="" width="32" height="32"/> })}
                 <span class="account-name" data-testid="account-name">{info.name}</span>
                 <form method="post" action="/auth/logout">
@@ -87,5 +89,14 @@ fn SignedInBar(info: SessionInfo) -> impl IntoView {
                 </form>
             </div>
         </header>
+        {needs_reconnect.then(|| view! {
+            <div class="notice banner" role="alert" data-testid="reconnect-banner">
+                <p>
+                    "BookMate can no longer reach your Google calendars (the access was removed or has expired). "
+                    "Until you reconnect, visitors are told you are not taking bookings."
+                </p>
+                <a class="button primary small" href="/auth/google/login" rel="external">"Reconnect Google"</a>
+            </div>
+        })}
     }
 }

@@ -69,6 +69,7 @@ fn SignInOrWelcome() -> impl IntoView {
                 match session.await {
                     Ok(Some(info)) => view! {
                         <p class="welcome" data-testid="welcome">"You are signed in as " <strong>{info.name}</strong> "."</p>
+                        <a class="button primary" href="/settings">"Set up your booking page"</a>
                     }
                     .into_any(),
                     _ => sign_in().into_any(),
