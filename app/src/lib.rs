@@ -6,6 +6,7 @@
 //! first page), then `db` (storage, server only).
 
 pub mod auth;
+pub mod booking;
 pub mod browser;
 pub mod error;
 pub mod google_scopes;

@@ -157,3 +157,77 @@ async fn sessions_end_after_a_week_idle_or_a_month_in_all() {
         test_database.drop_database().await;
     }
 }
+
+fn booking(host_user_id: i64, uid: &str, start_minute: i64, minutes: i64) -> app::db::bookings::NewBooking {
+    let base = Utc.with_ymd_and_hms(2026, 12, 1, 9, 0, 0).unwrap();
+    app::db::bookings::NewBooking {
+        host_user_id,
+        uid: uid.to_owned(),
+        starts_at: base + chrono::Duration::minutes(start_minute),
+        ends_at: base + chrono::Duration::minutes(start_minute + minutes),
+        visitor_name: "Bob".to_owned(),
+        visitor_email: "bob@example.net".to_owned(),
+        visitor_time_zone: "America/New_York".to_owned(),
+        note: "<script>alert(1)</script>".to_owned(),
+        delivery: app::db::bookings::Delivery::Email,
+    }
+}
+
+#[tokio::test]
+async fn many_visitors_racing_for_one_slot_get_exactly_one_booking() {
+    use app::db::bookings::{self, BookingError};
+    for backend in BACKENDS {
+        let test_database = TestDatabase::create(backend).await;
+        let database = test_database.connect().await;
+        let now = Utc.with_ymd_and_hms(2026, 11, 23, 8, 0, 0).unwrap();
+        let host = users::upsert_from_google(database.pool(), &profile("111", "ada@example.com"), now)
+            .await
+            .unwrap();
+        let mail = |who: &str| NewMessage {
+            recipient: who.to_owned(),
+            subject: "Invitation".to_owned(),
+            body_text: "You booked a meeting.".to_owned(),
+            calendar_ics: None,
+        };
+
+        let mut racers = tokio::task::JoinSet::new();
+        for visitor in 0..20 {
+            let database = database.clone();
+            let new = booking(host.user_id, &format!("uid-{visitor}"), 0, 30);
+            let mail = [mail("ada@example.com"), mail(&format!("visitor{visitor}@example.net"))];
+            racers.spawn(async move {
+                bookings::create(database.pool(), database.backend(), &new, &mail, now).await
+            });
+        }
+        let results = racers.join_all().await;
+        let booked = results.iter().filter(|result| result.is_ok()).count();
+        let taken = results.iter().filter(|result| matches!(result, Err(BookingError::Taken))).count();
+        assert_eq!((booked, taken), (1, 19), "{backend:?}: {results:?}");
+        let queued = outbox::recent(database.pool(), 100).await.unwrap();
+        assert_eq!(queued.len(), 2, "{backend:?}: only the winner's invitations are queued");
+
+        // An overlapping booking of another length is refused too; the next
+        // slot is free. Notes are stored as given, as text.
+        let overlapping =
+            bookings::create(database.pool(), backend, &booking(host.user_id, "uid-x", 15, 45), &[], now)
+                .await;
+        assert!(matches!(overlapping, Err(BookingError::Taken)), "{backend:?}");
+        let next =
+            bookings::create(database.pool(), backend, &booking(host.user_id, "uid-y", 30, 30), &[], now)
+                .await
+                .unwrap();
+        assert_eq!(next.note, "<script>alert(1)</script>");
+        let busy = bookings::overlapping(
+            database.pool(),
+            host.user_id,
+            next.starts_at - chrono::Duration::hours(1),
+            next.ends_at,
+        )
+        .await
+        .unwrap();
+        assert_eq!(busy.len(), 2);
+
+        database.close().await;
+        test_database.drop_database().await;
+    }
+}

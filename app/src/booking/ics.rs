@@ -1,0 +1,137 @@
+//! iCalendar invitations (RFC 5545, `METHOD:REQUEST`), the .ics that both
+//! parties receive by email and that the confirmation page offers.
+
+use chrono::{DateTime, Utc};
+
+#[derive(Debug, Clone)]
+pub struct Invite<'a> {
+    /// Stable for the booking: the same UID in every copy, and Google's
+    /// iCalUID for direct bookings.
+    pub uid: &'a str,
+    pub summary: &'a str,
+    pub description: &'a str,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    pub organizer_name: &'a str,
+    pub organizer_email: &'a str,
+    pub attendee_name: &'a str,
+    pub attendee_email: &'a str,
+    pub created_at: DateTime<Utc>,
+}
+
+/// The invite as an iCalendar object: CRLF line ends, lines folded at 75
+/// octets, text escaped.
+pub fn request(invite: &Invite<'_>) -> String {
+    let stamp = |time: DateTime<Utc>| time.format("%Y%m%dT%H%M%SZ").to_string();
+    let lines = [
+        "BEGIN:VCALENDAR".to_owned(),
+        "VERSION:2.0".to_owned(),
+        "PRODID:-//BookMate//BookMate//EN".to_owned(),
+        "METHOD:REQUEST".to_owned(),
+        "CALSCALE:GREGORIAN".to_owned(),
+        "BEGIN:VEVENT".to_owned(),
+        format!("UID:{}", escape(invite.uid)),
+        format!("DTSTAMP:{}", stamp(invite.created_at)),
+        format!("DTSTART:{}", stamp(invite.starts_at)),
+        format!("DTEND:{}", stamp(invite.ends_at)),
+        format!("SUMMARY:{}", escape(invite.summary)),
+        format!("DESCRIPTION:{}", escape(invite.description)),
+        format!("ORGANIZER;CN={}:mailto:{}", parameter(invite.organizer_name), invite.organizer_email),
+        format!(
+            "ATTENDEE;CN={};ROLE=REQ-PARTICIPANT;PARTSTAT=NEEDS-ACTION;RSVP=TRUE:mailto:{}",
+            parameter(invite.attendee_name),
+            invite.attendee_email
+        ),
+        "SEQUENCE:0".to_owned(),
+        "STATUS:CONFIRMED".to_owned(),
+        "TRANSP:OPAQUE".to_owned(),
+        "END:VEVENT".to_owned(),
+        "END:VCALENDAR".to_owned(),
+    ];
+    lines.iter().map(|line| fold(line)).collect::<Vec<_>>().join("")
+}
+
+/// TEXT values: backslash, semicolon, comma and newlines are escaped.
+fn escape(text: &str) -> String {
+    text.replace('\\', "\\\\")
+        .replace(';', "\\;")
+        .replace(',', "\\,")
+        .replace("\r\n", "\\n")
+        .replace('\n', "\\n")
+}
+
+/// Parameter values are quoted; quotes themselves cannot appear.
+fn parameter(text: &str) -> String {
+    format!("\"{}\"", text.replace('"', "'").replace(['\r', '\n'], " "))
+}
+
+/// Lines longer than 75 octets continue on the next line after a space,
+/// never inside a UTF-8 character.
+fn fold(line: &str) -> String {
+    let mut folded = String::with_capacity(line.len() + 8);
+    let mut width = 0;
+    for character in line.chars() {
+        let length = character.len_utf8();
+        if width + length > 75 {
+            folded.push_str("\r\n ");
+            width = 1;
+        }
+        folded.push(character);
+        width += length;
+    }
+    folded.push_str("\r\n");
+    folded
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone as _;
+
+    use super::*;
+
+    fn invite<'a>(description: &'a str, attendee_name: &'a str) -> Invite<'a> {
+        Invite {
+            uid: "bm-42@bookmate",
+            summary: "Meeting with Ada Lovelace",
+            description,
+            starts_at: Utc.with_ymd_and_hms(2026, 12, 1, 14, 30, 0).unwrap(),
+            ends_at: Utc.with_ymd_and_hms(2026, 12, 1, 15, 0, 0).unwrap(),
+            organizer_name: "Ada Lovelace",
+            organizer_email: "ada@example.com",
+            attendee_name,
+            attendee_email: "bob@example.net",
+            created_at: Utc.with_ymd_and_hms(2026, 11, 23, 8, 0, 0).unwrap(),
+        }
+    }
+
+    #[test]
+    fn an_invite_carries_the_uid_times_in_utc_and_both_parties() {
+        let ics = request(&invite("See you then", "Bob"));
+        for line in [
+            "METHOD:REQUEST",
+            "UID:bm-42@bookmate",
+            "DTSTART:20261201T143000Z",
+            "DTEND:20261201T150000Z",
+            "ORGANIZER;CN=\"Ada Lovelace\":mailto:ada@example.com",
+            "DESCRIPTION:See you then",
+        ] {
+            assert!(ics.contains(&format!("{line}\r\n")), "{line} missing from\n{ics}");
+        }
+        assert!(ics.contains("ATTENDEE;CN=\"Bob\";ROLE=REQ-PARTICIPANT"));
+        assert!(ics.starts_with("BEGIN:VCALENDAR\r\n") && ics.ends_with("END:VCALENDAR\r\n"));
+    }
+
+    #[test]
+    fn notes_are_escaped_and_long_lines_folded() {
+        let note = "Agenda: budget, hiring; the \\ road\nSecond line ".to_owned() + &"é".repeat(60);
+        let ics = request(&invite(&note, "Bob \"The Builder\""));
+        assert!(ics.contains("DESCRIPTION:Agenda: budget\\, hiring\\; the \\\\ road\\nSecond line"));
+        assert!(ics.contains("CN=\"Bob 'The Builder'\""));
+        for line in ics.split("\r\n") {
+            assert!(line.len() <= 75, "{} octets: {line}", line.len());
+        }
+        // Unfolding restores the value.
+        let unfolded = ics.replace("\r\n ", "");
+        assert!(unfolded.contains(&"é".repeat(60)));
+    }
+}

@@ -1,0 +1,209 @@
+//! Bookings: created inside one transaction that re-checks the slot, so two
+//! visitors racing for one time get exactly one booking.
+
+use chrono::{DateTime, Utc};
+
+use super::{from_db_time, to_db_time, Backend, DbError, DbPool};
+use crate::db::outbox::{self, NewMessage};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewBooking {
+    pub host_user_id: i64,
+    pub uid: String,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    pub visitor_name: String,
+    pub visitor_email: String,
+    pub visitor_time_zone: String,
+    pub note: String,
+    pub delivery: Delivery,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Delivery {
+    /// BookMate emails both parties an invite.
+    Email,
+    /// The event goes into the host's Google calendar; Google invites.
+    Google,
+}
+
+impl Delivery {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Email => "email",
+            Self::Google => "google",
+        }
+    }
+
+    fn parse(text: &str) -> Self {
+        if text == "google" {
+            Self::Google
+        } else {
+            Self::Email
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Booking {
+    pub booking_id: i64,
+    pub host_user_id: i64,
+    pub uid: String,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    pub visitor_name: String,
+    pub visitor_email: String,
+    pub visitor_time_zone: String,
+    pub note: String,
+    pub delivery: Delivery,
+    pub google_event_id: Option<String>,
+}
+
+#[derive(sqlx::FromRow)]
+struct BookingRow {
+    booking_id: i64,
+    host_user_id: i64,
+    uid: String,
+    starts_at: i64,
+    ends_at: i64,
+    visitor_name: String,
+    visitor_email: String,
+    visitor_time_zone: String,
+    note: String,
+    delivery: String,
+    google_event_id: Option<String>,
+}
+
+impl From<BookingRow> for Booking {
+    fn from(row: BookingRow) -> Self {
+        Self {
+            booking_id: row.booking_id,
+            host_user_id: row.host_user_id,
+            uid: row.uid,
+            starts_at: from_db_time(row.starts_at),
+            ends_at: from_db_time(row.ends_at),
+            visitor_name: row.visitor_name,
+            visitor_email: row.visitor_email,
+            visitor_time_zone: row.visitor_time_zone,
+            note: row.note,
+            delivery: Delivery::parse(&row.delivery),
+            google_event_id: row.google_event_id,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum BookingError {
+    /// Someone else booked an overlapping time first.
+    #[error("that time was just taken")]
+    Taken,
+    #[error(transparent)]
+    Database(#[from] DbError),
+}
+
+impl From<sqlx::Error> for BookingError {
+    fn from(error: sqlx::Error) -> Self {
+        match &error {
+            sqlx::Error::Database(database) if database.is_unique_violation() => Self::Taken,
+            // SQLITE_BUSY_SNAPSHOT: another writer committed between our read
+            // and our write, so what we read may be stale.
+            sqlx::Error::Database(database) if database.code().as_deref() == Some("517") => Self::Taken,
+            _ => Self::Database(DbError::Sqlx(error)),
+        }
+    }
+}
+
+const BOOKING_COLUMNS: &str =
+    "booking_id, host_user_id, uid, starts_at, ends_at, visitor_name, visitor_email, \
+                               visitor_time_zone, note, delivery, google_event_id";
+
+/// Records the booking, and its mail, only if no confirmed booking of the
+/// host overlaps it; all in one transaction.
+pub async fn create(
+    db: &DbPool,
+    backend: Backend,
+    booking: &NewBooking,
+    mail: &[NewMessage],
+    now: DateTime<Utc>,
+) -> Result<Booking, BookingError> {
+    let mut transaction = match backend {
+        // Take the write lock before reading, so concurrent bookings queue on
+        // the busy timeout instead of failing to upgrade a read lock.
+        Backend::Sqlite => db.begin_with("begin immediate").await.map_err(DbError::from)?,
+        Backend::Postgres => {
+            let mut transaction = db.begin().await.map_err(DbError::from)?;
+            // One booking per host at a time.
+            sqlx::query("select pg_advisory_xact_lock($1)")
+                .bind(booking.host_user_id)
+                .execute(&mut *transaction)
+                .await?;
+            transaction
+        }
+    };
+    let overlapping: i64 = sqlx::query_scalar(
+        "select count(*) from bookings where host_user_id = $1 and status = 'confirmed' \
+         and starts_at < $2 and ends_at > $3",
+    )
+    .bind(booking.host_user_id)
+    .bind(to_db_time(booking.ends_at))
+    .bind(to_db_time(booking.starts_at))
+    .fetch_one(&mut *transaction)
+    .await?;
+    if overlapping > 0 {
+        return Err(BookingError::Taken);
+    }
+    let sql = format!(
+        "insert into bookings (host_user_id, uid, starts_at, ends_at, visitor_name, visitor_email, \
+             visitor_time_zone, note, delivery, created_at) \
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) returning {BOOKING_COLUMNS}"
+    );
+    let row: BookingRow = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(booking.host_user_id)
+        .bind(&booking.uid)
+        .bind(to_db_time(booking.starts_at))
+        .bind(to_db_time(booking.ends_at))
+        .bind(&booking.visitor_name)
+        .bind(&booking.visitor_email)
+        .bind(&booking.visitor_time_zone)
+        .bind(&booking.note)
+        .bind(booking.delivery.as_str())
+        .bind(to_db_time(now))
+        .fetch_one(&mut *transaction)
+        .await?;
+    for message in mail {
+        outbox::enqueue(&mut *transaction, message, now).await?;
+    }
+    transaction.commit().await?;
+    Ok(row.into())
+}
+
+/// Confirmed bookings of a host that overlap `[from, to)`: busy time that
+/// Google may not know about yet.
+pub async fn overlapping(
+    db: &DbPool,
+    host_user_id: i64,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Result<Vec<Booking>, DbError> {
+    let sql = format!(
+        "select {BOOKING_COLUMNS} from bookings where host_user_id = $1 and status = 'confirmed' \
+         and starts_at < $2 and ends_at > $3 order by starts_at"
+    );
+    let rows: Vec<BookingRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(host_user_id)
+        .bind(to_db_time(to))
+        .bind(to_db_time(from))
+        .fetch_all(db)
+        .await?;
+    Ok(rows.into_iter().map(Booking::from).collect())
+}
+
+/// Remembers the Google event a direct booking became.
+pub async fn set_google_event(db: &DbPool, booking_id: i64, event_id: &str) -> Result<(), DbError> {
+    sqlx::query("update bookings set google_event_id = $1 where booking_id = $2")
+        .bind(event_id)
+        .bind(booking_id)
+        .execute(db)
+        .await?;
+    Ok(())
+}
