@@ -1,4 +1,11 @@
 //! Booking a host: what the visitor books and what the invitations say.
 
+pub mod api;
+#[cfg(feature = "ssr")]
+pub mod busy;
 #[cfg(feature = "ssr")]
 pub mod ics;
+#[cfg(feature = "ssr")]
+pub mod limiter;
+pub mod model;
+pub mod page;

@@ -24,3 +24,14 @@ pub fn go_to(url: &str) {
     #[cfg(not(feature = "hydrate"))]
     let _ = url;
 }
+
+/// Changes the address without a new history entry (a full load, so the
+/// server renders the view for it).
+pub fn replace_location(url: &str) {
+    #[cfg(feature = "hydrate")]
+    {
+        let _ = leptos::prelude::window().location().replace(url);
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = url;
+}

@@ -27,11 +27,12 @@ use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::{
     components::{Route, Router, Routes},
-    StaticSegment,
+    ParamSegment, StaticSegment,
 };
 
 use crate::{
     auth::{get_session, AccountBar, SessionResource},
+    booking::page::BookingPage,
     error::NotFoundPage,
     landing::LandingPage,
     reauth::ReauthProvider,
@@ -80,6 +81,7 @@ pub fn App() -> impl IntoView {
                     <Routes fallback=NotFoundPage>
                         <Route path=StaticSegment("") view=LandingPage/>
                         <Route path=StaticSegment("settings") view=SettingsPage/>
+                        <Route path=ParamSegment("username") view=BookingPage/>
                     </Routes>
                 </ReauthProvider>
             </Router>

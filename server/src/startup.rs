@@ -90,7 +90,13 @@ impl Application {
             .context("Google's OpenID Connect settings")?;
         let calendar = CalendarApi::new(&calendar_api, http);
         let auth = Arc::new(AuthContext::new(google, calendar, settings.secret_key.expose(), public_url));
-        let state = AppState { leptos_options, database: database.clone(), auth };
+        let state = AppState {
+            leptos_options,
+            database: database.clone(),
+            auth,
+            busy_cache: Default::default(),
+            booking_limiter: Default::default(),
+        };
         let mut router = router(state);
         if let Some(emulator) = &emulator {
             router = router.nest_service(EMULATOR_PREFIX, emulator.router());
@@ -110,7 +116,9 @@ impl Application {
     /// Serves until `shutdown` completes, then lets requests in flight finish
     /// and closes the database pool.
     pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
-        axum::serve(self.listener, self.router).with_graceful_shutdown(shutdown).await?;
+        // Client addresses feed the booking endpoint's rate limit.
+        let service = self.router.into_make_service_with_connect_info::<SocketAddr>();
+        axum::serve(self.listener, service).with_graceful_shutdown(shutdown).await?;
         self.database.close().await;
         Ok(())
     }

@@ -207,3 +207,29 @@ pub async fn set_google_event(db: &DbPool, booking_id: i64, event_id: &str) -> R
         .await?;
     Ok(())
 }
+
+/// Google would not take a direct booking: the invitations go by email
+/// instead, queued with the change.
+pub async fn fall_back_to_email(
+    db: &DbPool,
+    booking_id: i64,
+    mail: &[NewMessage],
+    now: DateTime<Utc>,
+) -> Result<(), DbError> {
+    let mut transaction = db.begin().await?;
+    sqlx::query("update bookings set delivery = 'email' where booking_id = $1")
+        .bind(booking_id)
+        .execute(&mut *transaction)
+        .await?;
+    for message in mail {
+        outbox::enqueue(&mut *transaction, message, now).await?;
+    }
+    transaction.commit().await?;
+    Ok(())
+}
+
+pub async fn find_by_uid(db: &DbPool, uid: &str) -> Result<Option<Booking>, DbError> {
+    let sql = format!("select {BOOKING_COLUMNS} from bookings where uid = $1");
+    let row: Option<BookingRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(uid).fetch_optional(db).await?;
+    Ok(row.map(Booking::from))
+}

@@ -2,6 +2,7 @@
 //! PostgreSQL.
 
 mod auth;
+mod booking;
 mod database;
 mod google_client;
 mod helpers;

@@ -1,0 +1,103 @@
+//! What the public booking page shows and sends.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum PageStatus {
+    Open,
+    /// Google access lost, or no availability set: say so, show no slots.
+    NotTakingBookings,
+    /// Google did not answer: fail closed, show no slots.
+    AvailabilityUnknown,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SlotView {
+    /// Seconds since the epoch, UTC: what the booking form sends back.
+    pub start: i64,
+    /// The start on the visitor's clock, `09:30`.
+    pub label: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DayView {
+    /// `2026-12-03`, in the visitor's zone.
+    pub date: String,
+    pub day_of_month: u32,
+    /// `Tuesday 3 December`, for accessible names.
+    pub long_name: String,
+    pub slots: Vec<SlotView>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BookingPageView {
+    pub username: String,
+    pub host_name: String,
+    pub picture_url: Option<String>,
+    pub meeting_minutes: i64,
+    pub visitor_time_zone: String,
+    /// `2026-12`, and its name, `December 2026`.
+    pub month: String,
+    pub month_name: String,
+    pub previous_month: Option<String>,
+    pub next_month: String,
+    /// Weeks of the month, Monday first; `None` pads the first and last week.
+    pub weeks: Vec<Vec<Option<DayView>>>,
+    pub status: PageStatus,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BookingConfirmation {
+    pub uid: String,
+    pub host_name: String,
+    /// The meeting on the visitor's clock and on the host's.
+    pub visitor_time: String,
+    pub host_time: String,
+    /// True when the meeting went straight into the host's Google calendar
+    /// (Google sends the invite); false when BookMate emails it.
+    pub in_host_calendar: bool,
+}
+
+/// Checks a visitor's details before anything else happens.
+pub fn validate_visitor(name: &str, email: &str, note: &str) -> Result<(), (&'static str, &'static str)> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 100 {
+        return Err(("name", "Please give your name (up to 100 characters)."));
+    }
+    if !is_email(email.trim()) {
+        return Err(("email", "Please give an email address such as name@example.com."));
+    }
+    if note.chars().count() > 2000 {
+        return Err(("note", "Please keep the note under 2,000 characters."));
+    }
+    Ok(())
+}
+
+/// A practical address check: one `@`, something before it, a dotted domain
+/// after it, no spaces or angle brackets.
+pub fn is_email(email: &str) -> bool {
+    let Some((local, domain)) = email.split_once('@') else { return false };
+    !local.is_empty()
+        && email.len() <= 254
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !email.chars().any(|c| c.is_whitespace() || matches!(c, '<' | '>' | '"' | ',' | ';'))
+        && !domain.contains('@')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn visitor_details_are_checked_with_clear_messages() {
+        assert!(validate_visitor("Bob", "bob@example.net", "").is_ok());
+        assert_eq!(validate_visitor(" ", "bob@example.net", "").unwrap_err().0, "name");
+        assert_eq!(validate_visitor(&"b".repeat(101), "bob@example.net", "").unwrap_err().0, "name");
+        for bad in ["bob", "bob@", "@example.net", "bob@example", "bob@@example.net", "bob @example.net", "<bob@example.net>"] {
+            assert_eq!(validate_visitor("Bob", bad, "").unwrap_err().0, "email", "{bad}");
+        }
+        assert_eq!(validate_visitor("Bob", "bob@example.net", &"x".repeat(2001)).unwrap_err().0, "note");
+    }
+}

@@ -1,0 +1,193 @@
+//! The public booking page and booking, against the emulator.
+
+use app::db::Backend;
+use google_emulator::Fault;
+use serde_json::{Value, json};
+
+use crate::helpers::{Cookies, TestApp};
+
+const ADA: &str = "ada@example.com";
+
+/// Ada, signed in, with a page at /ada open every day around the clock in
+/// London, 30-minute meetings, an hour's notice.
+async fn ada_takes_bookings(app: &TestApp) -> Cookies {
+    let ada = app.sign_in(ADA).await;
+    let saved = app
+        .server_fn_form("save_profile", &[("display_name", "Ada Lovelace"), ("username", "ada"), ("time_zone", "Europe/London")], &ada)
+        .await;
+    assert_eq!(saved.status(), 200);
+    let all_day = json!([["00:00", "24:00"]]);
+    let form = json!({ "form": {
+        "days": [all_day, all_day, all_day, all_day, all_day, all_day, all_day],
+        "meeting_minutes": 30, "buffer_before_minutes": 0, "buffer_after_minutes": 0,
+        "minimum_notice_minutes": 60, "horizon_days": 60,
+    }});
+    assert_eq!(app.server_fn_json("save_availability", form, &ada).await.status(), 200);
+    ada
+}
+
+async fn page(app: &TestApp, tz: &str) -> Value {
+    let visitor = Cookies::default();
+    let answer = app.server_fn_form("booking_page", &[("username", "ada"), ("tz", tz)], &visitor).await;
+    assert_eq!(answer.status(), 200, "{}", answer.text().await.unwrap());
+    answer.json().await.unwrap()
+}
+
+fn slots(page: &Value) -> Vec<(i64, String)> {
+    page["weeks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|week| week.as_array().unwrap().iter())
+        .filter(|day| !day.is_null())
+        .flat_map(|day| day["slots"].as_array().unwrap().iter())
+        .map(|slot| (slot["start"].as_i64().unwrap(), slot["label"].as_str().unwrap().to_owned()))
+        .collect()
+}
+
+async fn book(app: &TestApp, start: i64, email: &str) -> reqwest::Response {
+    let start = start.to_string();
+    app.server_fn_form(
+        "book",
+        &[("username", "ada"), ("start", &start), ("tz", "America/New_York"), ("name", "Bob"), ("email", email), ("note", "About the engine")],
+        &Cookies::default(),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn visitors_see_free_slots_in_their_zone_and_busy_events_remove_slots() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    ada_takes_bookings(&app).await;
+    let view = page(&app, "America/New_York").await;
+    assert_eq!(view["status"], "Open");
+    assert_eq!(view["visitor_time_zone"], "America/New_York");
+    let offered = slots(&view);
+    assert!(!offered.is_empty());
+    // Labels are on the visitor's clock.
+    let (start, label) = &offered[0];
+    let local = chrono::DateTime::from_timestamp(*start, 0).unwrap().with_timezone(&chrono_tz::America::New_York);
+    assert_eq!(&local.format("%H:%M").to_string(), label);
+
+    // An event added in Google Calendar removes the slots it overlaps, once
+    // the cache (a minute) has passed or been dropped by a booking.
+    let busy_start = chrono::DateTime::from_timestamp(offered[4].0, 0).unwrap();
+    app.google
+        .add_event(
+            ADA,
+            &serde_json::from_value(json!({
+                "summary": "Surprise meeting",
+                "start": { "dateTime": busy_start.to_rfc3339() },
+                "end": { "dateTime": (busy_start + chrono::Duration::minutes(60)).to_rfc3339() },
+            }))
+            .unwrap(),
+        )
+        .unwrap();
+    assert_eq!(book(&app, offered[0].0, "first@example.net").await.status(), 200, "a booking drops the cache");
+    let after = slots(&page(&app, "America/New_York").await);
+    for gone in [offered[0].0, offered[4].0, offered[5].0] {
+        assert!(!after.iter().any(|(start, _)| *start == gone), "{gone} should be busy now");
+    }
+    assert!(after.iter().any(|(start, _)| *start == offered[6].0));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_booking_by_email_queues_two_invites_and_a_second_visitor_is_told_it_is_taken() {
+    for backend in [Backend::Sqlite, Backend::Postgres] {
+        let app = TestApp::spawn(backend).await;
+        ada_takes_bookings(&app).await;
+        let (start, _) = slots(&page(&app, "America/New_York").await)[2].clone();
+        let booked = book(&app, start, "bob@example.net").await;
+        assert_eq!(booked.status(), 200, "{backend:?}");
+        let confirmation: Value = booked.json().await.unwrap();
+        assert_eq!(confirmation["in_host_calendar"], false);
+        assert!(confirmation["visitor_time"].as_str().unwrap().contains("America/New_York"));
+        assert!(confirmation["host_time"].as_str().unwrap().contains("Europe/London"));
+
+        let mail = app::db::outbox::recent(&app.pool().await, 10).await.unwrap();
+        assert_eq!(mail.len(), 2, "{backend:?}");
+        let expected = chrono::DateTime::from_timestamp(start, 0).unwrap().format("DTSTART:%Y%m%dT%H%M%SZ").to_string();
+        for message in &mail {
+            let ics = message.calendar_ics.as_deref().unwrap();
+            assert!(ics.contains(&expected), "{ics}");
+            assert!(ics.contains(&format!("UID:{}", confirmation["uid"].as_str().unwrap())));
+        }
+        assert!(app.google.inserted_events().is_empty(), "no direct booking");
+
+        let second = book(&app, start, "carol@example.net").await;
+        assert!(second.text().await.unwrap().contains("just taken"), "{backend:?}");
+        app.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn bad_bookings_are_refused_with_clear_messages() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    ada_takes_bookings(&app).await;
+    let (start, _) = slots(&page(&app, "Europe/Paris").await)[0].clone();
+    let bad_email = book(&app, start, "not-an-email").await.text().await.unwrap();
+    assert!(bad_email.contains("email address"), "{bad_email}");
+    let off_grid = book(&app, start + 7 * 60, "bob@example.net").await.text().await.unwrap();
+    assert!(off_grid.contains("no longer available"), "{off_grid}");
+    let past = book(&app, chrono::Utc::now().timestamp() - 3600, "bob@example.net").await.text().await.unwrap();
+    assert!(past.contains("passed"), "{past}");
+    let unknown = app.server_fn_form("booking_page", &[("username", "nobody")], &Cookies::default()).await;
+    assert!(unknown.text().await.unwrap().contains("NotFound"));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn when_google_fails_the_page_fails_closed() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    ada_takes_bookings(&app).await;
+    app.google.inject_fault("freebusy", Fault { status: 500, retry_after_seconds: None, delay_ms: None }, 3);
+    let view = page(&app, "UTC").await;
+    assert_eq!(view["status"], "AvailabilityUnknown");
+    assert!(slots(&view).is_empty(), "no slot is shown on a guess");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn many_visitors_within_the_ttl_cost_one_freebusy_call() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    ada_takes_bookings(&app).await;
+    let before = app.google.calls().get("freebusy").copied().unwrap_or(0);
+    let mut views = tokio::task::JoinSet::new();
+    for _ in 0..200 {
+        let (client, url) = (app.client.clone(), format!("{}/api/booking_page", app.address));
+        views.spawn(async move { client.post(url).form(&[("username", "ada"), ("tz", "UTC")]).send().await.unwrap().status() });
+    }
+    assert!(views.join_all().await.iter().all(|status| *status == 200));
+    assert_eq!(app.google.calls().get("freebusy").copied().unwrap_or(0) - before, 1);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_direct_booking_lands_in_the_hosts_google_calendar_with_one_invite() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let mut ada = ada_takes_bookings(&app).await;
+    let saved: Value = app
+        .server_fn_json("save_direct_booking", json!({ "enabled": true, "calendar_id": ADA }), &ada)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let url = saved["NeedsConsent"]["url"].as_str().unwrap().to_owned();
+    let (_, consent) = app.start_sign_in(&mut ada, &url).await;
+    let callback = app.answer_consent(&consent, &mut ada, ADA, &[], true).await;
+    assert_eq!(app.browse(&callback, &mut ada).await.status(), 303);
+
+    let (start, _) = slots(&page(&app, "America/New_York").await)[1].clone();
+    let confirmation: Value = book(&app, start, "bob@example.net").await.json().await.unwrap();
+    assert_eq!(confirmation["in_host_calendar"], true);
+    let inserted = app.google.inserted_events();
+    assert_eq!(inserted.len(), 1);
+    let (calendar, event) = &inserted[0];
+    assert_eq!(calendar, ADA);
+    assert_eq!(event.attendees[0]["email"], "bob@example.net");
+    assert_eq!(confirmation["uid"].as_str().unwrap(), event.ical_uid, "the booking's UID is the event's iCalUID");
+    assert_eq!(app.google.notifications().len(), 1, "Google's invite");
+    assert!(app::db::outbox::recent(&app.pool().await, 10).await.unwrap().is_empty(), "and not a second one by email");
+    app.stop().await;
+}
