@@ -156,7 +156,7 @@ pub mod ssr {
         }
         let lead = first.weekday().num_days_from_monday() as usize;
         let mut cells: Vec<Option<DayView>> = std::iter::repeat_n(None, lead).chain(days.into_iter().map(Some)).collect();
-        while cells.len() % 7 != 0 {
+        while !cells.len().is_multiple_of(7) {
             cells.push(None);
         }
         let weeks = cells.chunks(7).map(<[Option<DayView>]>::to_vec).collect();

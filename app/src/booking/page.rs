@@ -137,7 +137,7 @@ fn BookingCard(view: BookingPageView) -> impl IntoView {
                         return view! { <p class="muted">"No times on that day."</p> }.into_any();
                     };
                     if let Some(slot) = chosen_slot().and_then(|start| day.slots.iter().find(|slot| slot.start == start).cloned()) {
-                        return view! { <BookingForm view=view_for_form.clone() day=day.clone() time=slot/> }.into_any();
+                        return view! { <BookingForm view=view_for_form.clone() day=day time=slot/> }.into_any();
                     }
                     view! {
                         <h2 id="times-heading">{day.long_name.clone()}</h2>
@@ -177,7 +177,7 @@ fn ZonePicker(view: BookingPageView) -> impl IntoView {
                     view! { <option value=zone.clone() selected=selected>{zone.replace('_', " ")}</option> }
                 }).collect_view()}
             </select>
-            <input type="hidden" name="month" value=view.month.clone()/>
+            <input type="hidden" name="month" value=view.month/>
             <noscript><button type="submit" class="button secondary small">"Show"</button></noscript>
         </form>
     }
