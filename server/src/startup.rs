@@ -147,6 +147,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(routes::health::router())
         .merge(routes::auth::router())
+        .merge(routes::invites::router())
         .leptos_routes_with_context(&state, leptos_routes, provide_state.clone(), render_app)
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(provide_state, shell))
         .with_state(state)

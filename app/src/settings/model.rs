@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 /// Paths the router owns; no host may take them as a username.
-pub const RESERVED_USERNAMES: [&str; 16] = [
+pub const RESERVED_USERNAMES: [&str; 18] = [
     "settings",
     "auth",
     "api",

@@ -115,6 +115,12 @@ async fn a_booking_by_email_queues_two_invites_and_a_second_visitor_is_told_it_i
         }
         assert!(app.google.inserted_events().is_empty(), "no direct booking");
 
+        let download = app.get(&format!("/booking/{}/invite.ics", confirmation["uid"].as_str().unwrap())).await;
+        assert_eq!(download.status(), 200);
+        assert!(download.headers()["content-type"].to_str().unwrap().starts_with("text/calendar"));
+        assert!(download.text().await.unwrap().contains(&expected));
+        assert_eq!(app.get("/booking/guessed@bookmate/invite.ics").await.status(), 404);
+
         let second = book(&app, start, "carol@example.net").await;
         assert!(second.text().await.unwrap().contains("just taken"), "{backend:?}");
         app.stop().await;

@@ -1,0 +1,53 @@
+//! `/booking/{uid}/invite.ics`: the invitation of a booking, for the
+//! confirmation page's "Add to calendar". The UID is random and unguessable;
+//! knowing it is what entitles a visitor to their own invite.
+
+use app::{booking::ics, db::bookings, db::users, state::AppState};
+use axum::{
+    Router,
+    extract::{Path, State},
+    http::{StatusCode, header},
+    response::{IntoResponse, Response},
+    routing::get,
+};
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/booking/{uid}/invite.ics", get(invite))
+}
+
+async fn invite(State(state): State<AppState>, Path(uid): Path<String>) -> Response {
+    let db = state.database.pool();
+    let booking = match bookings::find_by_uid(db, &uid).await {
+        Ok(Some(booking)) => booking,
+        Ok(None) => return (StatusCode::NOT_FOUND, "No such booking.").into_response(),
+        Err(error) => {
+            tracing::error!(%error, "could not read a booking");
+            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+        }
+    };
+    let host = match users::find_by_id(db, booking.host_user_id).await {
+        Ok(Some(host)) => host,
+        _ => return (StatusCode::NOT_FOUND, "No such booking.").into_response(),
+    };
+    let summary = format!("{} and {}", host.display_name, booking.visitor_name);
+    let body = ics::request(&ics::Invite {
+        uid: &booking.uid,
+        summary: &summary,
+        description: &booking.note,
+        starts_at: booking.starts_at,
+        ends_at: booking.ends_at,
+        organizer_name: &host.display_name,
+        organizer_email: &host.email,
+        attendee_name: &booking.visitor_name,
+        attendee_email: &booking.visitor_email,
+        created_at: booking.starts_at,
+    });
+    (
+        [
+            (header::CONTENT_TYPE, "text/calendar; charset=utf-8; method=REQUEST"),
+            (header::CONTENT_DISPOSITION, "attachment; filename=\"invite.ics\""),
+        ],
+        body,
+    )
+        .into_response()
+}
