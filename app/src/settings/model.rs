@@ -20,6 +20,8 @@ pub const RESERVED_USERNAMES: [&str; 18] = [
     "assets",
     "favicon",
     "about",
+    "booking",
+    "dev",
 ];
 
 /// Lowercase letters, digits and hyphens, 3 to 32 characters, not a path
