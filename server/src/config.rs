@@ -24,6 +24,7 @@ pub const GOOGLE_CLIENT_SECRET: &str = "GOOGLE_CLIENT_SECRET";
 pub const GOOGLE_ISSUER_URL: &str = "GOOGLE_ISSUER_URL";
 pub const GOOGLE_CALENDAR_API_URL: &str = "GOOGLE_CALENDAR_API_URL";
 pub const SMTP_URL: &str = "SMTP_URL";
+pub const MAIL_FROM: &str = "BOOKMATE_MAIL_FROM";
 pub const LOG: &str = "RUST_LOG";
 /// Set by cargo-leptos; used as the bind address when ours is not set.
 const LEPTOS_SITE_ADDR: &str = "LEPTOS_SITE_ADDR";
@@ -45,6 +46,8 @@ pub struct Settings {
     pub secret_key: SecretKey,
     pub google: GoogleSettings,
     pub smtp: Option<SmtpSettings>,
+    /// The sender of invitations, `BookMate <bookings@example.com>`.
+    pub mail_from: String,
     pub log_filter: String,
 }
 
@@ -208,6 +211,16 @@ impl Settings {
 
         let smtp = var(SMTP_URL).map(|value| parse_smtp_url(&value)).transpose()?;
 
+        let mail_from = var(MAIL_FROM).unwrap_or_else(|| {
+            format!("BookMate <bookings@{}>", public_url.host_str().unwrap_or("localhost"))
+        });
+        if !mail_from.contains('@') {
+            return Err(ConfigError::new(
+                MAIL_FROM,
+                format!("`{mail_from}` is not an address such as BookMate <bookings@example.com>"),
+            ));
+        }
+
         let log_filter = var(LOG).unwrap_or_else(|| DEFAULT_LOG.to_owned());
         if !crate::telemetry::is_valid_filter(&log_filter) {
             return Err(ConfigError::new(
@@ -216,7 +229,17 @@ impl Settings {
             ));
         }
 
-        Ok(Self { bind_addr, public_url, data_dir, database_url, secret_key, google, smtp, log_filter })
+        Ok(Self {
+            bind_addr,
+            public_url,
+            data_dir,
+            database_url,
+            secret_key,
+            google,
+            smtp,
+            mail_from,
+            log_filter,
+        })
     }
 }
 

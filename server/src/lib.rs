@@ -4,6 +4,7 @@
 
 pub mod config;
 pub mod csrf;
+pub mod mailer;
 pub mod routes;
 pub mod startup;
 pub mod telemetry;

@@ -4,4 +4,5 @@
 pub mod auth;
 pub mod health;
 pub mod invites;
+pub mod mailbox;
 pub mod message_page;

@@ -23,7 +23,9 @@ use url::Url;
 
 use crate::{
     config::{GoogleSettings, Settings},
-    csrf, routes,
+    csrf,
+    mailer::Mailer,
+    routes,
 };
 
 /// Where the built-in emulator is mounted, and the OAuth client it knows.
@@ -44,6 +46,7 @@ pub struct Application {
     router: Router,
     database: Database,
     emulator: Option<Emulator>,
+    mailer: Option<Mailer>,
 }
 
 impl Application {
@@ -97,11 +100,18 @@ impl Application {
             busy_cache: Default::default(),
             booking_limiter: Default::default(),
         };
-        let mut router = router(state);
+        let mailer = match &settings.smtp {
+            Some(smtp) => Some(Mailer::new(smtp, &settings.mail_from, database.clone())?),
+            None => None,
+        };
+        let mut router = router(state.clone());
+        if mailer.is_none() {
+            router = router.merge(routes::mailbox::router().with_state(state));
+        }
         if let Some(emulator) = &emulator {
             router = router.nest_service(EMULATOR_PREFIX, emulator.router());
         }
-        Ok(Self { listener, router, database, emulator })
+        Ok(Self { listener, router, database, emulator, mailer })
     }
 
     /// The built-in Google emulator, when no Google client is configured.
@@ -116,9 +126,15 @@ impl Application {
     /// Serves until `shutdown` completes, then lets requests in flight finish
     /// and closes the database pool.
     pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+        let (stop_mailer, mailer_stopped) = tokio::sync::watch::channel(false);
+        let mailer = self.mailer.map(|mailer| tokio::spawn(mailer.run(mailer_stopped)));
         // Client addresses feed the booking endpoint's rate limit.
         let service = self.router.into_make_service_with_connect_info::<SocketAddr>();
         axum::serve(self.listener, service).with_graceful_shutdown(shutdown).await?;
+        stop_mailer.send(true).ok();
+        if let Some(mailer) = mailer {
+            mailer.await.ok();
+        }
         self.database.close().await;
         Ok(())
     }

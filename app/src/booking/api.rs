@@ -36,14 +36,14 @@ pub async fn book(
 pub mod ssr {
     use chrono::{DateTime, Datelike as _, Duration, NaiveDate, TimeZone as _, Utc};
     use chrono_tz::Tz;
-    use scheduling::{BookingRules, Host, Interval, free_slots};
+    use scheduling::{free_slots, BookingRules, Host, Interval};
 
     use super::*;
     use crate::{
         booking::{
             busy::{self, BusyError},
             ics,
-            model::{DayView, PageStatus, SlotView, validate_visitor},
+            model::{validate_visitor, DayView, PageStatus, SlotView},
         },
         db::{
             bookings::{self, BookingError, Delivery, NewBooking},
@@ -54,7 +54,7 @@ pub mod ssr {
         },
         google::{
             calendar::{Attendee, CalendarError, EventTime, NewEvent},
-            calls::{GoogleCallError, authorized},
+            calls::{authorized, GoogleCallError},
         },
         google_scopes::CALENDAR_EVENTS,
         state::AppState,
@@ -84,12 +84,16 @@ pub mod ssr {
     }
 
     fn local_midnight(zone: Tz, date: NaiveDate) -> DateTime<Utc> {
-        scheduling::local_day(zone, date).map_or_else(|| Utc.from_utc_datetime(&date.and_hms_opt(0, 0, 0).unwrap_or_default()), |day| day.start)
+        scheduling::local_day(zone, date).map_or_else(
+            || Utc.from_utc_datetime(&date.and_hms_opt(0, 0, 0).unwrap_or_default()),
+            |day| day.start,
+        )
     }
 
     async fn host(state: &AppState, username: &str) -> Result<(User, Option<HostSettings>), AppError> {
         let db = state.database.pool();
-        let user = users::find_by_username(db, &username.to_ascii_lowercase()).await?.ok_or(AppError::NotFound)?;
+        let user =
+            users::find_by_username(db, &username.to_ascii_lowercase()).await?.ok_or(AppError::NotFound)?;
         let settings = host_settings::find(db, user.user_id).await?;
         Ok((user, settings))
     }
@@ -111,7 +115,8 @@ pub mod ssr {
             .filter(|first| *first >= first_of_this_month)
             .unwrap_or(first_of_this_month);
         let next_first = first.checked_add_months(chrono::Months::new(1)).unwrap_or(first);
-        let range = Interval::new(local_midnight(visitor_zone, first), local_midnight(visitor_zone, next_first));
+        let range =
+            Interval::new(local_midnight(visitor_zone, first), local_midnight(visitor_zone, next_first));
 
         let (status, slots) = match &settings {
             Some(settings) if !settings.availability.is_empty() => {
@@ -121,7 +126,11 @@ pub mod ssr {
                 } else {
                     match busy::all_busy(state, user.user_id, settings, range, false).await {
                         Ok(busy) => {
-                            let host = Host { availability: &settings.availability, time_zone: host_zone, rules: rules(settings) };
+                            let host = Host {
+                                availability: &settings.availability,
+                                time_zone: host_zone,
+                                rules: rules(settings),
+                            };
                             (PageStatus::Open, free_slots(&host, now, range, &busy))
                         }
                         Err(BusyError::NeedsReconnect) => (PageStatus::NotTakingBookings, Vec::new()),
@@ -151,11 +160,15 @@ pub mod ssr {
             let local = slot.start.with_timezone(&visitor_zone);
             let index = (local.date_naive() - first).num_days();
             if let Some(day) = usize::try_from(index).ok().and_then(|index| days.get_mut(index)) {
-                day.slots.push(SlotView { start: slot.start.timestamp(), label: local.format("%H:%M").to_string() });
+                day.slots.push(SlotView {
+                    start: slot.start.timestamp(),
+                    label: local.format("%H:%M").to_string(),
+                });
             }
         }
         let lead = first.weekday().num_days_from_monday() as usize;
-        let mut cells: Vec<Option<DayView>> = std::iter::repeat_n(None, lead).chain(days.into_iter().map(Some)).collect();
+        let mut cells: Vec<Option<DayView>> =
+            std::iter::repeat_n(None, lead).chain(days.into_iter().map(Some)).collect();
         while !cells.len().is_multiple_of(7) {
             cells.push(None);
         }
@@ -169,8 +182,9 @@ pub mod ssr {
             visitor_time_zone: visitor_zone.name().to_owned(),
             month: first.format("%Y-%m").to_string(),
             month_name: first.format("%B %Y").to_string(),
-            previous_month: (first > first_of_this_month)
-                .then(|| first.checked_sub_months(chrono::Months::new(1)).unwrap_or(first).format("%Y-%m").to_string()),
+            previous_month: (first > first_of_this_month).then(|| {
+                first.checked_sub_months(chrono::Months::new(1)).unwrap_or(first).format("%Y-%m").to_string()
+            }),
             next_month: next_first.format("%Y-%m").to_string(),
             weeks,
             status,
@@ -179,15 +193,26 @@ pub mod ssr {
 
     /// A visitor books: the slot is checked again against fresh busy times
     /// and the database, in one transaction, so it lands exactly once.
-    pub async fn book(state: &AppState, request: &BookingRequest, now: DateTime<Utc>) -> Result<BookingConfirmation, AppError> {
+    pub async fn book(
+        state: &AppState,
+        request: &BookingRequest,
+        now: DateTime<Utc>,
+    ) -> Result<BookingConfirmation, AppError> {
         validate_visitor(&request.name, &request.email, &request.note)
             .map_err(|(field, message)| AppError::invalid(field, message))?;
-        let visitor_zone: Tz =
-            request.tz.parse().map_err(|_| AppError::invalid("tz", "Choose your time zone from the list."))?;
+        let visitor_zone: Tz = request
+            .tz
+            .parse()
+            .map_err(|_| AppError::invalid("tz", "Choose your time zone from the list."))?;
         let (user, settings) = host(state, &request.username).await?;
-        let not_taking = || AppError::Conflict(format!("{} is not taking bookings right now.", user.display_name));
-        let settings = settings.filter(|settings| !settings.availability.is_empty()).ok_or_else(not_taking)?;
-        let start = Utc.timestamp_opt(request.start, 0).single().ok_or_else(|| AppError::invalid("start", "Choose a time from the list."))?;
+        let not_taking =
+            || AppError::Conflict(format!("{} is not taking bookings right now.", user.display_name));
+        let settings =
+            settings.filter(|settings| !settings.availability.is_empty()).ok_or_else(not_taking)?;
+        let start = Utc
+            .timestamp_opt(request.start, 0)
+            .single()
+            .ok_or_else(|| AppError::invalid("start", "Choose a time from the list."))?;
         let slot = Interval::new(start, start + Duration::minutes(settings.meeting_minutes));
         if start <= now {
             return Err(AppError::invalid("start", "That time has passed; please choose another."));
@@ -195,25 +220,33 @@ pub mod ssr {
 
         // Fresh busy times around the slot: never the cache for a booking.
         let around = Interval::new(start - Duration::days(1), start + Duration::days(2));
-        let busy = busy::all_busy(state, user.user_id, &settings, around, true).await.map_err(|error| match error {
-            BusyError::NeedsReconnect => not_taking(),
-            BusyError::Unavailable(detail) => {
-                tracing::warn!(detail, "busy times unavailable at booking");
-                AppError::Conflict("We cannot check the host's calendar right now. Please try again in a minute.".to_owned())
-            }
-            BusyError::Database(error) => error.into(),
-        })?;
+        let busy =
+            busy::all_busy(state, user.user_id, &settings, around, true).await.map_err(
+                |error| match error {
+                    BusyError::NeedsReconnect => not_taking(),
+                    BusyError::Unavailable(detail) => {
+                        tracing::warn!(detail, "busy times unavailable at booking");
+                        AppError::Conflict(
+                            "We cannot check the host's calendar right now. Please try again in a minute."
+                                .to_owned(),
+                        )
+                    }
+                    BusyError::Database(error) => error.into(),
+                },
+            )?;
         let host_zone = zone(&user.time_zone);
-        let host = Host { availability: &settings.availability, time_zone: host_zone, rules: rules(&settings) };
+        let host =
+            Host { availability: &settings.availability, time_zone: host_zone, rules: rules(&settings) };
         if !free_slots(&host, now, around, &busy).contains(&slot) {
-            return Err(AppError::Conflict("That time was just taken or is no longer available. Please pick another.".to_owned()));
+            return Err(AppError::Conflict(
+                "That time was just taken or is no longer available. Please pick another.".to_owned(),
+            ));
         }
 
         let connection = google_connections::find(state.database.pool(), user.user_id).await?;
-        let direct_calendar = settings
-            .direct_booking_calendar_id
-            .clone()
-            .filter(|_| connection.as_ref().is_some_and(|connection| connection.granted_scopes.contains(CALENDAR_EVENTS)));
+        let direct_calendar = settings.direct_booking_calendar_id.clone().filter(|_| {
+            connection.as_ref().is_some_and(|connection| connection.granted_scopes.contains(CALENDAR_EVENTS))
+        });
         let event_id = random_event_id();
         let delivery = if direct_calendar.is_some() { Delivery::Google } else { Delivery::Email };
         let uid = match delivery {
@@ -245,7 +278,9 @@ pub mod ssr {
 
         let mut in_host_calendar = false;
         if let Some(calendar_id) = direct_calendar {
-            in_host_calendar = insert_into_google(state, &user, &new, &calendar_id, &event_id, booking.booking_id, now).await?;
+            in_host_calendar =
+                insert_into_google(state, &user, &new, &calendar_id, &event_id, booking.booking_id, now)
+                    .await?;
         }
         Ok(BookingConfirmation {
             uid,
@@ -278,17 +313,26 @@ pub mod ssr {
             },
             start: EventTime { date_time: booking.starts_at },
             end: EventTime { date_time: booking.ends_at },
-            attendees: vec![Attendee { email: booking.visitor_email.clone(), display_name: Some(booking.visitor_name.clone()) }],
+            attendees: vec![Attendee {
+                email: booking.visitor_email.clone(),
+                display_name: Some(booking.visitor_name.clone()),
+            }],
         };
         let calendar = &state.auth.calendar;
         let event = &event;
-        let inserted = authorized(&state.auth, state.database.pool(), user.user_id, &[CALENDAR_EVENTS], |token| async move {
-            match calendar.insert_event(&token, calendar_id, event).await {
-                // A retry after a lost answer: our id is already there.
-                Err(CalendarError::Duplicate) => Ok(None),
-                result => result.map(Some),
-            }
-        })
+        let inserted = authorized(
+            &state.auth,
+            state.database.pool(),
+            user.user_id,
+            &[CALENDAR_EVENTS],
+            |token| async move {
+                match calendar.insert_event(&token, calendar_id, event).await {
+                    // A retry after a lost answer: our id is already there.
+                    Err(CalendarError::Duplicate) => Ok(None),
+                    result => result.map(Some),
+                }
+            },
+        )
         .await;
         match inserted {
             Ok(_) => {
@@ -297,7 +341,10 @@ pub mod ssr {
             }
             Err(error) => {
                 if matches!(error, GoogleCallError::MissingScope) {
-                    tracing::warn!(user_id = user.user_id, "direct booking lacks calendar.events; emailing invites instead");
+                    tracing::warn!(
+                        user_id = user.user_id,
+                        "direct booking lacks calendar.events; emailing invites instead"
+                    );
                 } else {
                     tracing::error!(%error, user_id = user.user_id, "direct booking failed; emailing invites instead");
                 }
@@ -329,8 +376,14 @@ pub mod ssr {
             attendee_email: &booking.visitor_email,
             created_at: now,
         });
-        let when = |zone: &str| describe(Interval::new(booking.starts_at, booking.ends_at), zone.parse().unwrap_or(Tz::UTC));
-        let note = if booking.note.is_empty() { String::new() } else { format!("\n\nNote from {}:\n{}", booking.visitor_name, booking.note) };
+        let when = |zone: &str| {
+            describe(Interval::new(booking.starts_at, booking.ends_at), zone.parse().unwrap_or(Tz::UTC))
+        };
+        let note = if booking.note.is_empty() {
+            String::new()
+        } else {
+            format!("\n\nNote from {}:\n{}", booking.visitor_name, booking.note)
+        };
         vec![
             NewMessage {
                 recipient: user.email.clone(),
@@ -372,7 +425,9 @@ pub mod ssr {
                 if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
                     response.set_status(axum::http::StatusCode::TOO_MANY_REQUESTS);
                 }
-                return Err(AppError::Conflict("Too many booking attempts from your network. Please wait a minute.".to_owned()));
+                return Err(AppError::Conflict(
+                    "Too many booking attempts from your network. Please wait a minute.".to_owned(),
+                ));
             }
         }
         Ok(())

@@ -11,12 +11,11 @@ use std::{
     time::{Duration, Instant},
 };
 
-
 use scheduling::Interval;
 
 use crate::{
-    db::{DbError, bookings, host_settings::HostSettings},
-    google::calls::{GoogleCallError, authorized},
+    db::{bookings, host_settings::HostSettings, DbError},
+    google::calls::{authorized, GoogleCallError},
     google_scopes::CALENDAR_READONLY,
     state::AppState,
 };
@@ -93,9 +92,13 @@ pub async fn fetch_google_busy(
     };
     let calendar = &state.auth.calendar;
     let calendar_ids = &calendar_ids;
-    let answer = authorized(&state.auth, state.database.pool(), host_user_id, &[CALENDAR_READONLY], |token| async move {
-        calendar.free_busy(&token, calendar_ids, range.start, range.end).await
-    })
+    let answer = authorized(
+        &state.auth,
+        state.database.pool(),
+        host_user_id,
+        &[CALENDAR_READONLY],
+        |token| async move { calendar.free_busy(&token, calendar_ids, range.start, range.end).await },
+    )
     .await
     .map_err(|error| match error {
         GoogleCallError::NeedsReconnect | GoogleCallError::MissingScope => BusyError::NeedsReconnect,
@@ -130,4 +133,3 @@ pub async fn all_busy(
     busy.extend(booked(state, host_user_id, range).await?);
     Ok(busy)
 }
-

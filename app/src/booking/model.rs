@@ -95,7 +95,15 @@ mod tests {
         assert!(validate_visitor("Bob", "bob@example.net", "").is_ok());
         assert_eq!(validate_visitor(" ", "bob@example.net", "").unwrap_err().0, "name");
         assert_eq!(validate_visitor(&"b".repeat(101), "bob@example.net", "").unwrap_err().0, "name");
-        for bad in ["bob", "bob@", "@example.net", "bob@example", "bob@@example.net", "bob @example.net", "<bob@example.net>"] {
+        for bad in [
+            "bob",
+            "bob@",
+            "@example.net",
+            "bob@example",
+            "bob@@example.net",
+            "bob @example.net",
+            "<bob@example.net>",
+        ] {
             assert_eq!(validate_visitor("Bob", bad, "").unwrap_err().0, "email", "{bad}");
         }
         assert_eq!(validate_visitor("Bob", "bob@example.net", &"x".repeat(2001)).unwrap_err().0, "note");

@@ -11,7 +11,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use super::{
-    api::{Book, get_booking_page},
+    api::{get_booking_page, Book},
     model::{BookingConfirmation, BookingPageView, DayView, PageStatus},
 };
 use crate::error::AppError;
@@ -68,13 +68,17 @@ fn BookingCard(view: BookingPageView) -> impl IntoView {
     let days: Vec<DayView> = view.weeks.iter().flatten().flatten().cloned().collect();
     let view_for_times = view.clone();
     let view_for_form = view.clone();
-    let initials: String = view.host_name.split_whitespace().filter_map(|word| word.chars().next()).take(2).collect();
+    let initials: String =
+        view.host_name.split_whitespace().filter_map(|word| word.chars().next()).take(2).collect();
     let status_message = match view.status {
         PageStatus::Open => None,
-        PageStatus::NotTakingBookings => Some(format!("{} is not taking bookings right now.", view.host_name)),
-        PageStatus::AvailabilityUnknown => {
-            Some("We cannot check this calendar right now, so no times are shown. Please try again in a minute.".to_owned())
+        PageStatus::NotTakingBookings => {
+            Some(format!("{} is not taking bookings right now.", view.host_name))
         }
+        PageStatus::AvailabilityUnknown => Some(
+            "We cannot check this calendar right now, so no times are shown. Please try again in a minute."
+                .to_owned(),
+        ),
     };
     view! {
         <Title text=format!("Book a meeting with {} · BookMate", view.host_name)/>
@@ -158,9 +162,23 @@ fn ZonePicker(view: BookingPageView) -> impl IntoView {
     // A short list of common zones plus the current one; any IANA zone works
     // in the address.
     let mut zones: Vec<String> = [
-        "America/Los_Angeles", "America/Denver", "America/Chicago", "America/New_York", "America/Sao_Paulo",
-        "Europe/London", "Europe/Paris", "Europe/Berlin", "Europe/Helsinki", "Africa/Johannesburg", "Asia/Dubai",
-        "Asia/Kolkata", "Asia/Singapore", "Asia/Tokyo", "Australia/Sydney", "Pacific/Auckland", "UTC",
+        "America/Los_Angeles",
+        "America/Denver",
+        "America/Chicago",
+        "America/New_York",
+        "America/Sao_Paulo",
+        "Europe/London",
+        "Europe/Paris",
+        "Europe/Berlin",
+        "Europe/Helsinki",
+        "Africa/Johannesburg",
+        "Asia/Dubai",
+        "Asia/Kolkata",
+        "Asia/Singapore",
+        "Asia/Tokyo",
+        "Australia/Sydney",
+        "Pacific/Auckland",
+        "UTC",
     ]
     .map(str::to_owned)
     .to_vec();
@@ -189,13 +207,29 @@ fn BookingForm(view: BookingPageView, day: DayView, time: super::model::SlotView
     let book = ServerAction::<Book>::new();
     let result = book.value();
     let end_label = {
-        let minutes = slot.label.split_once(':').and_then(|(h, m)| Some(h.parse::<i64>().ok()? * 60 + m.parse::<i64>().ok()?)).unwrap_or(0) + view.meeting_minutes;
+        let minutes = slot
+            .label
+            .split_once(':')
+            .and_then(|(h, m)| Some(h.parse::<i64>().ok()? * 60 + m.parse::<i64>().ok()?))
+            .unwrap_or(0)
+            + view.meeting_minutes;
         format!("{:02}:{:02}", (minutes / 60) % 24, minutes % 60)
     };
-    let summary = format!("{}, {}–{}, {} time", day.long_name, slot.label, end_label, view.visitor_time_zone.replace('_', " "));
-    let error = move |field: &'static str| result.get().and_then(|result| result.err()).and_then(|error| error.field(field));
+    let summary = format!(
+        "{}, {}–{}, {} time",
+        day.long_name,
+        slot.label,
+        end_label,
+        view.visitor_time_zone.replace('_', " ")
+    );
+    let error = move |field: &'static str| {
+        result.get().and_then(|result| result.err()).and_then(|error| error.field(field))
+    };
     let other_error = move || match result.get() {
-        Some(Err(error @ (AppError::Conflict(_) | AppError::Internal | AppError::Transport(_) | AppError::NotFound))) => Some(error.to_string()),
+        Some(Err(
+            error
+            @ (AppError::Conflict(_) | AppError::Internal | AppError::Transport(_) | AppError::NotFound),
+        )) => Some(error.to_string()),
         _ => None,
     };
     let start = slot.start.to_string();

@@ -230,6 +230,7 @@ pub async fn fall_back_to_email(
 
 pub async fn find_by_uid(db: &DbPool, uid: &str) -> Result<Option<Booking>, DbError> {
     let sql = format!("select {BOOKING_COLUMNS} from bookings where uid = $1");
-    let row: Option<BookingRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(uid).fetch_optional(db).await?;
+    let row: Option<BookingRow> =
+        sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(uid).fetch_optional(db).await?;
     Ok(row.map(Booking::from))
 }

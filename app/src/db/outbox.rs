@@ -87,3 +87,44 @@ pub async fn recent(db: &DbPool, limit: i64) -> Result<Vec<OutboxMessage>, DbErr
     .await?;
     Ok(rows.into_iter().map(OutboxMessage::from).collect())
 }
+
+/// Unsent messages whose time has come, oldest first.
+pub async fn due(db: &DbPool, now: DateTime<Utc>, limit: i64) -> Result<Vec<OutboxMessage>, DbError> {
+    let rows: Vec<OutboxRow> = sqlx::query_as(
+        "select message_id, recipient, subject, body_text, calendar_ics, attempts, sent_at, last_error, created_at \
+         from outbox_messages where sent_at is null and next_attempt_at <= $1 order by message_id limit $2",
+    )
+    .bind(to_db_time(now))
+    .bind(limit)
+    .fetch_all(db)
+    .await?;
+    Ok(rows.into_iter().map(OutboxMessage::from).collect())
+}
+
+pub async fn mark_sent(db: &DbPool, message_id: i64, now: DateTime<Utc>) -> Result<(), DbError> {
+    sqlx::query("update outbox_messages set sent_at = $1, attempts = attempts + 1, last_error = null where message_id = $2")
+        .bind(to_db_time(now))
+        .bind(message_id)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// The message stays queued; it is tried again at `next_attempt_at`.
+pub async fn mark_failed(
+    db: &DbPool,
+    message_id: i64,
+    next_attempt_at: DateTime<Utc>,
+    error: &str,
+) -> Result<(), DbError> {
+    sqlx::query(
+        "update outbox_messages set attempts = attempts + 1, next_attempt_at = $1, last_error = $2 \
+         where message_id = $3",
+    )
+    .bind(to_db_time(next_attempt_at))
+    .bind(error)
+    .bind(message_id)
+    .execute(db)
+    .await?;
+    Ok(())
+}

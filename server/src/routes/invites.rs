@@ -4,11 +4,11 @@
 
 use app::{booking::ics, db::bookings, db::users, state::AppState};
 use axum::{
-    Router,
     extract::{Path, State},
-    http::{StatusCode, header},
+    http::{header, StatusCode},
     response::{IntoResponse, Response},
     routing::get,
+    Router,
 };
 
 pub fn router() -> Router<AppState> {

@@ -2,7 +2,7 @@
 
 use app::db::Backend;
 use google_emulator::Fault;
-use serde_json::{Value, json};
+use serde_json::{json, Value};
 
 use crate::helpers::{Cookies, TestApp};
 
@@ -13,7 +13,11 @@ const ADA: &str = "ada@example.com";
 async fn ada_takes_bookings(app: &TestApp) -> Cookies {
     let ada = app.sign_in(ADA).await;
     let saved = app
-        .server_fn_form("save_profile", &[("display_name", "Ada Lovelace"), ("username", "ada"), ("time_zone", "Europe/London")], &ada)
+        .server_fn_form(
+            "save_profile",
+            &[("display_name", "Ada Lovelace"), ("username", "ada"), ("time_zone", "Europe/London")],
+            &ada,
+        )
         .await;
     assert_eq!(saved.status(), 200);
     let all_day = json!([["00:00", "24:00"]]);
@@ -49,7 +53,14 @@ async fn book(app: &TestApp, start: i64, email: &str) -> reqwest::Response {
     let start = start.to_string();
     app.server_fn_form(
         "book",
-        &[("username", "ada"), ("start", &start), ("tz", "America/New_York"), ("name", "Bob"), ("email", email), ("note", "About the engine")],
+        &[
+            ("username", "ada"),
+            ("start", &start),
+            ("tz", "America/New_York"),
+            ("name", "Bob"),
+            ("email", email),
+            ("note", "About the engine"),
+        ],
         &Cookies::default(),
     )
     .await
@@ -66,7 +77,8 @@ async fn visitors_see_free_slots_in_their_zone_and_busy_events_remove_slots() {
     assert!(!offered.is_empty());
     // Labels are on the visitor's clock.
     let (start, label) = &offered[0];
-    let local = chrono::DateTime::from_timestamp(*start, 0).unwrap().with_timezone(&chrono_tz::America::New_York);
+    let local =
+        chrono::DateTime::from_timestamp(*start, 0).unwrap().with_timezone(&chrono_tz::America::New_York);
     assert_eq!(&local.format("%H:%M").to_string(), label);
 
     // An event added in Google Calendar removes the slots it overlaps, once
@@ -83,7 +95,11 @@ async fn visitors_see_free_slots_in_their_zone_and_busy_events_remove_slots() {
             .unwrap(),
         )
         .unwrap();
-    assert_eq!(book(&app, offered[0].0, "first@example.net").await.status(), 200, "a booking drops the cache");
+    assert_eq!(
+        book(&app, offered[0].0, "first@example.net").await.status(),
+        200,
+        "a booking drops the cache"
+    );
     let after = slots(&page(&app, "America/New_York").await);
     for gone in [offered[0].0, offered[4].0, offered[5].0] {
         assert!(!after.iter().any(|(start, _)| *start == gone), "{gone} should be busy now");
@@ -107,7 +123,8 @@ async fn a_booking_by_email_queues_two_invites_and_a_second_visitor_is_told_it_i
 
         let mail = app::db::outbox::recent(&app.pool().await, 10).await.unwrap();
         assert_eq!(mail.len(), 2, "{backend:?}");
-        let expected = chrono::DateTime::from_timestamp(start, 0).unwrap().format("DTSTART:%Y%m%dT%H%M%SZ").to_string();
+        let expected =
+            chrono::DateTime::from_timestamp(start, 0).unwrap().format("DTSTART:%Y%m%dT%H%M%SZ").to_string();
         for message in &mail {
             let ics = message.calendar_ics.as_deref().unwrap();
             assert!(ics.contains(&expected), "{ics}");
@@ -115,7 +132,8 @@ async fn a_booking_by_email_queues_two_invites_and_a_second_visitor_is_told_it_i
         }
         assert!(app.google.inserted_events().is_empty(), "no direct booking");
 
-        let download = app.get(&format!("/booking/{}/invite.ics", confirmation["uid"].as_str().unwrap())).await;
+        let download =
+            app.get(&format!("/booking/{}/invite.ics", confirmation["uid"].as_str().unwrap())).await;
         assert_eq!(download.status(), 200);
         assert!(download.headers()["content-type"].to_str().unwrap().starts_with("text/calendar"));
         assert!(download.text().await.unwrap().contains(&expected));
@@ -136,7 +154,8 @@ async fn bad_bookings_are_refused_with_clear_messages() {
     assert!(bad_email.contains("email address"), "{bad_email}");
     let off_grid = book(&app, start + 7 * 60, "bob@example.net").await.text().await.unwrap();
     assert!(off_grid.contains("no longer available"), "{off_grid}");
-    let past = book(&app, chrono::Utc::now().timestamp() - 3600, "bob@example.net").await.text().await.unwrap();
+    let past =
+        book(&app, chrono::Utc::now().timestamp() - 3600, "bob@example.net").await.text().await.unwrap();
     assert!(past.contains("passed"), "{past}");
     let unknown = app.server_fn_form("booking_page", &[("username", "nobody")], &Cookies::default()).await;
     assert!(unknown.text().await.unwrap().contains("NotFound"));
@@ -162,7 +181,9 @@ async fn many_visitors_within_the_ttl_cost_one_freebusy_call() {
     let mut views = tokio::task::JoinSet::new();
     for _ in 0..200 {
         let (client, url) = (app.client.clone(), format!("{}/api/booking_page", app.address));
-        views.spawn(async move { client.post(url).form(&[("username", "ada"), ("tz", "UTC")]).send().await.unwrap().status() });
+        views.spawn(async move {
+            client.post(url).form(&[("username", "ada"), ("tz", "UTC")]).send().await.unwrap().status()
+        });
     }
     assert!(views.join_all().await.iter().all(|status| *status == 200));
     assert_eq!(app.google.calls().get("freebusy").copied().unwrap_or(0) - before, 1);
@@ -192,8 +213,15 @@ async fn a_direct_booking_lands_in_the_hosts_google_calendar_with_one_invite() {
     let (calendar, event) = &inserted[0];
     assert_eq!(calendar, ADA);
     assert_eq!(event.attendees[0]["email"], "bob@example.net");
-    assert_eq!(confirmation["uid"].as_str().unwrap(), event.ical_uid, "the booking's UID is the event's iCalUID");
+    assert_eq!(
+        confirmation["uid"].as_str().unwrap(),
+        event.ical_uid,
+        "the booking's UID is the event's iCalUID"
+    );
     assert_eq!(app.google.notifications().len(), 1, "Google's invite");
-    assert!(app::db::outbox::recent(&app.pool().await, 10).await.unwrap().is_empty(), "and not a second one by email");
+    assert!(
+        app::db::outbox::recent(&app.pool().await, 10).await.unwrap().is_empty(),
+        "and not a second one by email"
+    );
     app.stop().await;
 }

@@ -6,6 +6,7 @@ mod booking;
 mod database;
 mod google_client;
 mod helpers;
+mod mail;
 mod pages;
 mod probes;
 mod settings;

@@ -1,0 +1,124 @@
+//! The outbox worker: sends queued mail through SMTP, retrying with backoff,
+//! so an SMTP outage delays mail and loses none. Without `SMTP_URL` there is
+//! no worker, and the outbox is the development mailbox (`/dev/mailbox`).
+
+use std::time::Duration;
+
+use app::db::{
+    outbox::{self, OutboxMessage},
+    Database,
+};
+use chrono::Utc;
+use lettre::{
+    message::{header::ContentType, Attachment, MultiPart, SinglePart},
+    AsyncSmtpTransport, AsyncTransport as _, Message, Tokio1Executor,
+};
+use secrecy::ExposeSecret as _;
+
+use crate::config::SmtpSettings;
+
+const POLL_INTERVAL: Duration = Duration::from_secs(2);
+const BATCH: i64 = 20;
+
+#[derive(Debug, thiserror::Error)]
+pub enum MailerError {
+    #[error("SMTP_URL is not usable: {0}")]
+    BadUrl(String),
+    #[error("the sender address is not valid: {0}")]
+    BadSender(String),
+}
+
+pub struct Mailer {
+    transport: AsyncSmtpTransport<Tokio1Executor>,
+    from: lettre::message::Mailbox,
+    database: Database,
+}
+
+impl Mailer {
+    pub fn new(smtp: &SmtpSettings, from: &str, database: Database) -> Result<Self, MailerError> {
+        let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(smtp.url.expose_secret())
+            .map_err(|error| MailerError::BadUrl(error.to_string()))?
+            .timeout(Some(Duration::from_secs(15)))
+            .build();
+        let from = from
+            .parse()
+            .map_err(|error: lettre::address::AddressError| MailerError::BadSender(error.to_string()))?;
+        Ok(Self { transport, from, database })
+    }
+
+    /// Sends what is due until `shutdown` resolves.
+    pub async fn run(self, shutdown: tokio::sync::watch::Receiver<bool>) {
+        let mut shutdown = shutdown;
+        loop {
+            if let Err(error) = self.send_due().await {
+                tracing::error!(%error, "could not read the outbox");
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(POLL_INTERVAL) => {}
+                _ = shutdown.changed() => return,
+            }
+        }
+    }
+
+    /// One pass over the due messages; returns how many were sent.
+    pub async fn send_due(&self) -> Result<usize, app::db::DbError> {
+        let db = self.database.pool();
+        let mut sent = 0;
+        for message in outbox::due(db, Utc::now(), BATCH).await? {
+            match self.send(&message).await {
+                Ok(()) => {
+                    outbox::mark_sent(db, message.message_id, Utc::now()).await?;
+                    sent += 1;
+                }
+                Err(error) => {
+                    let wait = backoff(message.attempts);
+                    tracing::warn!(message_id = message.message_id, attempts = message.attempts + 1, %error, "mail not sent; will retry");
+                    let next =
+                        Utc::now() + chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::hours(1));
+                    outbox::mark_failed(db, message.message_id, next, &error).await?;
+                }
+            }
+        }
+        Ok(sent)
+    }
+
+    async fn send(&self, message: &OutboxMessage) -> Result<(), String> {
+        let to: lettre::message::Mailbox =
+            message.recipient.parse().map_err(|error: lettre::address::AddressError| error.to_string())?;
+        let builder = Message::builder().from(self.from.clone()).to(to).subject(message.subject.clone());
+        let email = match &message.calendar_ics {
+            Some(ics) => {
+                let calendar = ContentType::parse("text/calendar; charset=UTF-8; method=REQUEST")
+                    .map_err(|error| error.to_string())?;
+                builder.multipart(
+                    MultiPart::mixed()
+                        .singlepart(SinglePart::plain(message.body_text.clone()))
+                        .singlepart(Attachment::new("invite.ics".to_owned()).body(ics.clone(), calendar)),
+                )
+            }
+            None => builder.body(message.body_text.clone()),
+        }
+        .map_err(|error| error.to_string())?;
+        self.transport.send(email).await.map(|_| ()).map_err(|error| error.to_string())
+    }
+}
+
+/// 30 s, 1 min, 2 min … up to an hour between attempts.
+fn backoff(attempts: i64) -> Duration {
+    let exponent = u32::try_from(attempts.clamp(0, 7)).unwrap_or(7);
+    Duration::from_secs(30 * 2u64.pow(exponent)).min(Duration::from_secs(3600))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retries_back_off_up_to_an_hour() {
+        assert_eq!(backoff(0), Duration::from_secs(30));
+        assert_eq!(backoff(1), Duration::from_secs(60));
+        assert_eq!(backoff(6), Duration::from_secs(1920));
+        assert_eq!(backoff(7), Duration::from_secs(3600));
+        assert_eq!(backoff(40), Duration::from_secs(3600));
+    }
+}
