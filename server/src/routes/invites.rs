@@ -25,9 +25,8 @@ async fn invite(State(state): State<AppState>, Path(uid): Path<String>) -> Respo
             return StatusCode::INTERNAL_SERVER_ERROR.into_response();
         }
     };
-    let host = match users::find_by_id(db, booking.host_user_id).await {
-        Ok(Some(host)) => host,
-        _ => return (StatusCode::NOT_FOUND, "No such booking.").into_response(),
+    let Ok(Some(host)) = users::find_by_id(db, booking.host_user_id).await else {
+        return (StatusCode::NOT_FOUND, "No such booking.").into_response();
     };
     let summary = format!("{} and {}", host.display_name, booking.visitor_name);
     let body = ics::request(&ics::Invite {
