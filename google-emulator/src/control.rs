@@ -24,6 +24,9 @@ pub(crate) fn router() -> Router<Emulator> {
         .route("/__emulator/faults", post(fault))
         .route("/__emulator/tamper-next-id-token", post(tamper_next_id_token))
         .route("/__emulator/calls", get(calls))
+        .route("/__emulator/calls-by-token", get(calls_by_token))
+        .route("/__emulator/expire-tokens", post(expire_tokens))
+        .route("/__emulator/fail-next-refresh", post(fail_next_refresh))
         .route("/__emulator/notifications", get(notifications))
         .route("/__emulator/events", get(inserted_events).post(add_event))
         .route("/__emulator/rotate-key", post(rotate_key))
@@ -50,10 +53,21 @@ struct GrantQuery {
     client_id: String,
 }
 
-async fn grant(State(emulator): State<Emulator>, Query(query): Query<GrantQuery>) -> Response {
-    match emulator.grant(&query.email, &query.client_id) {
-        Some(grant) => Json(json!({ "scopes": grant.scopes })).into_response(),
-        None => (StatusCode::NOT_FOUND, Json(json!({ "scopes": [] }))).into_response(),
+#[derive(Deserialize)]
+struct GrantFilter {
+    email: Option<String>,
+    client_id: Option<String>,
+}
+
+/// With `email` and `client_id`: that grant's scopes (404 if none). Without:
+/// every grant.
+async fn grant(State(emulator): State<Emulator>, Query(query): Query<GrantFilter>) -> Response {
+    match (query.email, query.client_id) {
+        (Some(email), Some(client_id)) => match emulator.grant(&email, &client_id) {
+            Some(grant) => Json(json!({ "scopes": grant.scopes })).into_response(),
+            None => (StatusCode::NOT_FOUND, Json(json!({ "scopes": [] }))).into_response(),
+        },
+        _ => Json(emulator.grants()).into_response(),
     }
 }
 
@@ -109,6 +123,25 @@ async fn calls(State(emulator): State<Emulator>) -> Response {
     Json(emulator.calls()).into_response()
 }
 
+async fn calls_by_token(State(emulator): State<Emulator>) -> Response {
+    Json(emulator.calls_by_token()).into_response()
+}
+
+#[derive(Deserialize)]
+struct AccountRef {
+    email: String,
+}
+
+async fn expire_tokens(State(emulator): State<Emulator>, Json(account): Json<AccountRef>) -> Response {
+    emulator.expire_access_tokens(&account.email);
+    StatusCode::NO_CONTENT.into_response()
+}
+
+async fn fail_next_refresh(State(emulator): State<Emulator>) -> Response {
+    emulator.fail_next_refresh();
+    StatusCode::NO_CONTENT.into_response()
+}
+
 async fn notifications(State(emulator): State<Emulator>) -> Response {
     Json(emulator.notifications()).into_response()
 }
@@ -140,8 +173,13 @@ async fn rotate_key(State(emulator): State<Emulator>) -> Response {
     StatusCode::NO_CONTENT.into_response()
 }
 
-async fn reset(State(emulator): State<Emulator>, Json(seed): Json<Seed>) -> Response {
-    emulator.reset(&seed);
+/// With a JSON seed, starts over from it; with no body, from the seed the
+/// emulator started with.
+async fn reset(State(emulator): State<Emulator>, seed: Option<Json<Seed>>) -> Response {
+    match seed {
+        Some(Json(seed)) => emulator.reset(&seed),
+        None => emulator.reset_to_initial_seed(),
+    }
     StatusCode::NO_CONTENT.into_response()
 }
 

@@ -1,72 +1,74 @@
 //! An emulator of the parts of Google that BookMate talks to: OAuth 2.0 and
 //! OpenID Connect (discovery, consent with incremental and granular grants,
 //! PKCE, tokens, refresh, revocation, tokeninfo, userinfo, RS256 ID tokens)
-//! and the Calendar API v3 (calendarList.list, events list/get/insert/delete,
-//! freebusy.query) with Google's scope checks and error shapes.
+//! and the Calendar API v3 (calendarList.list, events list/get/insert/patch/
+//! delete, freebusy.query) with Google's scope checks and error shapes.
 //!
 //! One router serves Google's own paths, so only the origin differs from
 //! Google; it can be nested under a prefix (BookMate mounts it at
 //! `/__google`) as long as `issuer` says where. `/__emulator/…` is the control
-//! API for tests: clock, faults, grants, recorded calls and notifications.
+//! API for tests (clock, faults, grants, consent presets, recorded calls and
+//! invitations); the same controls are methods on [`Emulator`].
 //!
 //! State is in memory, behind one mutex that is never held across an await.
+//!
+//! ```no_run
+//! use google_emulator::{Emulator, EmulatorConfig, Seed};
+//!
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! let seed = Seed::development(vec!["http://127.0.0.1:3000/auth/google/callback".to_owned()]);
+//! let emulator = Emulator::new(EmulatorConfig::new("http://127.0.0.1:3000/__google".parse()?, seed));
+//! let app = axum::Router::new().nest("/__google", emulator.router());
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:3000").await?;
+//! axum::serve(listener, app).await?;
+//! # Ok(())
+//! # }
+//! ```
 
+/// Calendar API v3 routes under `/calendar/v3`.
 mod calendar;
+/// The clock tests move forward.
+mod clock;
+/// `EmulatorConfig`.
+mod config;
+/// The test-only control API under `/__emulator`.
 mod control;
-mod keys;
+/// Error types: Google's Calendar envelope and seed loading.
+mod error;
+/// Injected failures.
+mod faults;
+/// RS256 signing keys, the JWKS, `at_hash` and PKCE hashing.
+mod jwt;
+/// Google's OAuth 2.0 / OIDC routes.
 mod oauth;
+/// Short and long scope names.
+mod scopes;
+/// The seed format and the development seed.
 pub mod seed;
+/// The in-memory state behind the mutex.
+mod state;
 
 use std::{
-    collections::{BTreeMap, BTreeSet, HashMap, VecDeque},
+    collections::BTreeMap,
     sync::{Arc, Mutex, MutexGuard},
 };
 
 use axum::Router;
 use chrono::{DateTime, Duration, Utc};
-pub use seed::{Seed, DEVELOPMENT_CLIENT_ID, DEVELOPMENT_CLIENT_SECRET};
-use seed::{SeedCalendar, SeedClient, SeedEvent};
-use serde::{Deserialize, Serialize};
 
-pub const SCOPE_EMAIL: &str = "https://www.googleapis.com/auth/userinfo.email";
-pub const SCOPE_PROFILE: &str = "https://www.googleapis.com/auth/userinfo.profile";
-
-/// Google's long forms: `email` and `profile` are answered as userinfo URLs.
-pub fn normalize_scope(scope: &str) -> String {
-    match scope {
-        "email" => SCOPE_EMAIL.to_owned(),
-        "profile" => SCOPE_PROFILE.to_owned(),
-        other => other.to_owned(),
-    }
-}
-
-/// Scopes Google shows on its Sign-In consent, granted all together; every
-/// other scope gets its own checkbox (granular consent).
-pub fn is_sign_in_scope(scope: &str) -> bool {
-    matches!(scope, "openid" | SCOPE_EMAIL | SCOPE_PROFILE)
-}
-
-#[derive(Debug, Clone)]
-pub struct EmulatorConfig {
-    /// Where the emulator's routes are served, without a trailing slash, e.g.
-    /// `http://127.0.0.1:4000` or `http://127.0.0.1:3000/__google`.
-    pub issuer: String,
-    pub seed: Seed,
-    pub access_token_lifetime: Duration,
-    /// Page size for list calls, small enough for tests to see paging.
-    pub page_size: usize,
-}
-
-impl EmulatorConfig {
-    pub fn new(issuer: &str, seed: Seed) -> Self {
-        Self {
-            issuer: issuer.trim_end_matches('/').to_owned(),
-            seed,
-            access_token_lifetime: Duration::seconds(3599),
-            page_size: 100,
-        }
-    }
-}
+pub use config::EmulatorConfig;
+pub use error::SeedError;
+pub use faults::Fault;
+pub use scopes::{is_sign_in_scope, normalize_scope, SCOPE_EMAIL, SCOPE_PROFILE};
+pub use seed::{
+    EventTime, Seed, SeedAccount, SeedCalendar, SeedClient, SeedEvent, DEVELOPMENT_CLIENT_ID,
+    DEVELOPMENT_CLIENT_SECRET,
+};
+use state::{
+    random_event_id, random_token, seeded_event, AccessTokenRecord, Calendar, Code, PendingAuthorization,
+    RefreshTokenRecord, State,
+};
+pub use state::{Account, ConsentDecision, Event, Grant, GrantView, Notification};
 
 /// A handle on one emulator: cheap to clone, shared by its router and tests.
 #[derive(Clone)]
@@ -76,249 +78,29 @@ pub struct Emulator {
 
 struct Shared {
     issuer: String,
+    initial_seed: Seed,
     access_token_lifetime: Duration,
     page_size: usize,
-    keys: Mutex<keys::SigningKeys>,
+    freebusy_max_range: Duration,
+    keys: Mutex<jwt::SigningKeys>,
     state: Mutex<State>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct Account {
-    pub sub: String,
-    pub email: String,
-    pub name: String,
-    pub picture: Option<String>,
-    pub time_zone: String,
-}
-
-#[derive(Debug, Clone)]
-struct Calendar {
-    entry: SeedCalendar,
-    events: Vec<Event>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Event {
-    pub id: String,
-    pub summary: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
-    pub start: seed::EventTime,
-    pub end: seed::EventTime,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub transparency: Option<String>,
-    pub status: String,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub recurrence: Vec<String>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub attendees: Vec<serde_json::Value>,
-    #[serde(rename = "iCalUID")]
-    pub ical_uid: String,
-    pub created: DateTime<Utc>,
-    pub updated: DateTime<Utc>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub recurring_event_id: Option<String>,
-}
-
-/// Everything Google granted one client for one account (a "combined
-/// authorization").
-#[derive(Debug, Clone, Default, Serialize)]
-pub struct Grant {
-    pub scopes: BTreeSet<String>,
-}
-
-#[derive(Debug, Clone)]
-struct PendingAuthorization {
-    client_id: String,
-    redirect_uri: String,
-    scopes: Vec<String>,
-    state: Option<String>,
-    nonce: Option<String>,
-    code_challenge: Option<(String, String)>,
-    offline: bool,
-    include_granted_scopes: bool,
-    login_hint: Option<String>,
-    force_consent: bool,
-}
-
-#[derive(Debug, Clone)]
-struct Code {
-    client_id: String,
-    redirect_uri: String,
-    sub: String,
-    scopes: BTreeSet<String>,
-    nonce: Option<String>,
-    code_challenge: Option<(String, String)>,
-    issued_at: DateTime<Utc>,
-    offline: bool,
-    consent_shown: bool,
-    used: bool,
-    issued_tokens: Vec<String>,
-}
-
-#[derive(Debug, Clone)]
-struct AccessTokenRecord {
-    sub: String,
-    client_id: String,
-    scopes: BTreeSet<String>,
-    expires_at: DateTime<Utc>,
-}
-
-#[derive(Debug, Clone)]
-struct RefreshTokenRecord {
-    sub: String,
-    client_id: String,
-    issued_at: DateTime<Utc>,
-    expires_at: Option<DateTime<Utc>>,
-}
-
-/// A failure to answer instead of the real thing, for the next call to an
-/// endpoint.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Fault {
-    /// 429, 500, 503…; or 400 with `invalid_grant` for the token endpoint.
-    pub status: u16,
-    #[serde(default)]
-    pub retry_after_seconds: Option<u64>,
-    /// Answer normally, but this much later.
-    #[serde(default)]
-    pub delay_ms: Option<u64>,
-}
-
-/// What the next consent for an account decides, instead of a person.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case", tag = "decision")]
-pub enum ConsentDecision {
-    /// Grant everything asked for.
-    Allow,
-    /// Grant all but these (granular consent: unticked boxes).
-    AllowExcept { scopes: Vec<String> },
-    /// Press Cancel.
-    Deny,
-}
-
-/// An invitation Google would have emailed because of `sendUpdates`.
-#[derive(Debug, Clone, Serialize)]
-pub struct Notification {
-    pub calendar_id: String,
-    pub event_id: String,
-    pub recipient: String,
-    pub method: String,
-}
-
-#[derive(Default)]
-struct State {
-    clock_offset: Duration,
-    clients: HashMap<String, SeedClient>,
-    accounts: Vec<Account>,
-    calendars: HashMap<String, Vec<Calendar>>,
-    grants: HashMap<(String, String), Grant>,
-    pending: HashMap<String, PendingAuthorization>,
-    codes: HashMap<String, Code>,
-    access_tokens: HashMap<String, AccessTokenRecord>,
-    refresh_tokens: HashMap<String, RefreshTokenRecord>,
-    faults: HashMap<String, VecDeque<Fault>>,
-    calls: BTreeMap<String, u64>,
-    notifications: Vec<Notification>,
-    consent_presets: HashMap<String, ConsentDecision>,
-    narrow_next_token: HashMap<String, Vec<String>>,
-    tamper_next_id_token: Option<serde_json::Map<String, serde_json::Value>>,
-    inserted_events: Vec<(String, String)>,
-}
-
-impl State {
-    fn load(&mut self, seed: &Seed, now: DateTime<Utc>) {
-        self.clients = seed.clients.iter().map(|client| (client.client_id.clone(), client.clone())).collect();
-        self.accounts = seed
-            .accounts
-            .iter()
-            .map(|account| Account {
-                sub: account.sub.clone(),
-                email: account.email.clone(),
-                name: account.name.clone(),
-                picture: account.picture.clone(),
-                time_zone: account.time_zone.clone(),
-            })
-            .collect();
-        self.calendars = seed
-            .accounts
-            .iter()
-            .map(|account| {
-                let calendars = account
-                    .calendars
-                    .iter()
-                    .map(|calendar| Calendar {
-                        entry: SeedCalendar { events: Vec::new(), ..calendar.clone() },
-                        events: calendar.events.iter().map(|event| seeded_event(event, now)).collect(),
-                    })
-                    .collect();
-                (account.sub.clone(), calendars)
-            })
-            .collect();
-    }
-
-    fn account_by_hint(&self, hint: &str) -> Option<&Account> {
-        self.accounts.iter().find(|account| account.sub == hint || account.email.eq_ignore_ascii_case(hint))
-    }
-
-    fn record_call(&mut self, endpoint: &str) {
-        *self.calls.entry(endpoint.to_owned()).or_default() += 1;
-    }
-
-    fn next_fault(&mut self, endpoint: &str) -> Option<Fault> {
-        self.faults.get_mut(endpoint)?.pop_front()
-    }
-
-    /// Revokes a whole grant: every token of that account and client.
-    fn revoke_grant(&mut self, sub: &str, client_id: &str) {
-        self.grants.remove(&(sub.to_owned(), client_id.to_owned()));
-        self.access_tokens.retain(|_, token| !(token.sub == sub && token.client_id == client_id));
-        self.refresh_tokens.retain(|_, token| !(token.sub == sub && token.client_id == client_id));
-    }
-}
-
-fn seeded_event(event: &SeedEvent, now: DateTime<Utc>) -> Event {
-    let id = event.id.clone().unwrap_or_else(random_event_id);
-    Event {
-        ical_uid: format!("{id}@google.com"),
-        id,
-        summary: event.summary.clone(),
-        description: None,
-        start: event.start.clone(),
-        end: event.end.clone(),
-        transparency: event.transparency.clone(),
-        status: event.status.clone().unwrap_or_else(|| "confirmed".to_owned()),
-        recurrence: event.recurrence.clone(),
-        attendees: Vec::new(),
-        created: now,
-        updated: now,
-        recurring_event_id: None,
-    }
-}
-
-/// base32hex, as Google's event ids are.
-fn random_event_id() -> String {
-    const ALPHABET: &[u8] = b"0123456789abcdefghijklmnopqrstuv";
-    (0..26).map(|_| ALPHABET[rand::random_range(0..ALPHABET.len())] as char).collect()
-}
-
-fn random_token(prefix: &str, length: usize) -> String {
-    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    let body: String = (0..length).map(|_| ALPHABET[rand::random_range(0..ALPHABET.len())] as char).collect();
-    format!("{prefix}{body}")
 }
 
 impl Emulator {
     pub fn new(config: EmulatorConfig) -> Self {
         let mut state = State::default();
         state.load(&config.seed, Utc::now());
+        let issuer = config.issuer.as_str().trim_end_matches('/').to_owned();
+        let lifetime = Duration::from_std(config.access_token_lifetime).unwrap_or(Duration::seconds(3599));
         Self {
             shared: Arc::new(Shared {
-                issuer: config.issuer,
-                access_token_lifetime: config.access_token_lifetime,
+                issuer,
+                initial_seed: config.seed.clone(),
+                access_token_lifetime: lifetime,
                 page_size: config.page_size.max(1),
-                keys: Mutex::new(keys::SigningKeys::generate()),
+                freebusy_max_range: Duration::from_std(config.freebusy_max_range)
+                    .unwrap_or(Duration::days(90)),
+                keys: Mutex::new(jwt::SigningKeys::shared()),
                 state: Mutex::new(state),
             }),
         }
@@ -341,17 +123,17 @@ impl Emulator {
         self.shared.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    fn keys(&self) -> MutexGuard<'_, keys::SigningKeys> {
+    fn keys(&self) -> MutexGuard<'_, jwt::SigningKeys> {
         self.shared.keys.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// The emulator's clock: real time, moved forward by tests.
     pub fn now(&self) -> DateTime<Utc> {
-        Utc::now() + self.state().clock_offset
+        self.state().clock.now()
     }
 
     pub fn advance_clock(&self, by: Duration) {
-        self.state().clock_offset += by;
+        self.state().clock.advance(by);
     }
 
     pub fn accounts(&self) -> Vec<Account> {
@@ -400,6 +182,33 @@ impl Emulator {
         self.state().calls.clone()
     }
 
+    /// Calendar and userinfo calls per bearer token presented, live or not
+    /// (faulted calls included),
+    /// so a test can tell which token a client used.
+    pub fn calls_by_token(&self) -> BTreeMap<String, u64> {
+        self.state().calls_by_token.clone()
+    }
+
+    /// The next refresh answers `invalid_grant`, as after the person
+    /// revoked access or a Testing client's 7 days ran out.
+    pub fn fail_next_refresh(&self) {
+        let fault = Fault { status: 400, retry_after_seconds: None, delay_ms: None };
+        self.inject_fault("token.refresh_token", fault, 1);
+    }
+
+    /// Makes every access token of this account expire now (all clients),
+    /// leaving refresh tokens alone: the state after an hour away.
+    pub fn expire_access_tokens(&self, email: &str) {
+        let now = self.now();
+        let mut state = self.state();
+        let Some(sub) = state.account_by_hint(email).map(|account| account.sub.clone()) else {
+            return;
+        };
+        for token in state.access_tokens.values_mut().filter(|token| token.sub == sub) {
+            token.expires_at = token.expires_at.min(now);
+        }
+    }
+
     pub fn notifications(&self) -> Vec<Notification> {
         self.state().notifications.clone()
     }
@@ -438,6 +247,34 @@ impl Emulator {
 
     pub fn rotate_signing_key(&self) {
         self.keys().rotate();
+    }
+
+    /// Starts over from the seed the emulator was built with.
+    pub fn reset_to_initial_seed(&self) {
+        let seed = self.shared.initial_seed.clone();
+        self.reset(&seed);
+    }
+
+    /// Every grant: which account gave which client which scopes.
+    pub fn grants(&self) -> Vec<GrantView> {
+        let state = self.state();
+        let mut grants: Vec<GrantView> = state
+            .grants
+            .iter()
+            .map(|((sub, client_id), grant)| GrantView {
+                email: state
+                    .accounts
+                    .iter()
+                    .find(|account| &account.sub == sub)
+                    .map(|account| account.email.clone())
+                    .unwrap_or_default(),
+                sub: sub.clone(),
+                client_id: client_id.clone(),
+                scopes: grant.scopes.clone(),
+            })
+            .collect();
+        grants.sort_by(|a, b| (&a.email, &a.client_id).cmp(&(&b.email, &b.client_id)));
+        grants
     }
 
     pub fn reset(&self, seed: &Seed) {

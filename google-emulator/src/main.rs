@@ -26,27 +26,36 @@ async fn main() -> ExitCode {
         }
     }
     let seed = match seed_path {
-        Some(path) => match std::fs::read_to_string(&path)
-            .map_err(|error| error.to_string())
-            .and_then(|text| serde_json::from_str::<Seed>(&text).map_err(|error| error.to_string()))
-        {
+        Some(path) => match Seed::from_file(&path) {
             Ok(seed) => seed,
-            Err(error) => return usage(&format!("cannot read the seed {path}: {error}")),
+            Err(error) => {
+                let cause = std::error::Error::source(&error).map(ToString::to_string).unwrap_or_default();
+                return usage(&format!("{error}: {cause}"));
+            }
         },
         None => {
             if redirect_uris.is_empty() {
                 redirect_uris.push("http://127.0.0.1:3000/auth/google/callback".to_owned());
             }
-            Seed::development(redirect_uris, chrono::Utc::now())
+            Seed::development(redirect_uris)
         }
     };
     let address = SocketAddr::from(([127, 0, 0, 1], port));
-    let issuer = issuer.unwrap_or_else(|| format!("http://{address}"));
-    let emulator = Emulator::new(EmulatorConfig::new(&issuer, seed));
+    // Bind first, so `--port 0` prints the port the system chose.
     let listener = match tokio::net::TcpListener::bind(address).await {
         Ok(listener) => listener,
         Err(error) => return usage(&format!("cannot listen on {address}: {error}")),
     };
+    let bound = listener.local_addr().unwrap_or(address);
+    let issuer = issuer.unwrap_or_else(|| format!("http://{bound}"));
+    let issuer_url = match url::Url::parse(&issuer) {
+        Ok(url) => url,
+        Err(error) => return usage(&format!("--issuer takes a URL, not `{issuer}`: {error}")),
+    };
+    let emulator = Emulator::new(EmulatorConfig::new(issuer_url, seed));
+    let issuer = emulator.issuer().to_owned();
+    // Printed, not logged: scripts read the issuer from stdout's first line.
+    println!("{issuer}");
     tracing::info!("Google emulator at {issuer} (discovery: {issuer}/.well-known/openid-configuration)");
     match axum::serve(listener, emulator.router()).await {
         Ok(()) => ExitCode::SUCCESS,

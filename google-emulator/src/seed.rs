@@ -95,14 +95,30 @@ impl EventTime {
 }
 
 pub const DEVELOPMENT_CLIENT_ID: &str = "bookmate-dev.apps.googleusercontent.com";
+
 pub const DEVELOPMENT_CLIENT_SECRET: &str = "bookmate-dev-secret";
 
 impl Seed {
-    /// One development client with the given redirect URIs, and two accounts
-    /// whose calendars hold the events schedulers get wrong: all-day events,
-    /// a weekly recurring meeting, an event in another time zone, and one
-    /// marked "Free". Events sit on the weekdays after `now`.
-    pub fn development(redirect_uris: Vec<String>, now: DateTime<Utc>) -> Self {
+    /// Reads a seed from a JSON file (the format [`Seed`] serializes to).
+    pub fn from_file(path: &str) -> Result<Self, crate::SeedError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|source| crate::SeedError::Read { path: path.to_owned(), source })?;
+        serde_json::from_str(&text)
+            .map_err(|source| crate::SeedError::Parse { path: path.to_owned(), source })
+    }
+
+    /// One development client with the given redirect URIs, and three
+    /// accounts whose calendars hold the events schedulers get wrong: all-day
+    /// events, a weekly recurring meeting, an event in another time zone, one
+    /// marked "Free" and one cancelled. Each account has its primary calendar
+    /// (owner), a shared read-only one and a writable one. Events sit on the
+    /// weekdays after now, so the dev UI always shows something.
+    pub fn development(redirect_uris: Vec<String>) -> Self {
+        Self::development_at(redirect_uris, Utc::now())
+    }
+
+    /// [`Seed::development`] as of `now`, for tests that fix the day.
+    pub fn development_at(redirect_uris: Vec<String>, now: DateTime<Utc>) -> Self {
         let client = SeedClient {
             client_id: DEVELOPMENT_CLIENT_ID.to_owned(),
             client_secret: DEVELOPMENT_CLIENT_SECRET.to_owned(),
@@ -120,9 +136,29 @@ impl Seed {
                     "America/New_York",
                     now,
                 ),
+                account(
+                    "117362049581736204958",
+                    "katherine@example.com",
+                    "Katherine Johnson",
+                    "America/Los_Angeles",
+                    now,
+                ),
             ],
         }
     }
+}
+
+/// A picture URL that needs no network: an SVG with the person's initials,
+/// so the dev UI shows something where Google would serve a photo.
+fn avatar(name: &str) -> String {
+    let initials: String = name.split_whitespace().filter_map(|word| word.chars().next()).take(2).collect();
+    let svg = format!(
+        "<svg xmlns='http://www.w3.org/2000/svg' width='96' height='96'><rect width='96' height='96' fill='#0b57d0'/>\
+         <text x='48' y='60' font-family='sans-serif' font-size='36' fill='#fff' text-anchor='middle'>{initials}</text></svg>"
+    );
+    let encoded: String =
+        url::form_urlencoded::byte_serialize(svg.as_bytes()).collect::<String>().replace('+', "%20");
+    format!("data:image/svg+xml,{encoded}")
 }
 
 fn account(sub: &str, email: &str, name: &str, zone: &str, now: DateTime<Utc>) -> SeedAccount {
@@ -162,6 +198,12 @@ fn account(sub: &str, email: &str, name: &str, zone: &str, now: DateTime<Utc>) -
             ..local("Weekly planning", at(next_monday, 10, 0), 60)
         },
         local("Dentist", at(tuesday, 14, 0), 90),
+        // Cancelled events stay in the calendar (events.get returns them) but
+        // are never busy, and events.list hides them without showDeleted.
+        SeedEvent {
+            status: Some("cancelled".to_owned()),
+            ..local("Coffee (cancelled)", at(tuesday, 16, 0), 45)
+        },
         SeedEvent {
             transparency: Some("transparent".to_owned()),
             ..local("Focus time (free)", at(wednesday, 9, 0), 180)
@@ -190,7 +232,7 @@ fn account(sub: &str, email: &str, name: &str, zone: &str, now: DateTime<Utc>) -
         sub: sub.to_owned(),
         email: email.to_owned(),
         name: name.to_owned(),
-        picture: None,
+        picture: Some(avatar(name)),
         time_zone: zone.to_owned(),
         calendars: vec![
             SeedCalendar {

@@ -1,115 +1,10 @@
 //! The emulator behaves as Google documents: driven over real HTTP.
 
-use std::collections::HashMap;
+mod common;
 
-use google_emulator::{ConsentDecision, Emulator, EmulatorConfig, Fault, Seed};
+use common::*;
+use google_emulator::{ConsentDecision, Fault};
 use serde_json::{json, Value};
-
-const CLIENT: &str = google_emulator::DEVELOPMENT_CLIENT_ID;
-const SECRET: &str = google_emulator::DEVELOPMENT_CLIENT_SECRET;
-const REDIRECT: &str = "http://127.0.0.1:9/callback";
-const ADA: &str = "ada@example.com";
-const ADA_SUB: &str = "108734928374650192837";
-const READONLY: &str = "https://www.googleapis.com/auth/calendar.readonly";
-const EVENTS: &str = "https://www.googleapis.com/auth/calendar.events";
-// S256 of "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk" (RFC 7636's example).
-const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
-const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
-
-struct Google {
-    emulator: Emulator,
-    base: String,
-    http: reqwest::Client,
-}
-
-impl Google {
-    async fn start() -> Self {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let base = format!("http://{}", listener.local_addr().unwrap());
-        let emulator = Emulator::new(EmulatorConfig::new(
-            &base,
-            Seed::development(vec![REDIRECT.to_owned()], chrono::Utc::now()),
-        ));
-        let router = emulator.router();
-        tokio::spawn(async move { axum::serve(listener, router).await });
-        let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-        Self { emulator, base, http }
-    }
-
-    async fn authorize(&self, extra: &[(&str, &str)]) -> reqwest::Response {
-        let mut params: Vec<(&str, &str)> = vec![
-            ("client_id", CLIENT),
-            ("redirect_uri", REDIRECT),
-            ("response_type", "code"),
-            ("state", "xyz"),
-            ("nonce", "n-1"),
-            ("code_challenge", CHALLENGE),
-            ("code_challenge_method", "S256"),
-            ("access_type", "offline"),
-            ("login_hint", ADA),
-        ];
-        params.extend_from_slice(extra);
-        self.http.get(format!("{}/o/oauth2/v2/auth", self.base)).query(&params).send().await.unwrap()
-    }
-
-    /// Authorizes with a consent decision and returns the redirect's query.
-    async fn consent(
-        &self,
-        scope: &str,
-        decision: ConsentDecision,
-        extra: &[(&str, &str)],
-    ) -> HashMap<String, String> {
-        self.emulator.set_consent(ADA, decision);
-        let mut params = vec![("scope", scope)];
-        params.extend_from_slice(extra);
-        let response = self.authorize(&params).await;
-        assert_eq!(response.status(), 303, "{}", response.text().await.unwrap_or_default());
-        query_of(response.headers()["location"].to_str().unwrap())
-    }
-
-    async fn token(&self, form: &[(&str, &str)]) -> (u16, Value) {
-        let response = self
-            .http
-            .post(format!("{}/token", self.base))
-            .basic_auth(CLIENT, Some(SECRET))
-            .form(form)
-            .send()
-            .await
-            .unwrap();
-        (response.status().as_u16(), response.json().await.unwrap())
-    }
-
-    async fn exchange(&self, code: &str) -> (u16, Value) {
-        self.token(&[
-            ("grant_type", "authorization_code"),
-            ("code", code),
-            ("redirect_uri", REDIRECT),
-            ("code_verifier", VERIFIER),
-        ])
-        .await
-    }
-
-    async fn calendar(&self, token: &str, path: &str) -> reqwest::Response {
-        self.http.get(format!("{}/calendar/v3{path}", self.base)).bearer_auth(token).send().await.unwrap()
-    }
-
-    async fn signed_in(&self, scope: &str) -> Value {
-        let query = self.consent(scope, ConsentDecision::Allow, &[]).await;
-        let (status, tokens) = self.exchange(&query["code"]).await;
-        assert_eq!(status, 200, "{tokens}");
-        tokens
-    }
-}
-
-fn query_of(url: &str) -> HashMap<String, String> {
-    url::Url::parse(url).unwrap().query_pairs().into_owned().collect()
-}
-
-fn scopes_of(tokens: &Value) -> Vec<String> {
-    let mut scopes: Vec<String> = tokens["scope"].as_str().unwrap().split(' ').map(str::to_owned).collect();
-    scopes.sort();
-    scopes
-}
 
 #[tokio::test]
 async fn discovery_names_every_endpoint_under_the_issuer() {
@@ -491,7 +386,34 @@ async fn id_tokens_are_signed_with_a_published_key_and_carry_the_nonce() {
     assert!(jwks["keys"].as_array().unwrap().iter().any(|key| key["kid"] == header["kid"]));
 }
 
-fn base64_decode(text: &str) -> Vec<u8> {
-    use base64::Engine as _;
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(text).unwrap()
+#[tokio::test]
+async fn bad_scopes_response_types_and_prompts_come_back_on_the_redirect_with_the_state() {
+    let google = Google::start().await;
+    let cases = [
+        (vec![("scope", "openid https://example.com/not-a-google-scope")], "invalid_scope"),
+        (vec![("scope", "openid"), ("response_type", "token")], "unsupported_response_type"),
+        (vec![("scope", "openid"), ("prompt", "none consent")], "invalid_request"),
+    ];
+    for (extra, error) in cases {
+        let response = google.authorize(&extra).await;
+        assert_eq!(response.status(), 302, "{error}");
+        let query = query_of(response.headers()["location"].to_str().unwrap());
+        assert_eq!((query["error"].as_str(), query["state"].as_str()), (error, "xyz"));
+        assert!(!query.contains_key("code"));
+    }
+    // prompt=none with nobody signed in and no hint: login_required.
+    let anonymous = google
+        .http
+        .get(format!("{}/o/oauth2/v2/auth", google.base))
+        .query(&[
+            ("client_id", CLIENT),
+            ("redirect_uri", REDIRECT),
+            ("response_type", "code"),
+            ("scope", "openid"),
+            ("prompt", "none"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(query_of(anonymous.headers()["location"].to_str().unwrap())["error"], "login_required");
 }

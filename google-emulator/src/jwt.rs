@@ -7,18 +7,27 @@ use rsa::{
     pkcs1v15::SigningKey,
     rand_core::OsRng,
     sha2::{Digest as _, Sha256},
-    signature::{SignatureEncoding as _, Signer as _},
+    signature::{SignatureEncoding as _, Signer as _, Verifier as _},
     traits::PublicKeyParts as _,
     RsaPrivateKey,
 };
 use serde_json::{json, Value};
 
+#[derive(Clone)]
 pub struct SigningKeys {
     keys: Vec<(String, RsaPrivateKey)>,
     active: usize,
 }
 
 impl SigningKeys {
+    /// The process's keys: generated once, because 2048-bit RSA generation
+    /// takes seconds, and every emulator in a test binary would pay for it.
+    /// Each emulator gets its own copy, so rotating one leaves others alone.
+    pub fn shared() -> Self {
+        static KEYS: std::sync::OnceLock<SigningKeys> = std::sync::OnceLock::new();
+        KEYS.get_or_init(Self::generate).clone()
+    }
+
     pub fn generate() -> Self {
         let keys = (0..2)
             .map(|_| {
@@ -67,6 +76,28 @@ impl SigningKeys {
     }
 }
 
+impl SigningKeys {
+    /// The header and claims of a JWT signed by one of these keys, or
+    /// `None` if the signature does not verify (tokeninfo's `id_token` form).
+    pub fn verify(&self, jwt: &str) -> Option<(Value, Value)> {
+        let mut parts = jwt.split('.');
+        let (header_part, claims_part, signature_part) = (parts.next()?, parts.next()?, parts.next()?);
+        if parts.next().is_some() {
+            return None;
+        }
+        let header: Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(header_part).ok()?).ok()?;
+        let (_, key) =
+            self.keys.iter().find(|(kid, _)| header.get("kid").and_then(Value::as_str) == Some(kid))?;
+        let signature =
+            rsa::pkcs1v15::Signature::try_from(URL_SAFE_NO_PAD.decode(signature_part).ok()?.as_slice())
+                .ok()?;
+        let verifier = rsa::pkcs1v15::VerifyingKey::<Sha256>::new(key.to_public_key());
+        verifier.verify(format!("{header_part}.{claims_part}").as_bytes(), &signature).ok()?;
+        let claims: Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(claims_part).ok()?).ok()?;
+        Some((header, claims))
+    }
+}
+
 /// OIDC Core 3.1.3.6: the left half of the SHA-256 of the access token.
 pub fn at_hash(access_token: &str) -> String {
     let digest = Sha256::digest(access_token.as_bytes());
@@ -80,11 +111,4 @@ pub fn s256(verifier: &str) -> String {
 
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|byte| format!("{byte:02x}")).collect()
-}
-
-/// Reads a JWT's claims without checking the signature (tokeninfo of our own
-/// tokens, and tests).
-pub fn claims_of(jwt: &str) -> Option<Value> {
-    let payload = jwt.split('.').nth(1)?;
-    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).ok()?).ok()
 }

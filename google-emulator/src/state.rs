@@ -1,0 +1,248 @@
+//! The emulator's in-memory world: accounts and their calendars, grants,
+//! codes and tokens, and what tests asked for (faults, consent presets,
+//! recorded calls and invitations). It lives behind one mutex in
+//! [`crate::Emulator`], never held across an `.await`.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::{
+    clock::Clock,
+    seed::{EventTime, SeedCalendar, SeedClient, SeedEvent},
+    Fault, Seed,
+};
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Account {
+    pub sub: String,
+    pub email: String,
+    pub name: String,
+    pub picture: Option<String>,
+    pub time_zone: String,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Calendar {
+    pub(crate) entry: SeedCalendar,
+    pub(crate) events: Vec<Event>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Event {
+    pub id: String,
+    pub summary: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    pub start: EventTime,
+    pub end: EventTime,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub transparency: Option<String>,
+    pub status: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub recurrence: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub attendees: Vec<serde_json::Value>,
+    #[serde(rename = "iCalUID")]
+    pub ical_uid: String,
+    pub created: DateTime<Utc>,
+    pub updated: DateTime<Utc>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub recurring_event_id: Option<String>,
+    /// Fields kept as the client sent them (`location`, `reminders`, …) and
+    /// the conference Google created (`hangoutLink`, `conferenceData`).
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// One grant as the control API reports it.
+#[derive(Debug, Clone, Serialize)]
+pub struct GrantView {
+    pub email: String,
+    pub sub: String,
+    pub client_id: String,
+    pub scopes: BTreeSet<String>,
+}
+
+/// Everything Google granted one client for one account (a "combined
+/// authorization").
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Grant {
+    pub scopes: BTreeSet<String>,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct PendingAuthorization {
+    pub(crate) client_id: String,
+    pub(crate) redirect_uri: String,
+    pub(crate) scopes: Vec<String>,
+    pub(crate) state: Option<String>,
+    pub(crate) nonce: Option<String>,
+    pub(crate) code_challenge: Option<(String, String)>,
+    pub(crate) offline: bool,
+    pub(crate) include_granted_scopes: bool,
+    pub(crate) login_hint: Option<String>,
+    pub(crate) force_consent: bool,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Code {
+    pub(crate) client_id: String,
+    pub(crate) redirect_uri: String,
+    pub(crate) sub: String,
+    pub(crate) scopes: BTreeSet<String>,
+    pub(crate) nonce: Option<String>,
+    pub(crate) code_challenge: Option<(String, String)>,
+    pub(crate) issued_at: DateTime<Utc>,
+    pub(crate) offline: bool,
+    pub(crate) consent_shown: bool,
+    pub(crate) used: bool,
+    pub(crate) issued_tokens: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct AccessTokenRecord {
+    pub(crate) sub: String,
+    pub(crate) client_id: String,
+    pub(crate) scopes: BTreeSet<String>,
+    pub(crate) expires_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct RefreshTokenRecord {
+    pub(crate) sub: String,
+    pub(crate) client_id: String,
+    pub(crate) issued_at: DateTime<Utc>,
+    pub(crate) expires_at: Option<DateTime<Utc>>,
+}
+
+/// What the next consent for an account decides, instead of a person.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "decision")]
+pub enum ConsentDecision {
+    /// Grant everything asked for.
+    Allow,
+    /// Grant all but these (granular consent: unticked boxes).
+    AllowExcept { scopes: Vec<String> },
+    /// Press Cancel.
+    Deny,
+}
+
+/// An invitation Google would have emailed because of `sendUpdates`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Notification {
+    pub calendar_id: String,
+    pub event_id: String,
+    pub recipient: String,
+    pub method: String,
+}
+
+#[derive(Default)]
+pub(crate) struct State {
+    pub(crate) clock: Clock,
+    pub(crate) clients: HashMap<String, SeedClient>,
+    pub(crate) accounts: Vec<Account>,
+    pub(crate) calendars: HashMap<String, Vec<Calendar>>,
+    pub(crate) grants: HashMap<(String, String), Grant>,
+    pub(crate) pending: HashMap<String, PendingAuthorization>,
+    pub(crate) codes: HashMap<String, Code>,
+    pub(crate) access_tokens: HashMap<String, AccessTokenRecord>,
+    pub(crate) refresh_tokens: HashMap<String, RefreshTokenRecord>,
+    pub(crate) faults: HashMap<String, VecDeque<Fault>>,
+    pub(crate) calls: BTreeMap<String, u64>,
+    pub(crate) calls_by_token: BTreeMap<String, u64>,
+    pub(crate) notifications: Vec<Notification>,
+    pub(crate) consent_presets: HashMap<String, ConsentDecision>,
+    pub(crate) narrow_next_token: HashMap<String, Vec<String>>,
+    pub(crate) tamper_next_id_token: Option<serde_json::Map<String, serde_json::Value>>,
+    pub(crate) inserted_events: Vec<(String, String)>,
+}
+
+impl State {
+    pub(crate) fn load(&mut self, seed: &Seed, now: DateTime<Utc>) {
+        self.clients = seed.clients.iter().map(|client| (client.client_id.clone(), client.clone())).collect();
+        self.accounts = seed
+            .accounts
+            .iter()
+            .map(|account| Account {
+                sub: account.sub.clone(),
+                email: account.email.clone(),
+                name: account.name.clone(),
+                picture: account.picture.clone(),
+                time_zone: account.time_zone.clone(),
+            })
+            .collect();
+        self.calendars = seed
+            .accounts
+            .iter()
+            .map(|account| {
+                let calendars = account
+                    .calendars
+                    .iter()
+                    .map(|calendar| Calendar {
+                        entry: SeedCalendar { events: Vec::new(), ..calendar.clone() },
+                        events: calendar.events.iter().map(|event| seeded_event(event, now)).collect(),
+                    })
+                    .collect();
+                (account.sub.clone(), calendars)
+            })
+            .collect();
+    }
+
+    pub(crate) fn account_by_hint(&self, hint: &str) -> Option<&Account> {
+        self.accounts.iter().find(|account| account.sub == hint || account.email.eq_ignore_ascii_case(hint))
+    }
+
+    pub(crate) fn record_call(&mut self, endpoint: &str) {
+        *self.calls.entry(endpoint.to_owned()).or_default() += 1;
+    }
+
+    pub(crate) fn record_token_call(&mut self, token: &str) {
+        *self.calls_by_token.entry(token.to_owned()).or_default() += 1;
+    }
+
+    pub(crate) fn next_fault(&mut self, endpoint: &str) -> Option<Fault> {
+        self.faults.get_mut(endpoint)?.pop_front()
+    }
+
+    /// Revokes a whole grant: every token of that account and client.
+    pub(crate) fn revoke_grant(&mut self, sub: &str, client_id: &str) {
+        self.grants.remove(&(sub.to_owned(), client_id.to_owned()));
+        self.access_tokens.retain(|_, token| !(token.sub == sub && token.client_id == client_id));
+        self.refresh_tokens.retain(|_, token| !(token.sub == sub && token.client_id == client_id));
+    }
+}
+
+pub(crate) fn seeded_event(event: &SeedEvent, now: DateTime<Utc>) -> Event {
+    let id = event.id.clone().unwrap_or_else(random_event_id);
+    Event {
+        ical_uid: format!("{id}@google.com"),
+        id,
+        summary: event.summary.clone(),
+        description: None,
+        start: event.start.clone(),
+        end: event.end.clone(),
+        transparency: event.transparency.clone(),
+        status: event.status.clone().unwrap_or_else(|| "confirmed".to_owned()),
+        recurrence: event.recurrence.clone(),
+        attendees: Vec::new(),
+        created: now,
+        updated: now,
+        recurring_event_id: None,
+        extra: serde_json::Map::new(),
+    }
+}
+
+/// base32hex, as Google's event ids are.
+pub(crate) fn random_event_id() -> String {
+    const ALPHABET: &[u8] = b"0123456789abcdefghijklmnopqrstuv";
+    (0..26).map(|_| ALPHABET[rand::random_range(0..ALPHABET.len())] as char).collect()
+}
+
+pub(crate) fn random_token(prefix: &str, length: usize) -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let body: String = (0..length).map(|_| ALPHABET[rand::random_range(0..ALPHABET.len())] as char).collect();
+    format!("{prefix}{body}")
+}
