@@ -82,7 +82,11 @@ fn SignedInBar(info: SessionInfo) -> impl IntoView {
             <a class="brand" href="/">"BookMate"</a>
             <div class="account">
                 <a href="/settings" class="account-link">"Settings"</a>
-                {info.picture_url.clone().map(|src| view! { <img class="avatar" src=src alt="" width="32" height="32"/> })}
+                // Always the same wrapper, picture or not, so the server's markup
+                // and the browser's line up during hydration.
+                <span class="avatar-slot">
+                    {info.picture_url.clone().map(|src| view! { <img class="avatar" src=src alt="" width="32" height="32"/> })}
+                </span>
                 <span class="account-name" data-testid="account-name">{info.name}</span>
                 <form method="post" action="/auth/logout">
                     <button type="submit" class="button secondary small" data-testid="sign-out">"Sign out"</button>

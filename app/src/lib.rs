@@ -27,7 +27,7 @@ use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::{
     components::{Route, Router, Routes},
-    ParamSegment, StaticSegment,
+    ParamSegment, SsrMode, StaticSegment,
 };
 
 use crate::{
@@ -81,7 +81,9 @@ pub fn App() -> impl IntoView {
                     <Routes fallback=NotFoundPage>
                         <Route path=StaticSegment("") view=LandingPage/>
                         <Route path=StaticSegment("settings") view=SettingsPage/>
-                        <Route path=ParamSegment("username") view=BookingPage/>
+                        // Async: the whole page waits for its data, so an unknown
+                        // host gets a real 404 status, and no-JS visitors a full page.
+                        <Route path=ParamSegment("username") view=BookingPage ssr=SsrMode::Async/>
                     </Routes>
                 </ReauthProvider>
             </Router>

@@ -86,8 +86,9 @@ impl Application {
         };
         let redirect_uri = format!("{}/auth/google/callback", public_url.as_str().trim_end_matches('/'));
         let emulator = matches!(settings.google, GoogleSettings::Emulator).then(|| {
-            let seed = Seed::development(vec![redirect_uri.clone()], chrono::Utc::now());
-            Emulator::new(EmulatorConfig::new(&issuer, seed))
+            let seed = Seed::development(vec![redirect_uri.clone()]);
+            let issuer = Url::parse(&issuer).expect("the emulator's issuer is built from a valid public URL");
+            Emulator::new(EmulatorConfig::new(issuer, seed))
         });
         let google = GoogleOidc::new(&issuer, &client_id, &client_secret, &redirect_uri, http.clone())
             .context("Google's OpenID Connect settings")?;

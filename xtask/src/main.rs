@@ -312,8 +312,13 @@ fn apt_install(packages: &[&str]) -> Result {
 // ---------------------------------------------------------------------------
 // Commands.
 
+/// The workspace this run is for. `cargo run` says where xtask's manifest is
+/// at run time; the compile-time path is only a fallback, since one shared
+/// target directory may hold a binary built in another checkout.
 fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask lives in the workspace").to_path_buf()
+    let manifest_dir = env::var_os("CARGO_MANIFEST_DIR")
+        .map_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")), PathBuf::from);
+    manifest_dir.parent().expect("xtask lives in the workspace").to_path_buf()
 }
 
 fn cargo(args: &[&str]) -> Command {
