@@ -30,25 +30,35 @@ pub struct SessionInfo {
 /// answers only about the caller's own session, or `None`.
 #[server(endpoint = "get_session")]
 pub async fn get_session() -> Result<Option<SessionInfo>, AppError> {
-    server::current_session_info().await
+    crate::error::respond(async move { server::current_session_info().await }.await)
 }
 
 /// Revokes BookMate's grant at Google and forgets the tokens. The host stays
 /// signed in and sees that Google must be reconnected.
 #[server(endpoint = "disconnect_google")]
 pub async fn disconnect_google() -> Result<(), AppError> {
-    let (state, user) = server::require_user().await?;
-    server::disconnect(&state, user.user_id).await
+    crate::error::respond(
+        async move {
+            let (state, user) = server::require_user().await?;
+            server::disconnect(&state, user.user_id).await
+        }
+        .await,
+    )
 }
 
 /// Revokes the grant, deletes the host and everything that is theirs, and
 /// signs them out everywhere.
 #[server(endpoint = "delete_account")]
 pub async fn delete_account() -> Result<(), AppError> {
-    let (state, user) = server::require_user().await?;
-    server::delete_account(&state, user.user_id).await?;
-    leptos_axum::redirect("/");
-    Ok(())
+    crate::error::respond(
+        async move {
+            let (state, user) = server::require_user().await?;
+            server::delete_account(&state, user.user_id).await?;
+            leptos_axum::redirect("/");
+            Ok(())
+        }
+        .await,
+    )
 }
 
 /// The session, provided as context by `App` for every page.

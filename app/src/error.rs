@@ -22,6 +22,8 @@ pub enum AppError {
     Validation(std::collections::BTreeMap<String, String>),
     #[error("something went wrong on our side; please try again")]
     Internal,
+    #[error("too many attempts; please wait a minute")]
+    RateLimited,
     /// The request never completed: the network, or a malformed answer.
     #[error("could not reach BookMate ({0}); check your connection and try again")]
     Transport(String),
@@ -65,6 +67,7 @@ impl AppError {
             Self::Forbidden => 403,
             Self::Conflict(_) => 409,
             Self::Validation(_) => 422,
+            Self::RateLimited => 429,
             Self::Internal => 500,
             Self::Transport(_) => 502,
         }
@@ -85,6 +88,18 @@ pub fn NotFoundPage() -> impl IntoView {
             <p>"There is nothing at this address. Check the link you were given, or go to the "<a href="/">"start page"</a>"."</p>
         </main>
     }
+}
+
+/// Every server function's result passes through here, so its HTTP status
+/// says what the error says (Leptos would answer 500 for any error).
+#[cfg(feature = "ssr")]
+pub fn respond<T>(result: Result<T, AppError>) -> Result<T, AppError> {
+    if let Err(error) = &result {
+        if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+            response.set_status(http_status(error.status_code()));
+        }
+    }
+    result
 }
 
 #[cfg(feature = "ssr")]

@@ -13,8 +13,13 @@ pub async fn get_booking_page(
     month: Option<String>,
     tz: Option<String>,
 ) -> Result<BookingPageView, AppError> {
-    let state = expect_context::<crate::state::AppState>();
-    ssr::booking_page(&state, &username, month.as_deref(), tz.as_deref(), chrono::Utc::now()).await
+    crate::error::respond(
+        async move {
+            let state = expect_context::<crate::state::AppState>();
+            ssr::booking_page(&state, &username, month.as_deref(), tz.as_deref(), chrono::Utc::now()).await
+        }
+        .await,
+    )
 }
 
 #[server(endpoint = "book")]
@@ -26,10 +31,15 @@ pub async fn book(
     email: String,
     note: String,
 ) -> Result<BookingConfirmation, AppError> {
-    let state = expect_context::<crate::state::AppState>();
-    ssr::rate_limit(&state).await?;
-    let request = ssr::BookingRequest { username, start, tz, name, email, note };
-    ssr::book(&state, &request, chrono::Utc::now()).await
+    crate::error::respond(
+        async move {
+            let state = expect_context::<crate::state::AppState>();
+            ssr::rate_limit(&state).await?;
+            let request = ssr::BookingRequest { username, start, tz, name, email, note };
+            ssr::book(&state, &request, chrono::Utc::now()).await
+        }
+        .await,
+    )
 }
 
 #[cfg(feature = "ssr")]
@@ -414,7 +424,7 @@ pub mod ssr {
     }
 
     /// A public endpoint: at most a few bookings a minute from one address,
-    /// so abuse gets a 429-like refusal, not a flood of invitations.
+    /// so abuse gets a 429, not a flood of invitations.
     pub async fn rate_limit(state: &AppState) -> Result<(), AppError> {
         let address = leptos_axum::extract::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
             .await
@@ -422,12 +432,7 @@ pub mod ssr {
             .ok();
         if let Some(address) = address {
             if !state.booking_limiter.allow(address, std::time::Instant::now()) {
-                if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
-                    response.set_status(axum::http::StatusCode::TOO_MANY_REQUESTS);
-                }
-                return Err(AppError::Conflict(
-                    "Too many booking attempts from your network. Please wait a minute.".to_owned(),
-                ));
+                return Err(AppError::RateLimited);
             }
         }
         Ok(())

@@ -8,32 +8,58 @@ use crate::error::AppError;
 
 #[server(endpoint = "get_settings")]
 pub async fn get_settings() -> Result<SettingsView, AppError> {
-    let (state, user) = crate::auth::server::require_user().await?;
-    ssr::settings_view(&state, user).await
+    crate::error::respond(
+        async move {
+            let (state, user) = crate::auth::server::require_user().await?;
+            ssr::settings_view(&state, user).await
+        }
+        .await,
+    )
 }
 
 #[server(endpoint = "save_profile")]
 pub async fn save_profile(display_name: String, username: String, time_zone: String) -> Result<(), AppError> {
-    let (state, user) = crate::auth::server::require_user().await?;
-    ssr::save_profile(&state, &user, super::model::Profile { display_name, username, time_zone }).await
+    crate::error::respond(
+        async move {
+            let (state, user) = crate::auth::server::require_user().await?;
+            ssr::save_profile(&state, &user, super::model::Profile { display_name, username, time_zone })
+                .await
+        }
+        .await,
+    )
 }
 
 #[server(endpoint = "save_availability", input = Json)]
 pub async fn save_availability(form: AvailabilityForm) -> Result<(), AppError> {
-    let (state, user) = crate::auth::server::require_user().await?;
-    ssr::save_availability(&state, user.user_id, &form).await
+    crate::error::respond(
+        async move {
+            let (state, user) = crate::auth::server::require_user().await?;
+            ssr::save_availability(&state, user.user_id, &form).await
+        }
+        .await,
+    )
 }
 
 #[server(endpoint = "list_calendars")]
 pub async fn list_calendars() -> Result<Vec<CalendarChoice>, AppError> {
-    let (state, user) = crate::auth::server::require_user().await?;
-    ssr::list_calendars(&state, user.user_id).await
+    crate::error::respond(
+        async move {
+            let (state, user) = crate::auth::server::require_user().await?;
+            ssr::list_calendars(&state, user.user_id).await
+        }
+        .await,
+    )
 }
 
 #[server(endpoint = "save_busy_calendars", input = Json)]
 pub async fn save_busy_calendars(calendar_ids: Vec<String>) -> Result<(), AppError> {
-    let (state, user) = crate::auth::server::require_user().await?;
-    ssr::save_busy_calendars(&state, user.user_id, calendar_ids).await
+    crate::error::respond(
+        async move {
+            let (state, user) = crate::auth::server::require_user().await?;
+            ssr::save_busy_calendars(&state, user.user_id, calendar_ids).await
+        }
+        .await,
+    )
 }
 
 #[server(endpoint = "save_direct_booking", input = Json)]
@@ -41,8 +67,13 @@ pub async fn save_direct_booking(
     enabled: bool,
     calendar_id: Option<String>,
 ) -> Result<DirectBookingSaved, AppError> {
-    let (state, user) = crate::auth::server::require_user().await?;
-    ssr::save_direct_booking(&state, &user, enabled, calendar_id).await
+    crate::error::respond(
+        async move {
+            let (state, user) = crate::auth::server::require_user().await?;
+            ssr::save_direct_booking(&state, &user, enabled, calendar_id).await
+        }
+        .await,
+    )
 }
 
 /// Turns direct booking off (if on) and gives the write access back: the
@@ -50,8 +81,13 @@ pub async fn save_direct_booking(
 /// scopes only. Returns where to send the browser.
 #[server(endpoint = "give_back_write_access")]
 pub async fn give_back_write_access() -> Result<String, AppError> {
-    let (state, user) = crate::auth::server::require_user().await?;
-    ssr::give_back_write_access(&state, &user).await
+    crate::error::respond(
+        async move {
+            let (state, user) = crate::auth::server::require_user().await?;
+            ssr::give_back_write_access(&state, &user).await
+        }
+        .await,
+    )
 }
 
 #[cfg(feature = "ssr")]

@@ -150,7 +150,9 @@ async fn bad_bookings_are_refused_with_clear_messages() {
     let app = TestApp::spawn(Backend::Sqlite).await;
     ada_takes_bookings(&app).await;
     let (start, _) = slots(&page(&app, "Europe/Paris").await)[0].clone();
-    let bad_email = book(&app, start, "not-an-email").await.text().await.unwrap();
+    let bad_email = book(&app, start, "not-an-email").await;
+    assert_eq!(bad_email.status(), 422, "errors carry their own status");
+    let bad_email = bad_email.text().await.unwrap();
     assert!(bad_email.contains("email address"), "{bad_email}");
     let off_grid = book(&app, start + 7 * 60, "bob@example.net").await.text().await.unwrap();
     assert!(off_grid.contains("no longer available"), "{off_grid}");
@@ -158,6 +160,7 @@ async fn bad_bookings_are_refused_with_clear_messages() {
         book(&app, chrono::Utc::now().timestamp() - 3600, "bob@example.net").await.text().await.unwrap();
     assert!(past.contains("passed"), "{past}");
     let unknown = app.server_fn_form("booking_page", &[("username", "nobody")], &Cookies::default()).await;
+    assert_eq!(unknown.status(), 404);
     assert!(unknown.text().await.unwrap().contains("NotFound"));
     app.stop().await;
 }
@@ -223,5 +226,19 @@ async fn a_direct_booking_lands_in_the_hosts_google_calendar_with_one_invite() {
         app::db::outbox::recent(&app.pool().await, 10).await.unwrap().is_empty(),
         "and not a second one by email"
     );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_flood_of_bookings_from_one_address_gets_429() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    ada_takes_bookings(&app).await;
+    let (start, _) = slots(&page(&app, "UTC").await)[0].clone();
+    let mut statuses = Vec::new();
+    for _ in 0..12 {
+        statuses.push(book(&app, start, "not-an-email").await.status().as_u16());
+    }
+    assert_eq!(&statuses[..10], &[422; 10], "refused for the bad address, but counted");
+    assert_eq!(&statuses[10..], &[429, 429]);
     app.stop().await;
 }

@@ -58,6 +58,7 @@ async fn a_host_changes_only_their_own_settings() {
 
     // Nobody signed in: nothing.
     let anonymous = app.server_fn_form("get_settings", &[], &Cookies::default()).await;
+    assert_eq!(anonymous.status(), 401);
     assert!(anonymous.text().await.unwrap().contains("Unauthorized"));
     app.stop().await;
 }
