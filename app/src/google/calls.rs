@@ -65,7 +65,7 @@ where
     let mut backoff = FIRST_BACKOFF;
     loop {
         let token = tokens::access_token(auth, db, user_id).await?;
-        let used = AccessToken::from_secret(token.secret());
+        let used = token.clone();
         match call(token).await {
             Ok(value) => return Ok(value),
             Err(CalendarError::Unauthorized) if !refreshed_after_401 => {

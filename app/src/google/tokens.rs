@@ -27,15 +27,12 @@ const REFRESH_ATTEMPTS: u32 = 3;
 const FIRST_BACKOFF: Duration = Duration::from_millis(200);
 
 /// An access token, never logged or shown.
+#[derive(Clone)]
 pub struct AccessToken(String);
 
 impl AccessToken {
     pub fn secret(&self) -> &str {
         &self.0
-    }
-
-    pub(crate) fn from_secret(secret: &str) -> Self {
-        Self(secret.to_owned())
     }
 
     /// A token from outside the store, for client tests.

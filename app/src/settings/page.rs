@@ -84,7 +84,7 @@ fn SettingsSections(view: SettingsView) -> impl IntoView {
     }
 }
 
-fn field_error(result: Option<Result<(), AppError>>, field: &'static str) -> Option<String> {
+fn field_error(result: Option<Result<(), AppError>>, field: &str) -> Option<String> {
     result.and_then(|result| result.err()).and_then(|error| error.field(field))
 }
 
@@ -173,7 +173,7 @@ fn AvailabilitySection(form: AvailabilityForm) -> impl IntoView {
     let result = save.value();
     let pending = Memo::new(move |_| save.pending().get());
     let done = Signal::derive(move || matches!(result.get(), Some(Ok(()))));
-    let error = move |field: String| field_error(result.get(), Box::leak(field.into_boxed_str()));
+    let error = move |field: String| field_error(result.get(), &field);
     let number =
         |signal: RwSignal<i64>| move |event| signal.set(event_target_value(&event).parse().unwrap_or(0));
 

@@ -3,6 +3,8 @@
 //! been sent. Not mounted when `SMTP_URL` is set.
 
 use app::{db::outbox, state::AppState};
+
+use super::message_page::escape;
 use axum::{
     extract::State,
     http::StatusCode,
@@ -23,7 +25,6 @@ async fn mailbox(State(state): State<AppState>) -> Response {
             return StatusCode::INTERNAL_SERVER_ERROR.into_response();
         }
     };
-    let escape = |text: &str| text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;");
     let items: String = messages
         .iter()
         .map(|message| {
