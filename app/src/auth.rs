@@ -91,6 +91,7 @@ fn SignedInBar(info: SessionInfo) -> impl IntoView {
         <header class="account-bar">
             <a class="brand" href="/">"BookMate"</a>
             <div class="account">
+                <a href="/dashboard" class="account-link" data-testid="bookings-link">"Bookings"</a>
                 <a href="/settings" class="account-link">"Settings"</a>
                 // Always the same wrapper, picture or not, so the server's markup
                 // and the browser's line up during hydration.

@@ -91,11 +91,22 @@ pub fn NotFoundPage() -> impl IntoView {
 }
 
 /// Every server function's result passes through here, so its HTTP status
-/// says what the error says (Leptos would answer 500 for any error).
+/// says what the error says (Leptos would answer 500 for any error). Two
+/// callers decide their own status: a page that calls the function while it
+/// renders, and a plain HTML form post, which Leptos redirects back to its
+/// page with the error in the address.
 #[cfg(feature = "ssr")]
 pub fn respond<T>(result: Result<T, AppError>) -> Result<T, AppError> {
     if let Err(error) = &result {
-        if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        let called_by_script = use_context::<axum::http::request::Parts>().is_some_and(|request| {
+            let accepts_html = request
+                .headers
+                .get(axum::http::header::ACCEPT)
+                .and_then(|accept| accept.to_str().ok())
+                .is_some_and(|accept| accept.contains("text/html"));
+            request.uri.path().starts_with("/api/") && !accepts_html
+        });
+        if let (true, Some(response)) = (called_by_script, use_context::<leptos_axum::ResponseOptions>()) {
             response.set_status(http_status(error.status_code()));
         }
     }

@@ -8,10 +8,6 @@ use crate::{auth::use_session, google_scopes::PERMISSIONS};
 
 #[component]
 pub fn LandingPage() -> impl IntoView {
-    let (explained, set_explained) = signal(false);
-    let sign_in_permissions = PERMISSIONS.iter().filter(|permission| permission.asked_at_sign_in);
-    let later_permissions = PERMISSIONS.iter().filter(|permission| !permission.asked_at_sign_in);
-
     view! {
         <Title text="BookMate · Let people book time with you"/>
         <main class="page landing">
@@ -23,36 +19,45 @@ pub fn LandingPage() -> impl IntoView {
                 </p>
                 <SignInOrWelcome/>
             </section>
-
-            <section class="card permissions" aria-labelledby="permissions-heading">
-                <h2 id="permissions-heading">"What BookMate asks Google for"</h2>
-                <p>"When you sign in, Google will ask whether BookMate may:"</p>
-                <ul class="permission-list">
-                    {sign_in_permissions
-                        .map(|permission| view! { <PermissionItem permission explained/> })
-                        .collect_view()}
-                </ul>
-                <p>"Only if you turn on direct booking, and only then, Google will ask once more whether BookMate may:"</p>
-                <ul class="permission-list">
-                    {later_permissions
-                        .map(|permission| view! { <PermissionItem permission explained/> })
-                        .collect_view()}
-                </ul>
-                <button
-                    type="button"
-                    class="button secondary"
-                    aria-expanded=move || explained.get().to_string()
-                    on:click=move |_| set_explained.update(|shown| *shown = !*shown)
-                    data-testid="explain-permissions"
-                >
-                    {move || if explained.get() { "Hide the reasons" } else { "Why does BookMate need these?" }}
-                </button>
-            </section>
+            <Permissions/>
         </main>
     }
 }
 
-/// The sign-in button, or, for a host who is signed in, a greeting.
+/// An island: the reasons appear on request, in the browser.
+#[island]
+fn Permissions() -> impl IntoView {
+    let (explained, set_explained) = signal(false);
+    let sign_in_permissions = PERMISSIONS.iter().filter(|permission| permission.asked_at_sign_in);
+    let later_permissions = PERMISSIONS.iter().filter(|permission| !permission.asked_at_sign_in);
+    view! {
+        <section class="card permissions" aria-labelledby="permissions-heading">
+            <h2 id="permissions-heading">"What BookMate asks Google for"</h2>
+            <p>"When you sign in, Google will ask whether BookMate may:"</p>
+            <ul class="permission-list">
+                {sign_in_permissions
+                    .map(|permission| view! { <PermissionItem permission explained/> })
+                    .collect_view()}
+            </ul>
+            <p>"Only if you turn on direct booking, and only then, Google will ask once more whether BookMate may:"</p>
+            <ul class="permission-list">
+                {later_permissions
+                    .map(|permission| view! { <PermissionItem permission explained/> })
+                    .collect_view()}
+            </ul>
+            <button
+                type="button"
+                class="button secondary"
+                aria-expanded=move || explained.get().to_string()
+                on:click=move |_| set_explained.update(|shown| *shown = !*shown)
+                data-testid="explain-permissions"
+            >
+                {move || if explained.get() { "Hide the reasons" } else { "Why does BookMate need these?" }}
+            </button>
+        </section>
+    }
+}
+
 #[component]
 fn SignInOrWelcome() -> impl IntoView {
     let session = use_session();

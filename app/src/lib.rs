@@ -8,6 +8,7 @@
 pub mod auth;
 pub mod booking;
 pub mod browser;
+pub mod dashboard;
 pub mod error;
 pub mod google_scopes;
 pub mod landing;
@@ -32,10 +33,11 @@ use leptos_router::{
 
 use crate::{
     auth::{get_session, AccountBar, SessionResource},
-    booking::page::BookingPage,
+    booking::page::{BookingPage, ConfirmationPage},
+    dashboard::DashboardPage,
     error::NotFoundPage,
     landing::LandingPage,
-    reauth::ReauthProvider,
+    reauth::ScopeCheck,
     settings::page::SettingsPage,
 };
 
@@ -49,7 +51,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
                 <AutoReload options=options.clone()/>
-                <HydrationScripts options/>
+                <HydrationScripts options islands=true/>
                 <MetaTags/>
             </head>
             <body>
@@ -59,34 +61,45 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
+/// Every page is rendered on the server, whole (`SsrMode::Async`: an unknown
+/// host gets a real 404 status, and a visitor without JavaScript a complete
+/// page). Only islands (`#[island]`) reach the browser as WASM.
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    // Effects run only in the browser, so this flips once hydration is done;
-    // browser tests wait for it instead of racing the WASM download.
-    let hydrated = RwSignal::new(false);
-    Effect::new(move |_| hydrated.set(true));
-    // Resolved during SSR and sent with the page, so the browser knows who is
-    // signed in without asking again.
+    // Resolved once per request on the server; pages read it from context.
     let session: SessionResource = Resource::new(|| (), |()| get_session());
     provide_context(session);
 
     view! {
         <Stylesheet id="leptos" href="/pkg/bookmate.css"/>
         <Title text="BookMate"/>
-        <div class="app" data-hydrated=move || hydrated.get().to_string()>
+        <div class="app" data-hydrated="false">
             <Router>
                 <AccountBar/>
-                <ReauthProvider>
-                    <Routes fallback=NotFoundPage>
-                        <Route path=StaticSegment("") view=LandingPage/>
-                        <Route path=StaticSegment("settings") view=SettingsPage/>
-                        // Async: the whole page waits for its data, so an unknown
-                        // host gets a real 404 status, and no-JS visitors a full page.
-                        <Route path=ParamSegment("username") view=BookingPage ssr=SsrMode::Async/>
-                    </Routes>
-                </ReauthProvider>
+                <ScopeCheck/>
+                <Routes fallback=NotFoundPage>
+                    <Route path=StaticSegment("") view=LandingPage ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("settings") view=SettingsPage ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("dashboard") view=DashboardPage ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("bookings"), ParamSegment("uid")) view=ConfirmationPage ssr=SsrMode::Async/>
+                    <Route path=ParamSegment("username") view=BookingPage ssr=SsrMode::Async/>
+                </Routes>
             </Router>
+            // Last, so that it is hydrated after every other island.
+            <HydrationMark/>
         </div>
     }
+}
+
+/// Marks the page hydrated once the islands before it are, so browser tests
+/// wait for it instead of racing the WASM download.
+#[island]
+fn HydrationMark() -> impl IntoView {
+    Effect::new(move |_| {
+        #[cfg(feature = "hydrate")]
+        if let Ok(Some(app)) = document().query_selector(".app") {
+            let _ = app.set_attribute("data-hydrated", "true");
+        }
+    });
 }

@@ -41,19 +41,34 @@ pub fn decide(session: Option<&SessionInfo>, flag_set: bool) -> ScopeCheck {
     }
 }
 
+/// Hands the signed-in host's session (or its absence, which clears the
+/// flag after sign-out) to the ReauthProvider on every page.
 #[component]
-pub fn ReauthProvider(children: Children) -> impl IntoView {
+pub fn ScopeCheck() -> impl IntoView {
     let session = use_session();
+    view! {
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                let session = session.await.ok().flatten();
+                view! { <ReauthProvider session/> }
+            })}
+        </Suspense>
+    }
+}
+
+/// An island: runs in the browser, where `localStorage` is. While it sends
+/// the host to Google, the page underneath is hidden (`body.restoring`), so
+/// nothing can be clicked half-way.
+#[island]
+pub fn ReauthProvider(session: Option<SessionInfo>) -> impl IntoView {
     let restoring = RwSignal::new(false);
     let missing_access = RwSignal::new(false);
 
-    // Effects run only in the browser, after hydration.
     Effect::new(move |_| {
-        let Some(Ok(info)) = session.get() else { return };
         #[cfg(feature = "hydrate")]
-        browser::act(decide(info.as_ref(), browser::flag_is_set()), restoring, missing_access);
+        browser::act(decide(session.as_ref(), browser::flag_is_set()), restoring, missing_access);
         #[cfg(not(feature = "hydrate"))]
-        let _ = info;
+        let _ = &session;
     });
 
     view! {
@@ -73,7 +88,6 @@ pub fn ReauthProvider(children: Children) -> impl IntoView {
                 </a>
             </div>
         </Show>
-        <div class:hidden=move || restoring.get()>{children()}</div>
     }
 }
 
@@ -96,6 +110,9 @@ mod browser {
             ScopeCheck::Reauthorize => {
                 set_flag();
                 restoring.set(true);
+                if let Some(body) = document().body() {
+                    let _ = body.class_list().add_1("restoring");
+                }
                 let location = window().location();
                 let here = format!(
                     "{}{}",

@@ -36,7 +36,24 @@ pub async fn book(
             let state = expect_context::<crate::state::AppState>();
             ssr::rate_limit(&state).await?;
             let request = ssr::BookingRequest { username, start, tz, name, email, note };
-            ssr::book(&state, &request, chrono::Utc::now()).await
+            let confirmation = ssr::book(&state, &request, chrono::Utc::now()).await?;
+            // A plain form post (no JavaScript) follows this; the page's form
+            // is sent there by Leptos's redirect hook.
+            leptos_axum::redirect(&format!("/bookings/{}", confirmation.uid));
+            Ok(confirmation)
+        }
+        .await,
+    )
+}
+
+/// What the confirmation page shows. The UID is random and unguessable;
+/// knowing it is what entitles a visitor to see their booking.
+#[server(endpoint = "booking_confirmation")]
+pub async fn get_booking_confirmation(uid: String) -> Result<BookingConfirmation, AppError> {
+    crate::error::respond(
+        async move {
+            let state = expect_context::<crate::state::AppState>();
+            ssr::confirmation(&state, &uid).await
         }
         .await,
     )
@@ -421,6 +438,20 @@ pub mod ssr {
     fn random_event_id() -> String {
         const ALPHABET: &[u8] = b"0123456789abcdefghijklmnopqrstuv";
         (0..26).map(|_| ALPHABET[rand::random_range(0..ALPHABET.len())] as char).collect()
+    }
+
+    pub async fn confirmation(state: &AppState, uid: &str) -> Result<BookingConfirmation, AppError> {
+        let db = state.database.pool();
+        let booking = bookings::find_by_uid(db, uid).await?.ok_or(AppError::NotFound)?;
+        let host = users::find_by_id(db, booking.host_user_id).await?.ok_or(AppError::NotFound)?;
+        let slot = Interval::new(booking.starts_at, booking.ends_at);
+        Ok(BookingConfirmation {
+            uid: booking.uid,
+            host_name: host.display_name,
+            visitor_time: describe(slot, zone(&booking.visitor_time_zone)),
+            host_time: describe(slot, zone(&host.time_zone)),
+            in_host_calendar: booking.delivery == Delivery::Google,
+        })
     }
 
     /// A public endpoint: at most a few bookings a minute from one address,

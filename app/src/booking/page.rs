@@ -3,16 +3,21 @@
 //!
 //! Everything the visitor chooses lives in the address (`tz`, `month`, `day`,
 //! `slot`), so plain links work without JavaScript and a link reproduces the
-//! view; with JavaScript the time zone is detected and the booking form
-//! submits in place.
+//! view. Only two islands reach the browser: one detects the visitor's time
+//! zone, the other shows the booking form's errors in place. A booking,
+//! with or without JavaScript, ends on its confirmation page,
+//! `/bookings/{uid}`.
 
-use leptos::prelude::*;
+use leptos::{
+    prelude::*,
+    server_fn::{error::ServerFnUrlError, ServerFn},
+};
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use super::{
-    api::{get_booking_page, Book},
-    model::{BookingConfirmation, BookingPageView, DayView, PageStatus},
+    api::{get_booking_confirmation, get_booking_page, Book},
+    model::{BookingConfirmation, BookingPageView, DayView, PageStatus, SlotView},
 };
 use crate::error::AppError;
 
@@ -25,18 +30,11 @@ pub fn BookingPage() -> impl IntoView {
         move || (username(), query.read().get("month"), query.read().get("tz")),
         |(username, month, tz)| get_booking_page(username, month, tz),
     );
-    // Without a zone in the address, the browser says which it is in.
-    Effect::new(move |_| {
-        if query.read().get("tz").is_none() {
-            if let Some(zone) = crate::browser::time_zone() {
-                let path = format!("/{}?tz={}", username(), zone);
-                crate::browser::replace_location(&path);
-            }
-        }
-    });
+    let zone_unknown = query.read_untracked().get("tz").is_none();
     view! {
         <main class="page booking">
-            <Transition fallback=|| view! { <p class="muted">"Loading free times…"</p> }>
+            {zone_unknown.then(|| view! { <DetectZone username=username()/> })}
+            <Suspense fallback=|| view! { <p class="muted">"Loading free times…"</p> }>
                 {move || Suspend::new(async move {
                     match page.await {
                         Ok(view) => view! { <BookingCard view/> }.into_any(),
@@ -44,9 +42,20 @@ pub fn BookingPage() -> impl IntoView {
                         Err(error) => view! { <p class="error" role="alert">{error.to_string()}</p> }.into_any(),
                     }
                 })}
-            </Transition>
+            </Suspense>
         </main>
     }
+}
+
+/// An island: without a zone in the address, the page was rendered in the
+/// host's; the browser knows the visitor's, and reloads the page in it.
+#[island]
+fn DetectZone(username: String) -> impl IntoView {
+    Effect::new(move |_| {
+        if let Some(zone) = crate::browser::time_zone() {
+            crate::browser::replace_location(&format!("/{username}?tz={zone}"));
+        }
+    });
 }
 
 fn link(view: &BookingPageView, month: &str, day: Option<&str>, slot: Option<i64>) -> String {
@@ -55,7 +64,12 @@ fn link(view: &BookingPageView, month: &str, day: Option<&str>, slot: Option<i64
         link.push_str(&format!("&day={day}"));
     }
     if let Some(slot) = slot {
+        // The form's name field takes the focus (autofocus).
         link.push_str(&format!("&slot={slot}"));
+    } else if day.is_some() {
+        // Following the link moves the reader (and the keyboard's next Tab) to
+        // the times of that day.
+        link.push_str("#times");
     }
     link
 }
@@ -65,6 +79,15 @@ fn BookingCard(view: BookingPageView) -> impl IntoView {
     let query = use_query_map();
     let chosen_day = move || query.read().get("day");
     let chosen_slot = move || query.read().get("slot").and_then(|slot| slot.parse::<i64>().ok());
+    // A booking posted without JavaScript comes back here with its error in
+    // the address (Leptos's form redirect).
+    let failed_booking = move || {
+        let query = query.read();
+        (query.get("__path").as_deref() == Some(<Book as ServerFn>::PATH))
+            .then(|| query.get("__err"))
+            .flatten()
+            .map(|error| ServerFnUrlError::<AppError>::decode_err(&error))
+    };
     let days: Vec<DayView> = view.weeks.iter().flatten().flatten().cloned().collect();
     let view_for_times = view.clone();
     let view_for_form = view.clone();
@@ -118,7 +141,7 @@ fn BookingCard(view: BookingPageView) -> impl IntoView {
                                         view! {
                                             <td>
                                                 {if count > 0 {
-                                                    view! { <a class="day available" class:selected=selected href=href aria-label=label data-testid="available-day">{day.day_of_month}</a> }.into_any()
+                                                    view! { <a class="day available" class:selected=selected.clone() aria-current=move || selected().then_some("date") href=href aria-label=label data-testid="available-day">{day.day_of_month}</a> }.into_any()
                                                 } else {
                                                     view! { <span class="day" aria-label=label>{day.day_of_month}</span> }.into_any()
                                                 }}
@@ -131,26 +154,56 @@ fn BookingCard(view: BookingPageView) -> impl IntoView {
                     </tbody>
                 </table>
             </section>
-            <section class="times" aria-label="Times">
+            <section class="times" id="times" tabindex="-1" aria-label="Times">
                 {move || {
                     let view = view_for_times.clone();
-                    let Some(date) = chosen_day() else {
-                        return view! { <p class="muted">"Pick a day to see its times."</p> }.into_any();
-                    };
-                    let Some(day) = days.iter().find(|day| day.date == date).cloned() else {
-                        return view! { <p class="muted">"No times on that day."</p> }.into_any();
-                    };
-                    if let Some(slot) = chosen_slot().and_then(|start| day.slots.iter().find(|slot| slot.start == start).cloned()) {
-                        return view! { <BookingForm view=view_for_form.clone() day=day time=slot/> }.into_any();
+                    let chosen = chosen_slot();
+                    let day = chosen_day().and_then(|date| days.iter().find(|day| day.date == date).cloned());
+                    if let Some((day, slot)) = day.as_ref().and_then(|day| {
+                        let slot = day.slots.iter().find(|slot| Some(slot.start) == chosen)?;
+                        Some((day, slot))
+                    }) {
+                        let summary = slot_summary(&view_for_form, day, slot);
+                        return view! {
+                            <BookingForm
+                                username=view_for_form.username.clone()
+                                start=slot.start
+                                tz=view_for_form.visitor_time_zone.clone()
+                                summary
+                                failed=failed_booking()
+                            />
+                        }
+                        .into_any();
                     }
+                    // A time that was chosen but is not free (any more): say so,
+                    // with the server's reason if a booking attempt brought one
+                    // back, above the times that are.
+                    let gone = chosen.map(|_| {
+                        failed_booking().map_or_else(
+                            || "That time is no longer available. Please pick another.".to_owned(),
+                            |error| error.to_string(),
+                        )
+                    });
+                    let times = match day {
+                        None => view! { <p class="muted">"Pick a day to see its times."</p> }.into_any(),
+                        Some(day) if day.slots.is_empty() => {
+                            view! { <p class="muted">"No times on that day."</p> }.into_any()
+                        }
+                        Some(day) => view! {
+                            <h2 id="times-heading">{day.long_name.clone()}</h2>
+                            <ul class="time-list" aria-labelledby="times-heading">
+                                {day.slots.iter().map(|slot| view! {
+                                    <li><a class="button secondary time" href=link(&view, &view.month, Some(&day.date), Some(slot.start)) data-testid="time">{slot.label.clone()}</a></li>
+                                }).collect_view()}
+                            </ul>
+                        }
+                        .into_any(),
+                    };
                     view! {
-                        <h2 id="times-heading">{day.long_name.clone()}</h2>
-                        <ul class="time-list" aria-labelledby="times-heading">
-                            {day.slots.iter().map(|slot| view! {
-                                <li><a class="button secondary time" href=link(&view, &view.month, Some(&day.date), Some(slot.start)) data-testid="time">{slot.label.clone()}</a></li>
-                            }).collect_view()}
-                        </ul>
-                    }.into_any()
+                        <p class="field-error" role="alert" data-testid="booking-error">{gone}</p>
+                        {times}
+                    }
+                    .into_any()
                 }}
             </section>
         </div>
@@ -201,11 +254,8 @@ fn ZonePicker(view: BookingPageView) -> impl IntoView {
     }
 }
 
-#[component]
-fn BookingForm(view: BookingPageView, day: DayView, time: super::model::SlotView) -> impl IntoView {
-    let slot = time;
-    let book = ServerAction::<Book>::new();
-    let result = book.value();
+/// "Tuesday 3 December, 09:30–10:00, Asia/Tokyo time".
+fn slot_summary(view: &BookingPageView, day: &DayView, slot: &SlotView) -> String {
     let end_label = {
         let minutes = slot
             .label
@@ -215,51 +265,88 @@ fn BookingForm(view: BookingPageView, day: DayView, time: super::model::SlotView
             + view.meeting_minutes;
         format!("{:02}:{:02}", (minutes / 60) % 24, minutes % 60)
     };
-    let summary = format!(
+    format!(
         "{}, {}–{}, {} time",
         day.long_name,
         slot.label,
         end_label,
         view.visitor_time_zone.replace('_', " ")
-    );
-    let error = move |field: &'static str| {
-        result.get().and_then(|result| result.err()).and_then(|error| error.field(field))
+    )
+}
+
+/// An island: a plain form that posts to the `book` server function, so it
+/// works without JavaScript; with it, errors appear in place. On success the
+/// server sends the visitor to the confirmation page either way.
+#[island]
+fn BookingForm(
+    username: String,
+    start: i64,
+    tz: String,
+    summary: String,
+    failed: Option<AppError>,
+) -> impl IntoView {
+    let book = ServerAction::<Book>::new();
+    let failure = Signal::derive(move || match book.value().get() {
+        Some(Err(error)) => Some(error),
+        Some(Ok(_)) => None,
+        None => failed.clone(),
+    });
+    let field_error = move |field: &'static str| failure.get().and_then(|error| error.field(field));
+    let other_error = move || {
+        failure.get().and_then(|error| match error {
+            AppError::Validation(_) => error.field("start").or_else(|| error.field("tz")),
+            error => Some(error.to_string()),
+        })
     };
-    let other_error = move || match result.get() {
-        Some(Err(
-            error
-            @ (AppError::Conflict(_) | AppError::Internal | AppError::Transport(_) | AppError::NotFound),
-        )) => Some(error.to_string()),
-        _ => None,
-    };
-    let start = slot.start.to_string();
+    let invalid = move |field: &'static str| field_error(field).is_some().to_string();
     view! {
-        {move || match result.get() {
-            Some(Ok(confirmation)) => view! { <Confirmation confirmation/> }.into_any(),
-            _ => {
-                let (view, summary, start) = (view.clone(), summary.clone(), start.clone());
-                view! {
-                <h2>"Your details"</h2>
-                <p class="slot-summary" data-testid="slot-summary">{summary}</p>
-                <ActionForm action=book attr:class="stack">
-                    <input type="hidden" name="username" value=view.username.clone()/>
-                    <input type="hidden" name="start" value=start/>
-                    <input type="hidden" name="tz" value=view.visitor_time_zone.clone()/>
-                    <label for="name">"Your name"</label>
-                    <input id="name" name="name" required maxlength="100" autocomplete="name" data-testid="visitor-name"/>
-                    {move || error("name").map(|message| view! { <p class="field-error" role="alert">{message}</p> })}
-                    <label for="email">"Email"</label>
-                    <input id="email" name="email" type="email" required autocomplete="email" data-testid="visitor-email"/>
-                    {move || error("email").map(|message| view! { <p class="field-error" role="alert">{message}</p> })}
-                    <label for="note">"Anything to prepare? (optional)"</label>
-                    <textarea id="note" name="note" maxlength="2000" rows="3"></textarea>
-                    {move || error("note").map(|message| view! { <p class="field-error" role="alert">{message}</p> })}
-                    {move || other_error().map(|message| view! { <p class="field-error" role="alert" data-testid="booking-error">{message}</p> })}
-                    <button type="submit" class="button primary" data-testid="confirm-booking">"Book this time"</button>
-                </ActionForm>
-            }.into_any()
-            }
-        }}
+        <h2 id="details-heading">"Your details"</h2>
+        <p class="slot-summary" data-testid="slot-summary">{summary}</p>
+        <ActionForm action=book attr:class="stack" attr:aria-labelledby="details-heading">
+            <input type="hidden" name="username" value=username/>
+            <input type="hidden" name="start" value=start.to_string()/>
+            <input type="hidden" name="tz" value=tz/>
+            <label for="name">"Your name"</label>
+            <input id="name" name="name" required maxlength="100" autocomplete="name" autofocus
+                aria-invalid=move || invalid("name") aria-describedby="name-error" data-testid="visitor-name"/>
+            <p id="name-error" class="field-error" role="alert">{move || field_error("name")}</p>
+            <label for="email">"Email"</label>
+            <input id="email" name="email" type="email" required autocomplete="email"
+                aria-invalid=move || invalid("email") aria-describedby="email-error" data-testid="visitor-email"/>
+            <p id="email-error" class="field-error" role="alert">{move || field_error("email")}</p>
+            <label for="note">"Anything to prepare? (optional)"</label>
+            <textarea id="note" name="note" maxlength="2000" rows="3"
+                aria-invalid=move || invalid("note") aria-describedby="note-error"></textarea>
+            <p id="note-error" class="field-error" role="alert">{move || field_error("note")}</p>
+            <p class="field-error" role="alert" data-testid="booking-error">{other_error}</p>
+            <button type="submit" class="button primary" data-testid="confirm-booking" prop:disabled=move || book.pending().get()>
+                {move || if book.pending().get() { "Booking…" } else { "Book this time" }}
+            </button>
+        </ActionForm>
+    }
+}
+
+/// `/bookings/{uid}`: where a booking leads, with or without JavaScript.
+#[component]
+pub fn ConfirmationPage() -> impl IntoView {
+    let params = use_params_map();
+    let confirmation =
+        Resource::new(move || params.read().get("uid").unwrap_or_default(), get_booking_confirmation);
+    view! {
+        <main class="page booking">
+            <Suspense fallback=|| ()>
+                {move || Suspend::new(async move {
+                    match confirmation.await {
+                        Ok(confirmation) => view! {
+                            <Title text=format!("Booked with {} · BookMate", confirmation.host_name)/>
+                            <div class="card booking-card confirmed"><Confirmation confirmation/></div>
+                        }.into_any(),
+                        Err(AppError::NotFound) => view! { <crate::error::NotFoundPage/> }.into_any(),
+                        Err(error) => view! { <p class="error" role="alert">{error.to_string()}</p> }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </main>
     }
 }
 

@@ -234,3 +234,23 @@ pub async fn find_by_uid(db: &DbPool, uid: &str) -> Result<Option<Booking>, DbEr
         sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(uid).fetch_optional(db).await?;
     Ok(row.map(Booking::from))
 }
+
+/// The host's confirmed bookings that have not ended by `now`, soonest first.
+pub async fn upcoming(
+    db: &DbPool,
+    host_user_id: i64,
+    now: DateTime<Utc>,
+    limit: i64,
+) -> Result<Vec<Booking>, DbError> {
+    let sql = format!(
+        "select {BOOKING_COLUMNS} from bookings where host_user_id = $1 and status = 'confirmed' \
+         and ends_at > $2 order by starts_at limit $3"
+    );
+    let rows: Vec<BookingRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(host_user_id)
+        .bind(to_db_time(now))
+        .bind(limit)
+        .fetch_all(db)
+        .await?;
+    Ok(rows.into_iter().map(Booking::from).collect())
+}

@@ -7,7 +7,7 @@ use leptos_router::hooks::use_query_map;
 
 use super::{
     api::{
-        get_settings, list_calendars, GetSettings, GiveBackWriteAccess, SaveAvailability, SaveBusyCalendars,
+        get_settings, list_calendars, GiveBackWriteAccess, SaveAvailability, SaveBusyCalendars,
         SaveDirectBooking, SaveProfile,
     },
     model::{AvailabilityForm, CalendarChoice, DirectBookingSaved, SettingsView, WEEKDAY_NAMES},
@@ -20,15 +20,19 @@ use crate::{
 #[component]
 pub fn SettingsPage() -> impl IntoView {
     let settings = Resource::new(|| (), |()| get_settings());
+    let calendars = Resource::new(|| (), |()| list_calendars());
     view! {
         <Title text="Settings · BookMate"/>
         <main class="page settings">
             <h1>"Settings"</h1>
             <AccessOutcome/>
-            <Transition fallback=|| view! { <p class="muted">"Loading your settings…"</p> }>
+            <Suspense fallback=|| view! { <p class="muted">"Loading your settings…"</p> }>
                 {move || Suspend::new(async move {
                     match settings.await {
-                        Ok(view) => view! { <SettingsSections view/> }.into_any(),
+                        Ok(view) => {
+                            let calendars = calendars.await;
+                            view! { <SettingsSections view calendars/> }.into_any()
+                        }
                         Err(AppError::Unauthorized) => view! {
                             <div class="card">
                                 <p>"Please sign in to change your settings."</p>
@@ -39,7 +43,7 @@ pub fn SettingsPage() -> impl IntoView {
                         Err(error) => view! { <p class="error" role="alert">{error.to_string()}</p> }.into_any(),
                     }
                 })}
-            </Transition>
+            </Suspense>
         </main>
     }
 }
@@ -72,15 +76,17 @@ fn AccessOutcome() -> impl IntoView {
     }
 }
 
+/// Each section is an island of its own: the server renders the page, and
+/// only the forms are hydrated.
 #[component]
-fn SettingsSections(view: SettingsView) -> impl IntoView {
-    let calendars = Resource::new(|| (), |()| list_calendars());
+fn SettingsSections(view: SettingsView, calendars: Result<Vec<CalendarChoice>, AppError>) -> impl IntoView {
+    // Erased one by one: four islands in one tuple make a type too deep
+    // for a release build of the server.
     view! {
-        <ProfileSection view=view.clone()/>
-        <AvailabilitySection form=view.availability.clone()/>
-        <CalendarsSection calendars selected=view.busy_calendar_ids.clone()/>
-        <DirectBookingSection calendars current=view.direct_booking_calendar_id.clone()/>
-        <GoogleAccessSection access=view.google_access.clone() can_write=view.can_write_events/>
+        {view! { <ProfileSection view=view.clone()/> }.into_any()}
+        {view! { <AvailabilitySection form=view.availability.clone()/> }.into_any()}
+        {view! { <CalendarSections calendars selected=view.busy_calendar_ids.clone() current=view.direct_booking_calendar_id.clone()/> }.into_any()}
+        {view! { <GoogleAccessSection access=view.google_access.clone() can_write=view.can_write_events/> }.into_any()}
     }
 }
 
@@ -97,7 +103,7 @@ fn Saved(pending: Memo<bool>, done: Signal<bool>) -> impl IntoView {
     }
 }
 
-#[component]
+#[island]
 fn ProfileSection(view: SettingsView) -> impl IntoView {
     let save = ServerAction::<SaveProfile>::new();
     let result = save.value();
@@ -161,7 +167,7 @@ fn FieldError(message: Signal<Option<String>>) -> impl IntoView {
     move || message.get().map(|message| view! { <p class="field-error" role="alert">{message}</p> })
 }
 
-#[component]
+#[island]
 fn AvailabilitySection(form: AvailabilityForm) -> impl IntoView {
     let days = RwSignal::new(form.days.clone());
     let meeting = RwSignal::new(form.meeting_minutes);
@@ -292,10 +298,25 @@ fn DayRow(
     }
 }
 
-type CalendarsResource = Resource<Result<Vec<CalendarChoice>, AppError>>;
+/// The calendars Google lists, as last fetched; "Refresh" asks again.
+type Calendars = RwSignal<Result<Vec<CalendarChoice>, AppError>>;
+
+/// One island for the two sections that share Google's list of calendars.
+#[island]
+fn CalendarSections(
+    calendars: Result<Vec<CalendarChoice>, AppError>,
+    selected: Vec<String>,
+    current: Option<String>,
+) -> impl IntoView {
+    let calendars: Calendars = RwSignal::new(calendars);
+    view! {
+        <CalendarsSection calendars selected/>
+        <DirectBookingSection calendars current/>
+    }
+}
 
 #[component]
-fn CalendarsSection(calendars: CalendarsResource, selected: Vec<String>) -> impl IntoView {
+fn CalendarsSection(calendars: Calendars, selected: Vec<String>) -> impl IntoView {
     let chosen = RwSignal::new(selected);
     let save = ServerAction::<SaveBusyCalendars>::new();
     let result = save.value();
@@ -305,12 +326,11 @@ fn CalendarsSection(calendars: CalendarsResource, selected: Vec<String>) -> impl
         <section class="card settings-section" aria-labelledby="calendars-heading">
             <div class="section-head">
                 <h2 id="calendars-heading">"Calendars"</h2>
-                <button type="button" class="button secondary small" on:click=move |_| calendars.refetch()>"Refresh"</button>
+                <button type="button" class="button secondary small" on:click=move |_| leptos::task::spawn_local(async move { calendars.set(list_calendars().await) })>"Refresh"</button>
             </div>
             <p class="help">"Tick the calendars whose events make you busy. BookMate reads only when you are busy, not what."</p>
-            <Transition fallback=|| view! { <p class="muted">"Asking Google for your calendars…"</p> }>
-                {move || Suspend::new(async move {
-                    match calendars.await {
+            {move || {
+                    match calendars.get() {
                         Ok(list) => view! {
                             <ul class="calendar-list">
                                 {list.into_iter().map(|calendar| {
@@ -334,8 +354,7 @@ fn CalendarsSection(calendars: CalendarsResource, selected: Vec<String>) -> impl
                         }.into_any(),
                         Err(error) => view! { <p class="field-error" role="alert">{error.to_string()}</p> }.into_any(),
                     }
-                })}
-            </Transition>
+                }}
             {move || match result.get() { Some(Err(error)) => Some(view! { <p class="field-error" role="alert">{error.to_string()}</p> }), _ => None }}
             <div class="actions">
                 <button type="button" class="button primary" data-testid="save-calendars"
@@ -349,7 +368,7 @@ fn CalendarsSection(calendars: CalendarsResource, selected: Vec<String>) -> impl
 }
 
 #[component]
-fn DirectBookingSection(calendars: CalendarsResource, current: Option<String>) -> impl IntoView {
+fn DirectBookingSection(calendars: Calendars, current: Option<String>) -> impl IntoView {
     let enabled = RwSignal::new(current.is_some());
     let target = RwSignal::new(current.unwrap_or_default());
     let save = ServerAction::<SaveDirectBooking>::new();
@@ -376,20 +395,18 @@ fn DirectBookingSection(calendars: CalendarsResource, current: Option<String>) -
             </p>
             <Show when=move || enabled.get()>
                 <label for="direct-calendar">"Calendar for bookings"</label>
-                <Transition fallback=|| view! { <p class="muted">"Loading calendars…"</p> }>
-                    {move || Suspend::new(async move {
-                        let writable: Vec<CalendarChoice> = calendars.await.unwrap_or_default().into_iter().filter(|calendar| calendar.writable).collect();
-                        view! {
-                            <select id="direct-calendar" prop:value=move || target.get()
-                                on:change=move |event| target.set(event_target_value(&event)) data-testid="direct-booking-calendar">
-                                <option value="">"Choose a calendar"</option>
-                                {writable.into_iter().map(|calendar| view! {
-                                    <option value=calendar.id>{calendar.name}</option>
-                                }).collect_view()}
-                            </select>
-                        }
-                    })}
-                </Transition>
+                {move || {
+                    let writable: Vec<CalendarChoice> = calendars.get().unwrap_or_default().into_iter().filter(|calendar| calendar.writable).collect();
+                    view! {
+                        <select id="direct-calendar" prop:value=move || target.get()
+                            on:change=move |event| target.set(event_target_value(&event)) data-testid="direct-booking-calendar">
+                            <option value="">"Choose a calendar"</option>
+                            {writable.into_iter().map(|calendar| view! {
+                                <option value=calendar.id>{calendar.name}</option>
+                            }).collect_view()}
+                        </select>
+                    }
+                }}
             </Show>
             {move || match result.get() {
                 Some(Err(error)) => Some(view! {
@@ -411,7 +428,7 @@ fn DirectBookingSection(calendars: CalendarsResource, current: Option<String>) -
     }
 }
 
-#[component]
+#[island]
 fn GoogleAccessSection(access: Vec<String>, can_write: bool) -> impl IntoView {
     let give_back = ServerAction::<GiveBackWriteAccess>::new();
     let disconnect = ServerAction::<DisconnectGoogle>::new();
@@ -488,7 +505,3 @@ fn GoogleAccessSection(access: Vec<String>, can_write: bool) -> impl IntoView {
         </section>
     }
 }
-
-// Keeps the generated type in use for other pages that refetch settings.
-#[allow(dead_code)]
-type SettingsAction = ServerAction<GetSettings>;

@@ -6,11 +6,11 @@ use serde_json::{json, Value};
 
 use crate::helpers::{Cookies, TestApp};
 
-const ADA: &str = "ada@example.com";
+pub(crate) const ADA: &str = "ada@example.com";
 
 /// Ada, signed in, with a page at /ada open every day around the clock in
 /// London, 30-minute meetings, an hour's notice.
-async fn ada_takes_bookings(app: &TestApp) -> Cookies {
+pub(crate) async fn ada_takes_bookings(app: &TestApp) -> Cookies {
     let ada = app.sign_in(ADA).await;
     let saved = app
         .server_fn_form(
@@ -30,14 +30,14 @@ async fn ada_takes_bookings(app: &TestApp) -> Cookies {
     ada
 }
 
-async fn page(app: &TestApp, tz: &str) -> Value {
+pub(crate) async fn page(app: &TestApp, tz: &str) -> Value {
     let visitor = Cookies::default();
     let answer = app.server_fn_form("booking_page", &[("username", "ada"), ("tz", tz)], &visitor).await;
     assert_eq!(answer.status(), 200, "{}", answer.text().await.unwrap());
     answer.json().await.unwrap()
 }
 
-fn slots(page: &Value) -> Vec<(i64, String)> {
+pub(crate) fn slots(page: &Value) -> Vec<(i64, String)> {
     page["weeks"]
         .as_array()
         .unwrap()

@@ -3,6 +3,7 @@
 
 mod auth;
 mod booking;
+mod booking_pages;
 mod database;
 mod google_client;
 mod helpers;

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# The booking page under load, and what a visitor downloads on first view.
+#
+# Builds BookMate for release, starts it on a fresh SQLite database with the
+# built-in Google emulator, creates the host /ada (bench/seed-host.mjs), warms
+# the busy-time cache, then:
+#   1. first-view bytes: the page's HTML, CSS, JS, WASM and icon, raw and gzipped;
+#   2. wrk, 64 connections: the SSR page, the slots server function, and a
+#      static file served by the same server (the ceiling).
+# Run `cargo xtask setup` once first (cargo-leptos, npm packages, Chromium).
+#
+# usage: bench/load.sh [seconds per run, default 20]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+duration="${1:-20}"
+export PATH="$PWD/end2end/node_modules/.bin:$HOME/.cargo/bin:$PATH"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/bookmate/target}"
+command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
+
+cargo leptos build --release >&2
+data="$(mktemp -d)"
+address=127.0.0.1:3999
+base="http://$address"
+BOOKMATE_DATA_DIR="$data" DATABASE_URL="sqlite://$data/bookmate.db" BOOKMATE_BIND_ADDR="$address" \
+  LEPTOS_SITE_ROOT=target/site LEPTOS_OUTPUT_NAME=bookmate RUST_LOG=warn \
+  "$CARGO_TARGET_DIR/release/server" >"$data/server.log" 2>&1 &
+server=$!
+trap 'kill $server 2>/dev/null; rm -rf "$data"' EXIT
+for _ in $(seq 100); do curl -sf "$base/readyz" >/dev/null && break; sleep 0.2; done
+node bench/seed-host.mjs "$base" >&2
+page="$base/ada?tz=America/New_York"
+curl -sf "$page" >/dev/null # warms the busy-time cache (one freebusy.query)
+
+echo "## First view: $page"
+echo
+echo "| file | raw bytes | gzip bytes |"
+echo "| --- | ---: | ---: |"
+total_raw=0 total_gzip=0
+for path in "/ada?tz=America/New_York" /pkg/bookmate.css /pkg/bookmate.js /pkg/bookmate.wasm /favicon.svg; do
+  raw=$(curl -sf -o /dev/null -w '%{size_download}' "$base$path")
+  gzip=$(curl -sf -H 'Accept-Encoding: gzip' -o /dev/null -w '%{size_download}' "$base$path")
+  total_raw=$((total_raw + raw)) total_gzip=$((total_gzip + gzip))
+  echo "| \`$path\` | $raw | $gzip |"
+done
+echo "| **total** | **$total_raw** | **$total_gzip** |"
+echo
+
+run() {
+  echo "### $1"
+  echo
+  echo '```'
+  shift
+  wrk -t2 -c64 -d"${duration}s" --latency "$@" | sed -n '/Latency Distribution/,$p'
+  echo '```'
+  echo
+}
+echo "## Load: wrk -t2 -c64 -d${duration}s"
+echo
+run "SSR booking page (GET $page)" "$page"
+run "Slots server function (POST /api/booking_page)" -s bench/booking_page.lua "$base/api/booking_page"
+run "Static file, the ceiling (GET /pkg/bookmate.css)" "$base/pkg/bookmate.css"
+echo "freebusy.query calls during the whole run: $(curl -sf "$base/__google/__emulator/calls" | python3 -c 'import json,sys; print(json.load(sys.stdin).get("freebusy", 0))')"

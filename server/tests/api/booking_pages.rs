@@ -1,0 +1,141 @@
+//! The booking flow as a browser without JavaScript meets it: server-rendered
+//! pages, a plain form post, redirects; and the host's dashboard.
+
+use app::db::Backend;
+
+use crate::{
+    booking::{ada_takes_bookings, page, slots},
+    helpers::TestApp,
+};
+
+/// Posts the booking form the way a browser without JavaScript does: form
+/// encoded, accepting HTML, from the page it was on.
+async fn post_form(app: &TestApp, start: i64, email: &str, from: &str) -> reqwest::Response {
+    let start = start.to_string();
+    app.client
+        .post(format!("{}/api/book", app.address))
+        .header("accept", "text/html,application/xhtml+xml")
+        .header("referer", format!("{}{from}", app.address))
+        .form(&[
+            ("username", "ada"),
+            ("start", start.as_str()),
+            ("tz", "America/New_York"),
+            ("name", "Nora <b>Noscript</b>"),
+            ("email", email),
+            ("note", "<script>alert(1)</script>"),
+        ])
+        .send()
+        .await
+        .unwrap()
+}
+
+fn location(response: &reqwest::Response) -> String {
+    response.headers()["location"].to_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn a_form_post_without_javascript_leads_to_the_confirmation_page() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    ada_takes_bookings(&app).await;
+    let start = slots(&page(&app, "America/New_York").await)[0].0;
+    let from = format!("/ada?tz=America/New_York&slot={start}");
+
+    let booked = post_form(&app, start, "nora@example.net", &from).await;
+    assert_eq!(booked.status(), 302);
+    let confirmation_page = location(&booked);
+    assert!(confirmation_page.starts_with("/bookings/"), "{confirmation_page}");
+
+    let html = app.get(&confirmation_page).await;
+    assert_eq!(html.status(), 200);
+    let html = html.text().await.unwrap();
+    assert!(html.contains("You&#x27;re booked") || html.contains("You're booked"), "{html}");
+    assert!(html.contains("America/New_York") && html.contains("Europe/London"), "both clocks");
+    let uid = confirmation_page.trim_start_matches("/bookings/");
+    assert!(html.contains(&format!("/booking/{uid}/invite.ics")));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_failed_form_post_comes_back_to_the_page_with_its_reason() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    ada_takes_bookings(&app).await;
+    let start = slots(&page(&app, "America/New_York").await)[1].0;
+    let from = format!("/ada?tz=America/New_York&slot={start}");
+    assert_eq!(post_form(&app, start, "first@example.net", &from).await.status(), 302);
+
+    let second = post_form(&app, start, "second@example.net", &from).await;
+    assert_eq!(second.status(), 302);
+    let back = location(&second);
+    assert!(back.contains("/ada?") && back.contains("__err="), "{back}");
+    let back = back.trim_start_matches(&app.address).to_owned();
+    let html = app.get(&back).await.text().await.unwrap();
+    let shown = html.find("booking-error").map(|at| &html[at..(at + 400).min(html.len())]);
+    assert!(html.contains("just taken"), "the reason is on the page: {back} {shown:?}");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn the_booking_page_ships_only_its_islands_to_the_browser() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    ada_takes_bookings(&app).await;
+    let start = slots(&page(&app, "Asia/Tokyo").await)[0].0;
+    let day = chrono::DateTime::from_timestamp(start, 0).unwrap().with_timezone(&chrono_tz::Asia::Tokyo);
+    let html = app
+        .get(&format!(
+            "/ada?tz=Asia/Tokyo&month={}&day={}&slot={start}",
+            day.format("%Y-%m"),
+            day.format("%Y-%m-%d")
+        ))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("hydrateIslands"), "the islands hydration script: {html}");
+    // The month grid and times are plain HTML; the form is the one island
+    // (the zone is in the address, so no zone detector).
+    let islands: Vec<&str> =
+        html.match_indices("<leptos-island").map(|(at, _)| &html[at..(at + 80).min(html.len())]).collect();
+    assert_eq!(islands.len(), 3, "form, ReauthProvider, hydration mark: {islands:#?}");
+    assert!(html.contains(r#"action="/api/book""#), "a real form post: {html}");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn unknown_bookings_are_a_real_404() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let response = app.get("/bookings/not-a-booking@bookmate").await;
+    assert_eq!(response.status(), 404);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn the_host_sees_upcoming_bookings_on_the_dashboard_and_visitors_words_as_text() {
+    for backend in [Backend::Sqlite, Backend::Postgres] {
+        let app = TestApp::spawn(backend).await;
+        let mut ada = ada_takes_bookings(&app).await;
+        let empty = app.browse("/dashboard", &mut ada).await.text().await.unwrap();
+        assert!(empty.contains("No upcoming bookings yet"), "{backend:?}: {empty}");
+
+        let offered = slots(&page(&app, "America/New_York").await);
+        for (start, email) in [(offered[3].0, "later@example.net"), (offered[0].0, "sooner@example.net")] {
+            let from = format!("/ada?slot={start}");
+            assert_eq!(post_form(&app, start, email, &from).await.status(), 302, "{backend:?}");
+        }
+        let html = app.browse("/dashboard", &mut ada).await.text().await.unwrap();
+        let (sooner, later) =
+            (html.find("sooner@example.net").unwrap(), html.find("later@example.net").unwrap());
+        assert!(sooner < later, "soonest first");
+        assert!(html.contains("Invited by email"));
+        assert!(!html.contains("<script>alert(1)</script>"), "notes are text, not HTML");
+        assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"), "{html}");
+        assert!(!html.contains("<b>Noscript</b>"));
+
+        let stranger = app.get("/dashboard").await.text().await.unwrap();
+        assert!(stranger.contains("Please sign in to see your bookings"));
+        assert!(!stranger.contains("sooner@example.net"), "{backend:?}: bookings are the host's alone");
+        let mut other_host = app.sign_in("grace@example.com").await;
+        let other = app.browse("/dashboard", &mut other_host).await.text().await.unwrap();
+        assert!(!other.contains("sooner@example.net"), "{backend:?}");
+        app.stop().await;
+    }
+}
