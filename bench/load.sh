@@ -17,7 +17,7 @@ export PATH="$PWD/end2end/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/bookmate/target}"
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
 
-cargo leptos build --release >&2
+cargo leptos build --release --split >&2
 data="$(mktemp -d)"
 address=127.0.0.1:3999
 base="http://$address"

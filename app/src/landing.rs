@@ -25,7 +25,7 @@ pub fn LandingPage() -> impl IntoView {
 }
 
 /// An island: the reasons appear on request, in the browser.
-#[island]
+#[island(lazy)]
 fn Permissions() -> impl IntoView {
     let (explained, set_explained) = signal(false);
     let sign_in_permissions = PERMISSIONS.iter().filter(|permission| permission.asked_at_sign_in);

@@ -41,25 +41,27 @@ pub fn decide(session: Option<&SessionInfo>, flag_set: bool) -> ScopeCheck {
     }
 }
 
-/// Hands the signed-in host's session (or its absence, which clears the
-/// flag after sign-out) to the ReauthProvider on every page.
+/// Hands the signed-in host's session to the ReauthProvider on every page.
+/// Signed out, only the start page has it (sign-out and account deletion end
+/// there), to clear the flag: a visitor's booking page stays free of it.
 #[component]
 pub fn ScopeCheck() -> impl IntoView {
     let session = use_session();
+    let on_start_page = leptos_router::hooks::use_location().pathname.get_untracked() == "/";
     view! {
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {
                 let session = session.await.ok().flatten();
-                view! { <ReauthProvider session/> }
+                (session.is_some() || on_start_page).then(|| view! { <ReauthProvider session/> })
             })}
         </Suspense>
     }
 }
 
-/// An island: runs in the browser, where `localStorage` is. While it sends
+/// An island, loaded lazily: runs in the browser, where `localStorage` is. While it sends
 /// the host to Google, the page underneath is hidden (`body.restoring`), so
 /// nothing can be clicked half-way.
-#[island]
+#[island(lazy)]
 pub fn ReauthProvider(session: Option<SessionInfo>) -> impl IntoView {
     let restoring = RwSignal::new(false);
     let missing_access = RwSignal::new(false);

@@ -117,6 +117,28 @@ test("a busy event in the host's Google calendar removes the slots it overlaps",
   await expect(times.filter({ hasText: "11:00" })).toHaveCount(1);
 });
 
+test("a visitor's first view fetches the main WASM only; the form's code comes when a time is chosen", async ({ page }) => {
+  const username = await newHostWithPage(page, "lean");
+  await signOut(page);
+  const wasm: string[] = [];
+  page.on("request", (request) => {
+    if (request.url().endsWith(".wasm")) wasm.push(new URL(request.url()).pathname);
+  });
+  await page.goto(`/${username}`);
+  // The zone detector reloads the page in the visitor's zone.
+  await expect(page).toHaveURL(/tz=/);
+  await expect(page.locator(".app")).toHaveAttribute("data-hydrated", "true");
+  expect(new Set(wasm)).toEqual(new Set(["/pkg/bookmate.wasm"]));
+
+  if ((await page.getByTestId("available-day").count()) === 0) {
+    await page.getByRole("link", { name: "Next month" }).click();
+  }
+  await page.getByTestId("available-day").first().click();
+  await page.getByTestId("time").first().click();
+  await expect(page.locator(".app")).toHaveAttribute("data-hydrated", "true");
+  expect(wasm.some((path) => path.includes("booking_form"))).toBe(true);
+});
+
 test("a slot taken a moment earlier gets the just-taken message", async ({ browser }) => {
   const first = await browser.newPage();
   const username = await newHostWithPage(first);

@@ -328,9 +328,11 @@ fn cargo(args: &[&str]) -> Command {
 }
 
 /// cargo-leptos with npm's wasm-opt first on the PATH.
+/// `--split`: lazy islands (`#[island(lazy)]`) become WASM files of their
+/// own, fetched only by the pages that have them.
 fn cargo_leptos(args: &[&str]) -> Command {
     let mut command = cargo(&["leptos"]);
-    command.args(args);
+    command.args(args).arg("--split");
     let mut path = vec![root().join("end2end/node_modules/.bin")];
     path.extend(env::split_paths(&env::var_os("PATH").unwrap_or_default()));
     command.env("PATH", env::join_paths(path).expect("PATH entries join"));

@@ -49,6 +49,7 @@ pub fn BookingPage() -> impl IntoView {
 
 /// An island: without a zone in the address, the page was rendered in the
 /// host's; the browser knows the visitor's, and reloads the page in it.
+/// Not lazy: it is part of a visitor's first view, and tiny.
 #[island]
 fn DetectZone(username: String) -> impl IntoView {
     Effect::new(move |_| {
@@ -277,7 +278,7 @@ fn slot_summary(view: &BookingPageView, day: &DayView, slot: &SlotView) -> Strin
 /// An island: a plain form that posts to the `book` server function, so it
 /// works without JavaScript; with it, errors appear in place. On success the
 /// server sends the visitor to the confirmation page either way.
-#[island]
+#[island(lazy)]
 fn BookingForm(
     username: String,
     start: i64,

@@ -103,7 +103,7 @@ fn Saved(pending: Memo<bool>, done: Signal<bool>) -> impl IntoView {
     }
 }
 
-#[island]
+#[island(lazy)]
 fn ProfileSection(view: SettingsView) -> impl IntoView {
     let save = ServerAction::<SaveProfile>::new();
     let result = save.value();
@@ -167,7 +167,7 @@ fn FieldError(message: Signal<Option<String>>) -> impl IntoView {
     move || message.get().map(|message| view! { <p class="field-error" role="alert">{message}</p> })
 }
 
-#[island]
+#[island(lazy)]
 fn AvailabilitySection(form: AvailabilityForm) -> impl IntoView {
     let days = RwSignal::new(form.days.clone());
     let meeting = RwSignal::new(form.meeting_minutes);
@@ -302,7 +302,7 @@ fn DayRow(
 type Calendars = RwSignal<Result<Vec<CalendarChoice>, AppError>>;
 
 /// One island for the two sections that share Google's list of calendars.
-#[island]
+#[island(lazy)]
 fn CalendarSections(
     calendars: Result<Vec<CalendarChoice>, AppError>,
     selected: Vec<String>,
@@ -428,7 +428,7 @@ fn DirectBookingSection(calendars: Calendars, current: Option<String>) -> impl I
     }
 }
 
-#[island]
+#[island(lazy)]
 fn GoogleAccessSection(access: Vec<String>, can_write: bool) -> impl IntoView {
     let give_back = ServerAction::<GiveBackWriteAccess>::new();
     let disconnect = ServerAction::<DisconnectGoogle>::new();
