@@ -31,12 +31,12 @@ node bench/seed-host.mjs "$base" >&2
 page="$base/ada?tz=America/New_York"
 curl -sf "$page" >/dev/null # warms the busy-time cache (one freebusy.query)
 
-echo "## First view: $page"
+echo "## First view of /ada (the zone detector then reloads it as $page)"
 echo
 echo "| file | raw bytes | gzip bytes |"
 echo "| --- | ---: | ---: |"
 total_raw=0 total_gzip=0
-for path in "/ada?tz=America/New_York" /pkg/bookmate.css /pkg/bookmate.js /pkg/bookmate.wasm /favicon.svg; do
+for path in /ada "/ada?tz=America/New_York" /pkg/bookmate.css /pkg/bookmate.js /pkg/__wasm_split.______________________.js /pkg/bookmate.wasm /favicon.svg; do
   raw=$(curl -sf -o /dev/null -w '%{size_download}' "$base$path")
   gzip=$(curl -sf -H 'Accept-Encoding: gzip' -o /dev/null -w '%{size_download}' "$base$path")
   total_raw=$((total_raw + raw)) total_gzip=$((total_gzip + gzip))

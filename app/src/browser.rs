@@ -25,13 +25,18 @@ pub fn go_to(url: &str) {
     let _ = url;
 }
 
-/// Changes the address without a new history entry (a full load, so the
-/// server renders the view for it).
-pub fn replace_location(url: &str) {
+/// Reloads this page with `tz` in its address, keeping the rest; replaces the
+/// history entry, so Back does not return to the page without a zone.
+pub fn reload_in_zone(zone: &str) {
     #[cfg(feature = "hydrate")]
     {
-        let _ = leptos::prelude::window().location().replace(url);
+        let location = leptos::prelude::window().location();
+        let path = location.pathname().unwrap_or_default();
+        let search = location.search().unwrap_or_default();
+        let separator = if search.is_empty() { "?" } else { "&" };
+        let zone = String::from(leptos::web_sys::js_sys::encode_uri_component(zone));
+        let _ = location.replace(&format!("{path}{search}{separator}tz={zone}"));
     }
     #[cfg(not(feature = "hydrate"))]
-    let _ = url;
+    let _ = zone;
 }

@@ -2,6 +2,7 @@
 //! OAuth endpoints Google redirects browsers to.
 
 pub mod auth;
+pub mod favicon;
 pub mod health;
 pub mod invites;
 pub mod mailbox;

@@ -163,6 +163,7 @@ pub fn router(state: AppState) -> Router {
     };
     Router::new()
         .merge(routes::health::router())
+        .merge(routes::favicon::router())
         .merge(routes::auth::router())
         .merge(routes::invites::router())
         .leptos_routes_with_context(&state, leptos_routes, provide_state.clone(), render_app)

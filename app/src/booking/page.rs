@@ -33,7 +33,7 @@ pub fn BookingPage() -> impl IntoView {
     let zone_unknown = query.read_untracked().get("tz").is_none();
     view! {
         <main class="page booking">
-            {zone_unknown.then(|| view! { <DetectZone username=username()/> })}
+            {zone_unknown.then(|| view! { <DetectZone/> })}
             <Suspense fallback=|| view! { <p class="muted">"Loading free times…"</p> }>
                 {move || Suspend::new(async move {
                     match page.await {
@@ -49,12 +49,13 @@ pub fn BookingPage() -> impl IntoView {
 
 /// An island: without a zone in the address, the page was rendered in the
 /// host's; the browser knows the visitor's, and reloads the page in it.
-/// Not lazy: it is part of a visitor's first view, and tiny.
+/// Not lazy: it is part of a visitor's first view. Without props, so that the
+/// main bundle needs no JSON parser.
 #[island]
-fn DetectZone(username: String) -> impl IntoView {
+fn DetectZone() -> impl IntoView {
     Effect::new(move |_| {
         if let Some(zone) = crate::browser::time_zone() {
-            crate::browser::replace_location(&format!("/{username}?tz={zone}"));
+            crate::browser::reload_in_zone(&zone);
         }
     });
 }

@@ -40,3 +40,13 @@ async fn pages_are_compressed_for_browsers_that_accept_it() {
     assert_eq!(response.headers().get("content-encoding").map(|value| value.to_str().unwrap()), Some("gzip"));
     app.stop().await;
 }
+
+#[tokio::test]
+async fn the_icon_is_served_and_not_taken_for_a_booking_page() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let response = app.get("/favicon.svg").await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["content-type"], "image/svg+xml");
+    assert!(response.text().await.unwrap().contains("<svg"));
+    app.stop().await;
+}
