@@ -1,10 +1,13 @@
 //! The public booking page and booking, against the emulator.
 
-use app::db::Backend;
-use google_emulator::Fault;
+use app::{
+    db::{bookings, google_connections, outbox, users, Backend, DbPool},
+    google_scopes::{CALENDAR_EVENTS, CALENDAR_READONLY},
+};
+use google_emulator::{Fault, DEVELOPMENT_CLIENT_ID};
 use serde_json::{json, Value};
 
-use crate::helpers::{Cookies, TestApp};
+use crate::helpers::{Cookies, TestApp, BACKENDS};
 
 const ADA: &str = "ada@example.com";
 
@@ -28,6 +31,37 @@ async fn ada_takes_bookings(app: &TestApp) -> Cookies {
     }});
     assert_eq!(app.server_fn_json("save_availability", form, &ada).await.status(), 200);
     ada
+}
+
+/// Ada turns direct booking on into her primary calendar and grants
+/// calendar.events on Google's consent page.
+async fn ada_books_directly(app: &TestApp, ada: &mut Cookies) {
+    let saved: Value = app
+        .server_fn_json("save_direct_booking", json!({ "enabled": true, "calendar_id": ADA }), ada)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let url = saved["NeedsConsent"]["url"].as_str().unwrap().to_owned();
+    let (_, consent) = app.start_sign_in(ada, &url).await;
+    let callback = app.answer_consent(&consent, ada, ADA, &[], true).await;
+    assert_eq!(app.browse(&callback, ada).await.status(), 303);
+}
+
+async fn ada_user_id(pool: &DbPool) -> i64 {
+    users::find_by_username(pool, "ada").await.unwrap().expect("Ada has a page").user_id
+}
+
+async fn stored_grant(pool: &DbPool) -> app::google_scopes::ScopeSet {
+    google_connections::find(pool, ada_user_id(pool).await)
+        .await
+        .unwrap()
+        .expect("a connection")
+        .granted_scopes
+}
+
+fn calls(app: &TestApp, endpoint: &str) -> u64 {
+    app.google.calls().get(endpoint).copied().unwrap_or(0)
 }
 
 async fn page(app: &TestApp, tz: &str) -> Value {
@@ -197,16 +231,7 @@ async fn many_visitors_within_the_ttl_cost_one_freebusy_call() {
 async fn a_direct_booking_lands_in_the_hosts_google_calendar_with_one_invite() {
     let app = TestApp::spawn(Backend::Sqlite).await;
     let mut ada = ada_takes_bookings(&app).await;
-    let saved: Value = app
-        .server_fn_json("save_direct_booking", json!({ "enabled": true, "calendar_id": ADA }), &ada)
-        .await
-        .json()
-        .await
-        .unwrap();
-    let url = saved["NeedsConsent"]["url"].as_str().unwrap().to_owned();
-    let (_, consent) = app.start_sign_in(&mut ada, &url).await;
-    let callback = app.answer_consent(&consent, &mut ada, ADA, &[], true).await;
-    assert_eq!(app.browse(&callback, &mut ada).await.status(), 303);
+    ada_books_directly(&app, &mut ada).await;
 
     let (start, _) = slots(&page(&app, "America/New_York").await)[1].clone();
     let confirmation: Value = book(&app, start, "bob@example.net").await.json().await.unwrap();
@@ -241,4 +266,57 @@ async fn a_flood_of_bookings_from_one_address_gets_429() {
     assert_eq!(&statuses[..10], &[422; 10], "refused for the bad address, but counted");
     assert_eq!(&statuses[10..], &[429, 429]);
     app.stop().await;
+}
+
+#[tokio::test]
+async fn when_google_refuses_write_access_the_invites_go_by_email_and_the_host_is_asked_again() {
+    for backend in BACKENDS {
+        let app = TestApp::spawn(backend).await;
+        let mut ada = ada_takes_bookings(&app).await;
+        ada_books_directly(&app, &mut ada).await;
+        let pool = app.pool().await;
+        assert!(stored_grant(&pool).await.contains(CALENDAR_EVENTS), "{backend:?}: BookMate's record");
+        // Google stops honouring calendar.events; BookMate's record still
+        // lists it, so BookMate tries and meets 403 insufficientPermissions.
+        app.google.withdraw_scopes(ADA, DEVELOPMENT_CLIENT_ID, &[CALENDAR_EVENTS.to_owned()]);
+
+        let (start, _) = slots(&page(&app, "America/New_York").await)[1].clone();
+        let booked = book(&app, start, "bob@example.net").await;
+        assert_eq!(booked.status(), 200, "{backend:?}");
+        let confirmation: Value = booked.json().await.unwrap();
+        assert_eq!(confirmation["in_host_calendar"], false, "{backend:?}");
+        assert_eq!(calls(&app, "events.insert"), 1, "{backend:?}: a missing scope is not retried");
+        assert!(app.google.inserted_events().is_empty(), "{backend:?}");
+        assert!(app.google.notifications().is_empty(), "{backend:?}: Google sent no invite");
+
+        let uid = confirmation["uid"].as_str().unwrap();
+        let booking = bookings::find_by_uid(&pool, uid).await.unwrap().expect("the booking is kept");
+        assert_eq!(booking.delivery, bookings::Delivery::Email, "{backend:?}");
+        let mail = outbox::recent(&pool, 10).await.unwrap();
+        assert_eq!(mail.len(), 2, "{backend:?}: the host's and the visitor's invitations");
+        let host_mail = mail.iter().find(|message| message.recipient == ADA).expect("the host's invitation");
+        assert!(
+            host_mail.body_text.contains(
+                "BookMate could not add this meeting to your Google Calendar; \
+                 you can restore its access under Settings → Direct booking."
+            ),
+            "{backend:?}: {}",
+            host_mail.body_text
+        );
+        let visitor_mail =
+            mail.iter().find(|message| message.recipient == "bob@example.net").expect("Bob's invitation");
+        assert!(!visitor_mail.body_text.contains("Settings"), "{backend:?}: {}", visitor_mail.body_text);
+
+        // The stored grant now says what Google says, so the settings page and
+        // the ReauthProvider see write access missing and ask for it again.
+        let grant = stored_grant(&pool).await;
+        assert!(!grant.contains(CALENDAR_EVENTS), "{backend:?}: {grant:?}");
+        assert!(grant.contains(CALENDAR_READONLY), "{backend:?}: the rest of the grant stays");
+        let settings: Value = app.server_fn_form("get_settings", &[], &ada).await.json().await.unwrap();
+        assert_eq!(settings["can_write_events"], false, "{backend:?}");
+        let session: Value = app.server_fn_form("get_session", &[], &ada).await.json().await.unwrap();
+        assert!(session["additional_scopes"].as_array().unwrap().contains(&json!(CALENDAR_EVENTS)));
+        assert!(!session["granted_scopes"].as_array().unwrap().contains(&json!(CALENDAR_EVENTS)));
+        app.stop().await;
+    }
 }
