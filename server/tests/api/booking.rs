@@ -1,5 +1,7 @@
 //! The public booking page and booking, against the emulator.
 
+use std::time::Duration;
+
 use app::{
     db::{bookings, google_connections, outbox, users, Backend, DbPool},
     google_scopes::{CALENDAR_EVENTS, CALENDAR_READONLY},
@@ -10,6 +12,7 @@ use serde_json::{json, Value};
 use crate::helpers::{Cookies, TestApp, BACKENDS};
 
 const ADA: &str = "ada@example.com";
+const CANNOT_CHECK: &str = "cannot check the host's calendar right now";
 
 /// Ada, signed in, with a page at /ada open every day around the clock in
 /// London, 30-minute meetings, an hour's notice.
@@ -48,6 +51,10 @@ async fn ada_books_directly(app: &TestApp, ada: &mut Cookies) {
     assert_eq!(app.browse(&callback, ada).await.status(), 303);
 }
 
+fn fault(status: u16) -> Fault {
+    Fault { status, retry_after_seconds: None, delay_ms: None }
+}
+
 async fn ada_user_id(pool: &DbPool) -> i64 {
     users::find_by_username(pool, "ada").await.unwrap().expect("Ada has a page").user_id
 }
@@ -58,6 +65,10 @@ async fn stored_grant(pool: &DbPool) -> app::google_scopes::ScopeSet {
         .unwrap()
         .expect("a connection")
         .granted_scopes
+}
+
+async fn booking_rows(pool: &DbPool) -> i64 {
+    sqlx::query_scalar("select count(*) from bookings").fetch_one(pool).await.unwrap()
 }
 
 fn calls(app: &TestApp, endpoint: &str) -> u64 {
@@ -317,6 +328,103 @@ async fn when_google_refuses_write_access_the_invites_go_by_email_and_the_host_i
         let session: Value = app.server_fn_form("get_session", &[], &ada).await.json().await.unwrap();
         assert!(session["additional_scopes"].as_array().unwrap().contains(&json!(CALENDAR_EVENTS)));
         assert!(!session["granted_scopes"].as_array().unwrap().contains(&json!(CALENDAR_EVENTS)));
+        app.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn when_freebusy_is_rate_limited_or_failing_the_booking_is_refused_and_nothing_is_stored() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    ada_takes_bookings(&app).await;
+    let pool = app.pool().await;
+    let (start, _) = slots(&page(&app, "UTC").await)[0].clone();
+    let rate_limited = Fault { status: 429, retry_after_seconds: Some(1), delay_ms: None };
+    for (what, failure) in [("429 with Retry-After", rate_limited), ("500", fault(500))] {
+        // On every attempt BookMate makes.
+        app.google.inject_fault("freebusy", failure, 3);
+        let refused = book(&app, start, "bob@example.net").await;
+        assert_eq!(refused.status(), 409, "{what}");
+        let message = refused.text().await.unwrap();
+        assert!(message.contains(CANNOT_CHECK), "{what}: {message}");
+        assert_eq!(booking_rows(&pool).await, 0, "{what}");
+        assert!(outbox::recent(&pool, 10).await.unwrap().is_empty(), "{what}");
+    }
+    // Google is back: the slot was never held, and the visitor's retry books it.
+    assert_eq!(book(&app, start, "bob@example.net").await.status(), 200);
+    assert_eq!(booking_rows(&pool).await, 1);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn when_freebusy_hangs_the_page_fails_closed_and_the_booking_is_refused() {
+    let google_timeout = Duration::from_secs(1);
+    let app = TestApp::spawn_with(Backend::Sqlite, |settings| settings.google_timeout = google_timeout).await;
+    ada_takes_bookings(&app).await;
+    let pool = app.pool().await;
+    // Answers that come well after BookMate stopped waiting, on every attempt.
+    let hanging = Fault { status: 200, retry_after_seconds: None, delay_ms: Some(3000) };
+    assert!(Duration::from_millis(3000) > google_timeout);
+
+    app.google.inject_fault("freebusy", hanging.clone(), 3);
+    let view = page(&app, "UTC").await;
+    assert_eq!(view["status"], "AvailabilityUnknown");
+    assert!(slots(&view).is_empty(), "no slot is shown on a guess");
+
+    let (start, _) = slots(&page(&app, "UTC").await)[0].clone();
+    app.google.inject_fault("freebusy", hanging, 3);
+    let refused = book(&app, start, "bob@example.net").await;
+    assert_eq!(refused.status(), 409);
+    let message = refused.text().await.unwrap();
+    assert!(message.contains(CANNOT_CHECK), "{message}");
+    assert_eq!(booking_rows(&pool).await, 0);
+    assert!(outbox::recent(&pool, 10).await.unwrap().is_empty());
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn an_insert_rate_limited_once_is_retried_and_lands_once() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let mut ada = ada_takes_bookings(&app).await;
+    ada_books_directly(&app, &mut ada).await;
+    let (start, _) = slots(&page(&app, "UTC").await)[0].clone();
+    app.google.inject_fault(
+        "events.insert",
+        Fault { status: 429, retry_after_seconds: Some(1), delay_ms: None },
+        1,
+    );
+    let confirmation: Value = book(&app, start, "bob@example.net").await.json().await.unwrap();
+    assert_eq!(confirmation["in_host_calendar"], true);
+    assert_eq!(calls(&app, "events.insert"), 2, "refused once, then retried");
+    assert_eq!(app.google.inserted_events().len(), 1, "exactly one event");
+    assert_eq!(app.google.notifications().len(), 1, "Google's one invite");
+    assert!(outbox::recent(&app.pool().await, 10).await.unwrap().is_empty(), "and none by email");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn an_insert_failing_on_every_attempt_keeps_the_booking_and_emails_the_invites() {
+    for backend in BACKENDS {
+        let app = TestApp::spawn(backend).await;
+        let mut ada = ada_takes_bookings(&app).await;
+        ada_books_directly(&app, &mut ada).await;
+        let pool = app.pool().await;
+        let (start, _) = slots(&page(&app, "UTC").await)[0].clone();
+        app.google.inject_fault("events.insert", fault(500), 3);
+        let booked = book(&app, start, "bob@example.net").await;
+        assert_eq!(booked.status(), 200, "{backend:?}");
+        let confirmation: Value = booked.json().await.unwrap();
+        assert_eq!(confirmation["in_host_calendar"], false, "{backend:?}");
+        assert_eq!(calls(&app, "events.insert"), 3, "{backend:?}: every attempt was made");
+        assert!(app.google.inserted_events().is_empty(), "{backend:?}");
+
+        let uid = confirmation["uid"].as_str().unwrap();
+        let booking = bookings::find_by_uid(&pool, uid).await.unwrap().expect("the booking is kept");
+        assert_eq!(booking.delivery, bookings::Delivery::Email, "{backend:?}");
+        let mail = outbox::recent(&pool, 10).await.unwrap();
+        assert_eq!(mail.len(), 2, "{backend:?}");
+        assert!(mail.iter().all(|message| !message.body_text.contains("restore")), "{backend:?}: {mail:?}");
+        // An outage at Google says nothing about what the host granted.
+        assert!(stored_grant(&pool).await.contains(CALENDAR_EVENTS), "{backend:?}");
         app.stop().await;
     }
 }
