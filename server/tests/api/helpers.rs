@@ -149,6 +149,13 @@ impl TestApp {
         self.client.get(format!("{}{path}", self.address)).send().await.expect("the request is answered")
     }
 
+    /// Keeps other tests' apps from starting while the guard lives, for a
+    /// test that renders pages through its own requests rather than
+    /// [`TestApp::get`] (which must not be called while it is held).
+    pub async fn rendering_pages(&self) -> tokio::sync::RwLockReadGuard<'static, ()> {
+        ROUTE_LIST_GENERATION.read().await
+    }
+
     /// A separate pool on the app's database, for looking behind its back.
     pub async fn pool(&self) -> app::db::DbPool {
         self.database.connect().await.pool().clone()
