@@ -21,6 +21,7 @@ pub(crate) fn router() -> Router<Emulator> {
         .route("/__emulator/revoke-grant", post(revoke_grant))
         .route("/__emulator/consent", post(consent))
         .route("/__emulator/narrow-next-token", post(narrow_next_token))
+        .route("/__emulator/withdraw-scopes", post(withdraw_scopes))
         .route("/__emulator/faults", post(fault))
         .route("/__emulator/tamper-next-id-token", post(tamper_next_id_token))
         .route("/__emulator/calls", get(calls))
@@ -96,6 +97,18 @@ struct Narrow {
 
 async fn narrow_next_token(State(emulator): State<Emulator>, Json(narrow): Json<Narrow>) -> Response {
     emulator.narrow_next_token(&narrow.email, narrow.without);
+    StatusCode::NO_CONTENT.into_response()
+}
+
+#[derive(Deserialize)]
+struct Withdraw {
+    email: String,
+    client_id: String,
+    scopes: Vec<String>,
+}
+
+async fn withdraw_scopes(State(emulator): State<Emulator>, Json(withdraw): Json<Withdraw>) -> Response {
+    emulator.withdraw_scopes(&withdraw.email, &withdraw.client_id, &withdraw.scopes);
     StatusCode::NO_CONTENT.into_response()
 }
 

@@ -165,6 +165,26 @@ impl Emulator {
         self.state().narrow_next_token.insert(email.to_ascii_lowercase(), without);
     }
 
+    /// Google stops honouring these scopes for this account and client: the
+    /// grant and every live access token of it lose them, while refresh
+    /// tokens stay valid. A client whose own record still lists them meets
+    /// 403 `insufficientPermissions` on the calls that need them.
+    pub fn withdraw_scopes(&self, email: &str, client_id: &str, scopes: &[String]) {
+        let mut state = self.state();
+        let Some(sub) = state.account_by_hint(email).map(|account| account.sub.clone()) else {
+            return;
+        };
+        let withdrawn: Vec<String> = scopes.iter().map(String::as_str).map(normalize_scope).collect();
+        if let Some(grant) = state.grants.get_mut(&(sub.clone(), client_id.to_owned())) {
+            grant.scopes.retain(|scope| !withdrawn.contains(scope));
+        }
+        for token in
+            state.access_tokens.values_mut().filter(|token| token.sub == sub && token.client_id == client_id)
+        {
+            token.scopes.retain(|scope| !withdrawn.contains(scope));
+        }
+    }
+
     /// The next ID token carries these claims instead of the true ones (a
     /// wrong `aud`, `iss` or `nonce`), so clients can prove they check them.
     pub fn tamper_next_id_token(&self, claims: serde_json::Map<String, serde_json::Value>) {

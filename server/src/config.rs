@@ -7,6 +7,7 @@
 use std::{
     net::SocketAddr,
     path::{Path, PathBuf},
+    time::Duration,
 };
 
 use app::db::DatabaseUrl;
@@ -35,6 +36,9 @@ const DEFAULT_LOG: &str = "info,sqlx=warn,tower_http=info";
 const SECRET_KEY_FILE: &str = "secret_key";
 /// 32 bytes of key material, whatever the encoding the operator chose.
 const MIN_SECRET_KEY_CHARS: usize = 32;
+/// Google answers in well under a second; a stuck call must not hold a
+/// visitor's page.
+const DEFAULT_GOOGLE_TIMEOUT: Duration = Duration::from_secs(10);
 
 #[derive(Debug)]
 pub struct Settings {
@@ -49,6 +53,10 @@ pub struct Settings {
     /// The sender of invitations, `BookMate <bookings@example.com>`.
     pub mail_from: String,
     pub log_filter: String,
+    /// How long one HTTP call to Google may take. Not read from the
+    /// environment, as there is nothing for an operator to tune; tests shorten
+    /// it to play a Google that hangs.
+    pub google_timeout: Duration,
 }
 
 /// Real Google when a client is configured; otherwise the emulator built into
@@ -239,6 +247,7 @@ impl Settings {
             smtp,
             mail_from,
             log_filter,
+            google_timeout: DEFAULT_GOOGLE_TIMEOUT,
         })
     }
 }

@@ -33,10 +33,6 @@ pub const EMULATOR_PREFIX: &str = "/__google";
 pub const EMULATOR_CLIENT_ID: &str = google_emulator::DEVELOPMENT_CLIENT_ID;
 pub const EMULATOR_CLIENT_SECRET: &str = google_emulator::DEVELOPMENT_CLIENT_SECRET;
 
-/// Google answers in well under a second; a stuck call must not hold a
-/// visitor's page.
-const GOOGLE_TIMEOUT: Duration = Duration::from_secs(10);
-
 /// No request may hold a connection longer than this, so a stuck handler
 /// cannot hold up shutdown either.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
@@ -64,7 +60,7 @@ impl Application {
             // Following redirects from token or discovery endpoints opens the
             // door to server-side request forgery.
             .redirect(reqwest::redirect::Policy::none())
-            .timeout(GOOGLE_TIMEOUT)
+            .timeout(settings.google_timeout)
             .build()
             .context("could not build the HTTP client")?;
         let (issuer, calendar_api, client_id, client_secret) = match &settings.google {

@@ -292,7 +292,11 @@ pub mod ssr {
             note: request.note.trim().to_owned(),
             delivery,
         };
-        let mail = if delivery == Delivery::Email { invitations(&user, &new, now) } else { Vec::new() };
+        let mail = if delivery == Delivery::Email {
+            invitations(&user, &new, now, HostAction::Nothing)
+        } else {
+            Vec::new()
+        };
         let booking = bookings::create(state.database.pool(), state.database.backend(), &new, &mail, now)
             .await
             .map_err(|error| match error {
@@ -366,16 +370,31 @@ pub mod ssr {
                 bookings::set_google_event(state.database.pool(), booking_id, event_id).await?;
                 Ok(true)
             }
-            Err(error) => {
-                if matches!(error, GoogleCallError::MissingScope) {
-                    tracing::warn!(
-                        user_id = user.user_id,
-                        "direct booking lacks calendar.events; emailing invites instead"
-                    );
-                } else {
-                    tracing::error!(%error, user_id = user.user_id, "direct booking failed; emailing invites instead");
+            Err(GoogleCallError::MissingScope) => {
+                tracing::warn!(
+                    user_id = user.user_id,
+                    "Google refused calendar.events for direct booking; emailing invites instead"
+                );
+                let mail = invitations(user, booking, now, HostAction::RestoreCalendarAccess);
+                bookings::fall_back_to_email(state.database.pool(), booking_id, &mail, now).await?;
+                // The stored grant claimed write access Google no longer gives:
+                // correct it, so that the host is asked for it again. The
+                // booking and its invitations stand whatever happens here.
+                if let Err(error) = google_connections::withdraw_scope(
+                    state.database.pool(),
+                    user.user_id,
+                    CALENDAR_EVENTS,
+                    now,
+                )
+                .await
+                {
+                    tracing::error!(%error, user_id = user.user_id, "could not record the lost calendar.events");
                 }
-                let mail = invitations(user, booking, now);
+                Ok(false)
+            }
+            Err(error) => {
+                tracing::error!(%error, user_id = user.user_id, "direct booking failed; emailing invites instead");
+                let mail = invitations(user, booking, now, HostAction::Nothing);
                 bookings::fall_back_to_email(state.database.pool(), booking_id, &mail, now).await?;
                 Ok(false)
             }
@@ -388,8 +407,21 @@ pub mod ssr {
         format!("{}–{} ({})", start.format("%a %-d %b %Y, %H:%M"), end.format("%H:%M"), zone.name())
     }
 
+    /// What the host's invitation asks them to do besides meeting the visitor.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    enum HostAction {
+        Nothing,
+        /// Google refused to add the meeting for want of write access.
+        RestoreCalendarAccess,
+    }
+
     /// Two invitations, the host's and the visitor's, with the same UID.
-    fn invitations(user: &User, booking: &NewBooking, now: DateTime<Utc>) -> Vec<NewMessage> {
+    fn invitations(
+        user: &User,
+        booking: &NewBooking,
+        now: DateTime<Utc>,
+        host_action: HostAction,
+    ) -> Vec<NewMessage> {
         let summary = format!("{} and {}", user.display_name, booking.visitor_name);
         let ics = ics::request(&ics::Invite {
             uid: &booking.uid,
@@ -411,12 +443,19 @@ pub mod ssr {
         } else {
             format!("\n\nNote from {}:\n{}", booking.visitor_name, booking.note)
         };
+        let action = match host_action {
+            HostAction::Nothing => "",
+            HostAction::RestoreCalendarAccess => {
+                "\n\nBookMate could not add this meeting to your Google Calendar; \
+                 you can restore its access under Settings → Direct booking."
+            }
+        };
         vec![
             NewMessage {
                 recipient: user.email.clone(),
                 subject: format!("New booking: {} on {}", booking.visitor_name, when(&user.time_zone)),
                 body_text: format!(
-                    "{} ({}) booked a meeting with you: {}.{note}\n\nThe invitation is attached.",
+                    "{} ({}) booked a meeting with you: {}.{note}{action}\n\nThe invitation is attached.",
                     booking.visitor_name, booking.visitor_email, when(&user.time_zone)
                 ),
                 calendar_ics: Some(ics.clone()),

@@ -120,6 +120,43 @@ pub async fn save_refreshed(
     Ok(())
 }
 
+/// Google refused a call for want of `scope` although the stored grant lists
+/// it: the grant shrank behind BookMate's back. Once the record says so, the
+/// settings page and the ReauthProvider see the scope missing and ask again.
+///
+/// Returns whether the record changed. A grant or refresh stored between the
+/// read and the write is Google's newer word and is left alone.
+pub async fn withdraw_scope(
+    db: &DbPool,
+    user_id: i64,
+    scope: &str,
+    now: DateTime<Utc>,
+) -> Result<bool, DbError> {
+    let stored: Option<String> =
+        sqlx::query_scalar("select granted_scopes from google_connections where user_id = $1")
+            .bind(user_id)
+            .fetch_optional(db)
+            .await?;
+    let Some(stored) = stored else { return Ok(false) };
+    let granted = ScopeSet::parse(&stored);
+    if !granted.contains(scope) {
+        return Ok(false);
+    }
+    let withdrawn = crate::google_scopes::normalize(scope);
+    let remaining: ScopeSet = granted.iter().filter(|granted| *granted != withdrawn).collect();
+    let updated = sqlx::query(
+        "update google_connections set granted_scopes = $1, updated_at = $2 \
+         where user_id = $3 and granted_scopes = $4",
+    )
+    .bind(remaining.to_space_separated())
+    .bind(to_db_time(now))
+    .bind(user_id)
+    .bind(&stored)
+    .execute(db)
+    .await?;
+    Ok(updated.rows_affected() == 1)
+}
+
 pub async fn expire_access_token(db: &DbPool, user_id: i64) -> Result<(), DbError> {
     sqlx::query("update google_connections set access_token_expires_at = 0 where user_id = $1")
         .bind(user_id)

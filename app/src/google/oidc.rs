@@ -5,7 +5,11 @@
 //! built-in emulator is served by this very process, which is not listening
 //! yet at start) and refreshed hourly so Google's key rotation is followed.
 
-use std::time::{Duration, Instant};
+use std::{
+    future::Future,
+    pin::Pin,
+    time::{Duration, Instant},
+};
 
 use chrono::{DateTime, Utc};
 use openidconnect::{
@@ -14,10 +18,10 @@ use openidconnect::{
         CoreErrorResponseType, CoreGrantType, CoreJsonWebKey, CoreJweContentEncryptionAlgorithm,
         CoreJweKeyManagementAlgorithm, CoreResponseMode, CoreResponseType, CoreSubjectIdentifierType,
     },
-    AccessTokenHash, AdditionalProviderMetadata, AuthenticationFlow, AuthorizationCode, ClientId,
-    ClientSecret, CsrfToken, IssuerUrl, LoginHint, Nonce, OAuth2TokenResponse as _, PkceCodeChallenge,
-    PkceCodeVerifier, ProviderMetadata, RedirectUrl, RefreshToken, RequestTokenError, Scope,
-    TokenResponse as _,
+    AccessTokenHash, AdditionalProviderMetadata, AsyncHttpClient, AuthenticationFlow, AuthorizationCode,
+    ClientId, ClientSecret, CsrfToken, HttpClientError, HttpRequest, HttpResponse, IssuerUrl, LoginHint,
+    Nonce, OAuth2TokenResponse as _, PkceCodeChallenge, PkceCodeVerifier, ProviderMetadata, RedirectUrl,
+    RefreshToken, RequestTokenError, Scope, TokenResponse as _,
 };
 use serde::{Deserialize, Serialize};
 use tokio::sync::RwLock;
@@ -107,6 +111,10 @@ pub enum OidcError {
     /// The grant is gone (revoked, expired, or the code was used before).
     #[error("Google refused the grant")]
     InvalidGrant,
+    /// The token endpoint answered 429: slow down, never a verdict on the
+    /// grant.
+    #[error("Google's token endpoint asked us to slow down")]
+    RateLimited { retry_after: Option<Duration> },
     #[error("Google refused the request: {0}")]
     Refused(String),
     #[error("the ID token did not verify: {0}")]
@@ -238,9 +246,15 @@ impl GoogleOidc {
             .exchange_code(AuthorizationCode::new(code.to_owned()))
             .map_err(|error| OidcError::Unavailable(error.to_string()))?
             .set_pkce_verifier(PkceCodeVerifier::new(transaction.pkce_verifier.clone()))
-            .request_async(&self.http)
+            .request_async(&TokenEndpoint(&self.http))
             .await
-            .map_err(token_error)?;
+            .map_err(token_error)
+            // A person waits on this exchange: no retry, but "try again",
+            // not "this sign-in could not be verified".
+            .map_err(|error| match error {
+                OidcError::RateLimited { .. } => OidcError::Unavailable(error.to_string()),
+                other => other,
+            })?;
 
         let id_token = response
             .id_token()
@@ -304,7 +318,7 @@ impl GoogleOidc {
         let response = client
             .exchange_refresh_token(&RefreshToken::new(refresh_token.to_owned()))
             .map_err(|error| OidcError::Unavailable(error.to_string()))?
-            .request_async(&self.http)
+            .request_async(&TokenEndpoint(&self.http))
             .await
             .map_err(token_error)?;
         Ok(RefreshedToken {
@@ -346,14 +360,76 @@ fn expires_at(now: DateTime<Utc>, expires_in: Option<Duration>) -> DateTime<Utc>
     now + chrono::Duration::from_std(lifetime).unwrap_or(chrono::Duration::seconds(3599))
 }
 
-fn token_error<RE: std::error::Error + 'static>(
-    error: RequestTokenError<RE, openidconnect::StandardErrorResponse<CoreErrorResponseType>>,
+/// Why a call to the token endpoint brought no answer to read: the network,
+/// or a status that says "not now" rather than "no".
+#[derive(Debug, thiserror::Error)]
+enum TokenEndpointError {
+    #[error(transparent)]
+    Http(#[from] HttpClientError<reqwest::Error>),
+    #[error("the token endpoint answered {status}")]
+    Transient { status: u16, retry_after: Option<Duration> },
+}
+
+/// The HTTP client for the token endpoint, keeping what the `oauth2` crate
+/// would lose: it reads any error body as an OAuth error and drops the
+/// status, so a 429 or a 5xx carrying `{"error": …}` would look like a
+/// refusal of the grant.
+struct TokenEndpoint<'a>(&'a reqwest::Client);
+
+impl<'c> AsyncHttpClient<'c> for TokenEndpoint<'_> {
+    type Error = TokenEndpointError;
+    // Named and boxed: server functions need their futures to be `Send`,
+    // which the compiler cannot prove through a closure's lifetimes.
+    type Future = Pin<Box<dyn Future<Output = Result<HttpResponse, TokenEndpointError>> + Send + 'c>>;
+
+    fn call(&'c self, request: HttpRequest) -> Self::Future {
+        Box::pin(call_token_endpoint(self.0, request))
+    }
+}
+
+async fn call_token_endpoint(
+    http: &reqwest::Client,
+    request: HttpRequest,
+) -> Result<HttpResponse, TokenEndpointError> {
+    let response = http.call(request).await?;
+    let status = response.status();
+    if status == reqwest::StatusCode::TOO_MANY_REQUESTS || status.is_server_error() {
+        let retry_after = response
+            .headers()
+            .get(reqwest::header::RETRY_AFTER)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.trim().parse().ok())
+            .map(Duration::from_secs);
+        return Err(TokenEndpointError::Transient { status: status.as_u16(), retry_after });
+    }
+    Ok(response)
+}
+
+fn token_error(
+    error: RequestTokenError<TokenEndpointError, openidconnect::StandardErrorResponse<CoreErrorResponseType>>,
 ) -> OidcError {
     match error {
         RequestTokenError::ServerResponse(response) => match response.error() {
             CoreErrorResponseType::InvalidGrant => OidcError::InvalidGrant,
             other => OidcError::Refused(other.as_ref().to_owned()),
         },
+        RequestTokenError::Request(TokenEndpointError::Transient { status: 429, retry_after }) => {
+            OidcError::RateLimited { retry_after }
+        }
+        RequestTokenError::Request(error) => OidcError::Unavailable(with_causes(&error)),
         other => OidcError::Unavailable(other.to_string()),
     }
+}
+
+/// An error with its causes, for the log: the HTTP client's own message is
+/// only "client error"; the cause says "timed out" or "connection refused".
+fn with_causes(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut cause = error.source();
+    while let Some(error) = cause {
+        text.push_str(": ");
+        text.push_str(&error.to_string());
+        cause = error.source();
+    }
+    text
 }

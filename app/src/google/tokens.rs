@@ -5,7 +5,7 @@
 //! cause one refresh, not fifty), keeps the newest refresh token Google sends,
 //! retries Google's transient failures with backoff, and turns a refused
 //! refresh (`invalid_grant`: revoked, expired, password changed) into "this
-//! host must reconnect".
+//! host must reconnect". A rate limit (429) is only ever a reason to wait.
 
 use std::{
     collections::HashMap,
@@ -25,6 +25,9 @@ use crate::{
 const REFRESH_MARGIN: chrono::Duration = chrono::Duration::seconds(60);
 const REFRESH_ATTEMPTS: u32 = 3;
 const FIRST_BACKOFF: Duration = Duration::from_millis(200);
+/// Honour Google's Retry-After, but never hold a request longer than this
+/// per attempt.
+const MAX_BACKOFF: Duration = Duration::from_secs(4);
 
 /// An access token, never logged or shown.
 #[derive(Clone)]
@@ -154,19 +157,30 @@ async fn stored_fresh_token(
         .map(AccessToken))
 }
 
-/// Retries what may pass (Google unreachable, 429, 5xx); a refusal is final.
+/// Retries what may pass (Google unreachable, 5xx, 429 after its
+/// Retry-After); a refusal is final. Still failing after the last attempt,
+/// the caller hears "unavailable", never "reconnect".
 async fn refresh_with_backoff(auth: &AuthContext, refresh_token: &str) -> Result<RefreshedToken, OidcError> {
     let mut backoff = FIRST_BACKOFF;
     let mut attempt = 1;
     loop {
-        match auth.google.refresh(refresh_token, Utc::now()).await {
-            Err(OidcError::Unavailable(detail)) if attempt < REFRESH_ATTEMPTS => {
-                tracing::warn!(attempt, detail, "token refresh failed; retrying");
-                tokio::time::sleep(backoff).await;
-                backoff *= 2;
-                attempt += 1;
+        let error = match auth.google.refresh(refresh_token, Utc::now()).await {
+            Ok(refreshed) => return Ok(refreshed),
+            Err(error) => error,
+        };
+        let wait = match &error {
+            OidcError::Unavailable(_) => backoff,
+            OidcError::RateLimited { retry_after } => {
+                retry_after.map_or(backoff, |after| after.min(MAX_BACKOFF))
             }
-            result => return result,
+            _ => return Err(error),
+        };
+        if attempt == REFRESH_ATTEMPTS {
+            return Err(error);
         }
+        tracing::warn!(attempt, %error, "token refresh failed; retrying");
+        tokio::time::sleep(wait).await;
+        backoff *= 2;
+        attempt += 1;
     }
 }

@@ -13,10 +13,10 @@ use app::{
     google_scopes::{CALENDAR_EVENTS, CALENDAR_READONLY, SIGN_IN},
 };
 use chrono::{Duration, Utc};
-use google_emulator::{ConsentDecision, DEVELOPMENT_CLIENT_ID, DEVELOPMENT_CLIENT_SECRET};
+use google_emulator::{ConsentDecision, Fault, DEVELOPMENT_CLIENT_ID, DEVELOPMENT_CLIENT_SECRET};
 use serde_json::json;
 
-use crate::helpers::TestApp;
+use crate::helpers::{Cookies, TestApp};
 
 const ADA: &str = "ada@example.com";
 
@@ -100,6 +100,77 @@ async fn calendar_calls_work_and_fail_the_way_google_does() {
         "{refused:?}"
     );
     app.stop().await;
+}
+
+#[tokio::test]
+async fn the_token_endpoint_saying_slow_down_is_told_apart_from_a_refused_grant() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let oidc = client(&app);
+    let (code, transaction) = authorized_code(&app, &oidc, &SIGN_IN).await;
+    let authorization = oidc.exchange_code(&code, &transaction, Utc::now()).await.unwrap();
+    let refresh_token = authorization.refresh_token.expect("offline access");
+    let refresh_fault = |status, retry_after_seconds| {
+        app.google.inject_fault(
+            "token.refresh_token",
+            Fault { status, retry_after_seconds, delay_ms: None },
+            1,
+        );
+    };
+
+    refresh_fault(429, Some(7));
+    let limited = oidc.refresh(&refresh_token, Utc::now()).await;
+    assert!(
+        matches!(limited, Err(OidcError::RateLimited { retry_after: Some(after) })
+            if after == std::time::Duration::from_secs(7)),
+        "{limited:?}"
+    );
+    refresh_fault(503, None);
+    let failing = oidc.refresh(&refresh_token, Utc::now()).await;
+    assert!(matches!(failing, Err(OidcError::Unavailable(_))), "{failing:?}");
+    refresh_fault(400, None);
+    let refused = oidc.refresh(&refresh_token, Utc::now()).await;
+    assert!(matches!(refused, Err(OidcError::InvalidGrant)), "{refused:?}");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_rate_limited_refresh_is_waited_out_and_never_asks_the_host_to_reconnect() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let cookies = app.sign_in(ADA).await;
+    let pool = app.pool().await;
+    let rate_limited = Fault { status: 429, retry_after_seconds: Some(1), delay_ms: None };
+
+    // Twice "slow down", then an answer: BookMate waits as told and goes on.
+    expire_stored_token(&pool).await;
+    app.google.inject_fault("token.refresh_token", rate_limited.clone(), 2);
+    let calendars = app.server_fn_form("list_calendars", &[], &cookies).await;
+    assert_eq!(calendars.status(), 200, "{}", calendars.text().await.unwrap());
+    assert_eq!(app.google.calls().get("token.refresh_token"), Some(&3));
+    assert!(!needs_reconnect(&app, &cookies).await);
+
+    // "Slow down" on every attempt: this call fails, the connection stands.
+    expire_stored_token(&pool).await;
+    app.google.inject_fault("token.refresh_token", rate_limited, 3);
+    let calendars = app.server_fn_form("list_calendars", &[], &cookies).await;
+    assert_eq!(calendars.status(), 409);
+    let message = calendars.text().await.unwrap();
+    assert!(message.contains("not answering right now"), "{message}");
+    assert_eq!(app.google.calls().get("token.refresh_token"), Some(&6), "bounded: three attempts");
+    assert!(!needs_reconnect(&app, &cookies).await, "a rate limit is no verdict on the grant");
+    let calendars = app.server_fn_form("list_calendars", &[], &cookies).await;
+    assert_eq!(calendars.status(), 200, "the next call refreshes as usual");
+    app.stop().await;
+}
+
+/// BookMate's stored access token has run out, so the next call refreshes.
+async fn expire_stored_token(pool: &app::db::DbPool) {
+    sqlx::query("update google_connections set access_token_expires_at = 0").execute(pool).await.unwrap();
+}
+
+async fn needs_reconnect(app: &TestApp, cookies: &Cookies) -> bool {
+    let session: serde_json::Value =
+        app.server_fn_form("get_session", &[], cookies).await.json().await.unwrap();
+    session["needs_reconnect"].as_bool().unwrap()
 }
 
 fn meeting(id: &str) -> NewEvent {

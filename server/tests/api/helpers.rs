@@ -83,6 +83,15 @@ fn postgres_admin_url() -> String {
     })
 }
 
+/// Leptos holds back every resource in the process while one app generates
+/// its route list (one process-wide switch, `SuppressResourceLoad`). In
+/// production one app runs per process and generates its routes before it
+/// serves; tests run apps side by side, so one test's start-up could stall
+/// another test's server-side render until the request times out, or let a
+/// route list load its resources. Starting an app takes this lock for
+/// writing; server-side renders take it for reading.
+static ROUTE_LIST_GENERATION: tokio::sync::RwLock<()> = tokio::sync::RwLock::const_new(());
+
 /// The whole application on 127.0.0.1 with a free port, its own data
 /// directory and database, stopped when dropped.
 pub struct TestApp {
@@ -96,6 +105,12 @@ pub struct TestApp {
 
 impl TestApp {
     pub async fn spawn(backend: Backend) -> Self {
+        Self::spawn_with(backend, |_| {}).await
+    }
+
+    /// As [`TestApp::spawn`], with the settings changed first (a shorter
+    /// Google timeout, say).
+    pub async fn spawn_with(backend: Backend, adjust: impl FnOnce(&mut Settings)) -> Self {
         let database = TestDatabase::create(backend).await;
         let mut vars = HashMap::from([
             ("BOOKMATE_BIND_ADDR", "127.0.0.1:0".to_owned()),
@@ -106,13 +121,16 @@ impl TestApp {
         if backend == Backend::Postgres {
             vars.insert("BOOKMATE_SECRET_KEY", "test-secret-key-test-secret-key-0123456789".to_owned());
         }
-        let settings = Settings::load(|name| vars.get(name).cloned()).expect("test settings are valid");
+        let mut settings = Settings::load(|name| vars.get(name).cloned()).expect("test settings are valid");
+        adjust(&mut settings);
         let leptos_options = LeptosOptions::builder()
             .output_name("bookmate")
             .site_root(database.directory.path().display().to_string())
             .build();
-        let application =
-            Application::build(&settings, leptos_options).await.expect("the application builds");
+        let application = {
+            let _generating_routes = ROUTE_LIST_GENERATION.write().await;
+            Application::build(&settings, leptos_options).await.expect("the application builds")
+        };
         let address = format!("http://{}", application.local_addr());
         let google = application.emulator().expect("tests run against the built-in emulator");
         let (shutdown, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -127,7 +145,15 @@ impl TestApp {
     }
 
     pub async fn get(&self, path: &str) -> reqwest::Response {
+        let _rendering = ROUTE_LIST_GENERATION.read().await;
         self.client.get(format!("{}{path}", self.address)).send().await.expect("the request is answered")
+    }
+
+    /// Keeps other tests' apps from starting while the guard lives, for a
+    /// test that renders pages through its own requests rather than
+    /// [`TestApp::get`] (which must not be called while it is held).
+    pub async fn rendering_pages(&self) -> tokio::sync::RwLockReadGuard<'static, ()> {
+        ROUTE_LIST_GENERATION.read().await
     }
 
     /// A separate pool on the app's database, for looking behind its back.
