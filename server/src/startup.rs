@@ -89,7 +89,13 @@ impl Application {
         let google = GoogleOidc::new(&issuer, &client_id, &client_secret, &redirect_uri, http.clone())
             .context("Google's OpenID Connect settings")?;
         let calendar = CalendarApi::new(&calendar_api, http);
-        let auth = Arc::new(AuthContext::new(google, calendar, settings.secret_key.expose(), public_url));
+        // Two attempts' worth: a Google that hangs is given up on (and, for a
+        // direct booking, replaced by email invitations) well inside the
+        // 30-second request limit.
+        let auth = Arc::new(
+            AuthContext::new(google, calendar, settings.secret_key.expose(), public_url)
+                .with_call_budget(settings.google_timeout * 2),
+        );
         let state = AppState {
             leptos_options,
             database: database.clone(),

@@ -38,6 +38,8 @@ pub struct AuthContext {
     secure_cookies: bool,
     pub(crate) refresh_locks: RefreshLocks,
     pub calendar: CalendarApi,
+    /// How long one call to Google may take, retries included.
+    pub call_budget: std::time::Duration,
 }
 
 impl AuthContext {
@@ -51,7 +53,15 @@ impl AuthContext {
             secure_cookies,
             refresh_locks: RefreshLocks::default(),
             calendar,
+            call_budget: std::time::Duration::from_secs(20),
         }
+    }
+
+    /// Sets how long one call to Google may take, retries included.
+    #[must_use]
+    pub fn with_call_budget(mut self, budget: std::time::Duration) -> Self {
+        self.call_budget = budget;
+        self
     }
 
     pub fn session_cookie_name(&self) -> &'static str {

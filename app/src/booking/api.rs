@@ -309,9 +309,18 @@ pub mod ssr {
 
         let mut in_host_calendar = false;
         if let Some(calendar_id) = direct_calendar {
-            in_host_calendar =
-                insert_into_google(state, &user, &new, &calendar_id, &event_id, booking.booking_id, now)
-                    .await?;
+            // A task of its own: if the visitor's request is cut off, the
+            // event is still inserted or the invitations still queued, so the
+            // booking is never left with neither.
+            let (state, user, new) = (state.clone(), user.clone(), new.clone());
+            let booking_id = booking.booking_id;
+            let insert = tokio::spawn(async move {
+                insert_into_google(&state, &user, &new, &calendar_id, &event_id, booking_id, now).await
+            });
+            in_host_calendar = insert.await.map_err(|error| {
+                tracing::error!(%error, "the direct-booking task failed");
+                AppError::Internal
+            })??;
         }
         Ok(BookingConfirmation {
             uid,

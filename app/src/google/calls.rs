@@ -60,6 +60,24 @@ where
     if !accepted_scopes.iter().any(|scope| connection.granted_scopes.contains(scope)) {
         return Err(GoogleCallError::MissingScope);
     }
+    // Retries are bounded in time as well as in number, so that a Google
+    // that hangs leaves the caller time to answer (and fall back) within
+    // the server's request limit.
+    tokio::time::timeout(auth.call_budget, with_retries(auth, db, user_id, call)).await.unwrap_or_else(|_| {
+        Err(GoogleCallError::Unavailable(format!("no answer within {:?}", auth.call_budget)))
+    })
+}
+
+async fn with_retries<T, F, Fut>(
+    auth: &AuthContext,
+    db: &DbPool,
+    user_id: i64,
+    call: F,
+) -> Result<T, GoogleCallError>
+where
+    F: Fn(AccessToken) -> Fut,
+    Fut: Future<Output = Result<T, CalendarError>>,
+{
     let mut refreshed_after_401 = false;
     let mut attempt = 1;
     let mut backoff = FIRST_BACKOFF;

@@ -481,3 +481,34 @@ async fn an_insert_failing_on_every_attempt_keeps_the_booking_and_emails_the_inv
         app.stop().await;
     }
 }
+
+#[tokio::test]
+async fn a_hanging_insert_is_given_up_in_time_and_the_invites_go_by_email_even_if_the_visitor_leaves() {
+    let google_timeout = Duration::from_secs(1);
+    let app = TestApp::spawn_with(Backend::Sqlite, |settings| settings.google_timeout = google_timeout).await;
+    let mut ada = ada_takes_bookings(&app).await;
+    ada_books_directly(&app, &mut ada).await;
+    let pool = app.pool().await;
+    let (start, _) = slots(&page(&app, "UTC").await)[0].clone();
+    let hanging = Fault { status: 200, retry_after_seconds: None, delay_ms: Some(5_000) };
+    app.google.inject_fault("events.insert", hanging, 3);
+
+    // The visitor's browser gives up first; the booking must not be left
+    // half-done because the request was dropped.
+    let started = std::time::Instant::now();
+    let request = tokio::time::timeout(Duration::from_millis(300), book(&app, start, "bob@example.net"));
+    assert!(request.await.is_err(), "the visitor left before Google answered");
+
+    // Two attempts' worth of time (2 × 1 s), then the email fallback.
+    let mail = loop {
+        let mail = outbox::recent(&pool, 10).await.unwrap();
+        if !mail.is_empty() || started.elapsed() > Duration::from_secs(10) {
+            break mail;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(mail.len(), 2, "both invitations queued: {mail:?}");
+    assert!(started.elapsed() < Duration::from_secs(4), "given up within the call budget");
+    assert_eq!(booking_rows(&pool).await, 1);
+    app.stop().await;
+}
