@@ -40,7 +40,9 @@ pub async fn disconnect_google() -> Result<(), AppError> {
     crate::error::respond(
         async move {
             let (state, user) = server::require_user().await?;
-            server::disconnect(&state, user.user_id).await
+            let disconnected = server::disconnect(&state, user.user_id).await;
+            state.host_changed(user.user_id);
+            disconnected
         }
         .await,
     )
@@ -53,7 +55,9 @@ pub async fn delete_account() -> Result<(), AppError> {
     crate::error::respond(
         async move {
             let (state, user) = server::require_user().await?;
-            server::delete_account(&state, user.user_id).await?;
+            let deleted = server::delete_account(&state, user.user_id).await;
+            state.host_changed(user.user_id);
+            deleted?;
             leptos_axum::redirect("/");
             Ok(())
         }

@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use crate::{
     auth::server::AuthContext,
-    booking::{busy::BusyCache, limiter::RateLimiter},
+    booking::{busy::BusyCache, hosts::HostCache, limiter::RateLimiter},
     db::Database,
 };
 
@@ -19,5 +19,15 @@ pub struct AppState {
     pub database: Database,
     pub auth: Arc<AuthContext>,
     pub busy_cache: Arc<BusyCache>,
+    pub host_cache: Arc<HostCache>,
     pub booking_limiter: Arc<RateLimiter>,
+}
+
+impl AppState {
+    /// A host changed something visitors see (settings, Google access, a
+    /// booking): their booking page is computed afresh.
+    pub fn host_changed(&self, user_id: i64) {
+        self.busy_cache.invalidate(user_id);
+        self.host_cache.invalidate(user_id);
+    }
 }

@@ -12,7 +12,7 @@ use app::{
     state::AppState,
     App,
 };
-use axum::{http::StatusCode, middleware, Router};
+use axum::{http::StatusCode, middleware, serve::ListenerExt as _, Router};
 use google_emulator::{Emulator, EmulatorConfig, Seed};
 use leptos::prelude::{provide_context, LeptosOptions};
 use leptos_axum::{generate_route_list, LeptosRoutes as _};
@@ -101,6 +101,7 @@ impl Application {
             database: database.clone(),
             auth,
             busy_cache: Default::default(),
+            host_cache: Default::default(),
             booking_limiter: Default::default(),
         };
         let mailer = match &settings.smtp {
@@ -133,7 +134,14 @@ impl Application {
         let mailer = self.mailer.map(|mailer| tokio::spawn(mailer.run(mailer_stopped)));
         // Client addresses feed the booking endpoint's rate limit.
         let service = self.router.into_make_service_with_connect_info::<SocketAddr>();
-        axum::serve(self.listener, service).with_graceful_shutdown(shutdown).await?;
+        // Without TCP_NODELAY, a response written in more than one piece (a
+        // static file) waits for the client's delayed ACK: 40 ms each.
+        let listener = self.listener.tap_io(|stream| {
+            if let Err(error) = stream.set_nodelay(true) {
+                tracing::warn!(%error, "could not set TCP_NODELAY");
+            }
+        });
+        axum::serve(listener, service).with_graceful_shutdown(shutdown).await?;
         stop_mailer.send(true).ok();
         if let Some(mailer) = mailer {
             mailer.await.ok();

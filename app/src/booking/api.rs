@@ -61,6 +61,8 @@ pub async fn get_booking_confirmation(uid: String) -> Result<BookingConfirmation
 
 #[cfg(feature = "ssr")]
 pub mod ssr {
+    use std::sync::Arc;
+
     use chrono::{DateTime, Datelike as _, Duration, NaiveDate, TimeZone as _, Utc};
     use chrono_tz::Tz;
     use scheduling::{free_slots, BookingRules, Host, Interval};
@@ -69,7 +71,7 @@ pub mod ssr {
     use crate::{
         booking::{
             busy::{self, BusyError},
-            ics,
+            hosts, ics,
             model::{validate_visitor, DayView, PageStatus, SlotView},
         },
         db::{
@@ -117,12 +119,19 @@ pub mod ssr {
         )
     }
 
-    async fn host(state: &AppState, username: &str) -> Result<(User, Option<HostSettings>), AppError> {
+    /// The host as the database has it now: a booking never goes by the cache.
+    async fn host_now(state: &AppState, username: &str) -> Result<(User, Option<HostSettings>), AppError> {
         let db = state.database.pool();
         let user =
             users::find_by_username(db, &username.to_ascii_lowercase()).await?.ok_or(AppError::NotFound)?;
         let settings = host_settings::find(db, user.user_id).await?;
         Ok((user, settings))
+    }
+
+    /// The host as a page view may see them: cached for a few seconds.
+    async fn host(state: &AppState, username: &str) -> Result<Arc<hosts::Host>, AppError> {
+        let username = username.to_ascii_lowercase();
+        state.host_cache.find(state.database.pool(), &username).await?.ok_or(AppError::NotFound)
     }
 
     pub async fn booking_page(
@@ -132,7 +141,8 @@ pub mod ssr {
         tz: Option<&str>,
         now: DateTime<Utc>,
     ) -> Result<BookingPageView, AppError> {
-        let (user, settings) = host(state, username).await?;
+        let host = host(state, username).await?;
+        let (user, settings) = (&host.user, &host.settings);
         let host_zone = zone(&user.time_zone);
         let visitor_zone = tz.and_then(|tz| tz.parse::<Tz>().ok()).unwrap_or(host_zone);
         let today = now.with_timezone(&visitor_zone).date_naive();
@@ -145,10 +155,9 @@ pub mod ssr {
         let range =
             Interval::new(local_midnight(visitor_zone, first), local_midnight(visitor_zone, next_first));
 
-        let (status, slots) = match &settings {
+        let (status, slots) = match settings {
             Some(settings) if !settings.availability.is_empty() => {
-                let connection = google_connections::find(state.database.pool(), user.user_id).await?;
-                if connection.is_none_or(|connection| connection.needs_reconnect_since.is_some()) {
+                if !host.connected {
                     (PageStatus::NotTakingBookings, Vec::new())
                 } else {
                     match busy::all_busy(state, user.user_id, settings, range, false).await {
@@ -200,11 +209,11 @@ pub mod ssr {
             cells.push(None);
         }
         let weeks = cells.chunks(7).map(<[Option<DayView>]>::to_vec).collect();
-        let settings = settings.unwrap_or_else(HostSettings::defaults);
+        let settings = settings.clone().unwrap_or_else(HostSettings::defaults);
         Ok(BookingPageView {
-            username: user.username.unwrap_or_default(),
-            host_name: user.display_name,
-            picture_url: user.picture_url,
+            username: user.username.clone().unwrap_or_default(),
+            host_name: user.display_name.clone(),
+            picture_url: user.picture_url.clone(),
             meeting_minutes: settings.meeting_minutes,
             visitor_time_zone: visitor_zone.name().to_owned(),
             month: first.format("%Y-%m").to_string(),
@@ -231,7 +240,7 @@ pub mod ssr {
             .tz
             .parse()
             .map_err(|_| AppError::invalid("tz", "Choose your time zone from the list."))?;
-        let (user, settings) = host(state, &request.username).await?;
+        let (user, settings) = host_now(state, &request.username).await?;
         let not_taking =
             || AppError::Conflict(format!("{} is not taking bookings right now.", user.display_name));
         let settings =
@@ -305,7 +314,7 @@ pub mod ssr {
                 }
                 BookingError::Database(error) => error.into(),
             })?;
-        state.busy_cache.invalidate(user.user_id);
+        state.host_changed(user.user_id);
 
         let mut in_host_calendar = false;
         if let Some(calendar_id) = direct_calendar {

@@ -55,9 +55,9 @@ impl BusyCache {
     }
 }
 
-/// Google's busy times of the host's calendars in `range`, from the cache
-/// when fresh.
-pub async fn google_busy(
+/// Everything that blocks slots in `range` (Google's busy times and the
+/// host's bookings), from the cache when fresh. A booking drops the cache.
+async fn cached_busy(
     state: &AppState,
     host_user_id: i64,
     settings: &HostSettings,
@@ -73,7 +73,8 @@ pub async fn google_busy(
             return Ok(busy.clone());
         }
     }
-    let busy = fetch_google_busy(state, host_user_id, settings, range).await?;
+    let mut busy = fetch_google_busy(state, host_user_id, settings, range).await?;
+    busy.extend(booked(state, host_user_id, range).await?);
     *cached = Some((Instant::now(), busy.clone()));
     Ok(busy)
 }
@@ -117,7 +118,8 @@ pub async fn booked(state: &AppState, host_user_id: i64, range: Interval) -> Res
     Ok(bookings.into_iter().map(|booking| Interval::new(booking.starts_at, booking.ends_at)).collect())
 }
 
-/// Everything that blocks slots in `range`, cached for Google's part.
+/// Everything that blocks slots in `range`: from the cache for a page view,
+/// asked afresh (`fresh`) for a booking.
 pub async fn all_busy(
     state: &AppState,
     host_user_id: i64,
@@ -125,11 +127,10 @@ pub async fn all_busy(
     range: Interval,
     fresh: bool,
 ) -> Result<Vec<Interval>, BusyError> {
-    let mut busy = if fresh {
-        fetch_google_busy(state, host_user_id, settings, range).await?
-    } else {
-        google_busy(state, host_user_id, settings, range).await?
-    };
+    if !fresh {
+        return cached_busy(state, host_user_id, settings, range).await;
+    }
+    let mut busy = fetch_google_busy(state, host_user_id, settings, range).await?;
     busy.extend(booked(state, host_user_id, range).await?);
     Ok(busy)
 }

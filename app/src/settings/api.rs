@@ -1,5 +1,6 @@
 //! The settings page's server functions. Each acts only for the signed-in
-//! host (`require_user` on its first line) and on that host's own rows.
+//! host (`require_user` on its first line) and on that host's own rows; every
+//! change drops the host's cached booking page (`AppState::host_changed`).
 
 use leptos::{prelude::*, server_fn::codec::Json};
 
@@ -22,8 +23,11 @@ pub async fn save_profile(display_name: String, username: String, time_zone: Str
     crate::error::respond(
         async move {
             let (state, user) = crate::auth::server::require_user().await?;
-            ssr::save_profile(&state, &user, super::model::Profile { display_name, username, time_zone })
-                .await
+            let saved =
+                ssr::save_profile(&state, &user, super::model::Profile { display_name, username, time_zone })
+                    .await;
+            state.host_changed(user.user_id);
+            saved
         }
         .await,
     )
@@ -34,7 +38,9 @@ pub async fn save_availability(form: AvailabilityForm) -> Result<(), AppError> {
     crate::error::respond(
         async move {
             let (state, user) = crate::auth::server::require_user().await?;
-            ssr::save_availability(&state, user.user_id, &form).await
+            let saved = ssr::save_availability(&state, user.user_id, &form).await;
+            state.host_changed(user.user_id);
+            saved
         }
         .await,
     )
@@ -56,7 +62,9 @@ pub async fn save_busy_calendars(calendar_ids: Vec<String>) -> Result<(), AppErr
     crate::error::respond(
         async move {
             let (state, user) = crate::auth::server::require_user().await?;
-            ssr::save_busy_calendars(&state, user.user_id, calendar_ids).await
+            let saved = ssr::save_busy_calendars(&state, user.user_id, calendar_ids).await;
+            state.host_changed(user.user_id);
+            saved
         }
         .await,
     )
@@ -70,7 +78,9 @@ pub async fn save_direct_booking(
     crate::error::respond(
         async move {
             let (state, user) = crate::auth::server::require_user().await?;
-            ssr::save_direct_booking(&state, &user, enabled, calendar_id).await
+            let saved = ssr::save_direct_booking(&state, &user, enabled, calendar_id).await;
+            state.host_changed(user.user_id);
+            saved
         }
         .await,
     )
@@ -84,7 +94,9 @@ pub async fn give_back_write_access() -> Result<String, AppError> {
     crate::error::respond(
         async move {
             let (state, user) = crate::auth::server::require_user().await?;
-            ssr::give_back_write_access(&state, &user).await
+            let given_back = ssr::give_back_write_access(&state, &user).await;
+            state.host_changed(user.user_id);
+            given_back
         }
         .await,
     )

@@ -346,7 +346,9 @@ async fn save_tokens(
         },
         Utc::now(),
     )
-    .await
+    .await?;
+    state.host_changed(user_id);
+    Ok(())
 }
 
 /// Creates or updates the host, stores what Google granted, and starts a new
@@ -377,6 +379,8 @@ async fn complete_sign_in(
         now,
     )
     .await?;
+    // A reconnection can reopen the host's booking page.
+    state.host_changed(user.user_id);
     // A session this browser had before ends: sign-in always issues a new id.
     end_session(state, headers).await?;
     let cookie = start_session(state, user.user_id).await?;

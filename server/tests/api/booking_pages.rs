@@ -141,3 +141,32 @@ async fn the_host_sees_upcoming_bookings_on_the_dashboard_and_visitors_words_as_
         app.stop().await;
     }
 }
+
+#[tokio::test]
+async fn a_hosts_change_shows_on_the_booking_page_at_once_despite_the_caches() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let ada = ada_takes_bookings(&app).await;
+    assert_eq!(page(&app, "UTC").await["status"], "Open", "the caches are warm now");
+
+    let closed = serde_json::json!({ "form": {
+        "days": [[], [], [], [], [], [], []],
+        "meeting_minutes": 30, "buffer_before_minutes": 0, "buffer_after_minutes": 0,
+        "minimum_notice_minutes": 60, "horizon_days": 60,
+    }});
+    let saved = app.server_fn_json("save_availability", closed, &ada).await;
+    assert_eq!(saved.status(), 200);
+    let view = page(&app, "UTC").await;
+    assert_eq!(view["status"], "NotTakingBookings", "{view}");
+    assert!(slots(&view).is_empty());
+
+    let renamed = app
+        .server_fn_form(
+            "save_profile",
+            &[("display_name", "Augusta Ada King"), ("username", "ada"), ("time_zone", "Europe/London")],
+            &ada,
+        )
+        .await;
+    assert_eq!(renamed.status(), 200);
+    assert_eq!(page(&app, "UTC").await["host_name"], "Augusta Ada King");
+    app.stop().await;
+}
