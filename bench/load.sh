@@ -25,7 +25,7 @@ BOOKMATE_DATA_DIR="$data" DATABASE_URL="sqlite://$data/bookmate.db" BOOKMATE_BIN
   LEPTOS_SITE_ROOT=target/site LEPTOS_OUTPUT_NAME=bookmate RUST_LOG=warn \
   "$CARGO_TARGET_DIR/release/server" >"$data/server.log" 2>&1 &
 server=$!
-trap 'kill $server 2>/dev/null; rm -rf "$data"' EXIT
+trap 'kill $server 2>/dev/null; wait $server 2>/dev/null || true; rm -rf "$data"' EXIT
 for _ in $(seq 100); do curl -sf "$base/readyz" >/dev/null && break; sleep 0.2; done
 node bench/seed-host.mjs "$base" >&2
 page="$base/ada?tz=America/New_York"

@@ -8,6 +8,8 @@
 //! with or without JavaScript, ends on its confirmation page,
 //! `/bookings/{uid}`.
 
+use std::sync::Arc;
+
 use leptos::{
     prelude::*,
     server_fn::{error::ServerFnUrlError, ServerFn},
@@ -90,9 +92,9 @@ fn BookingCard(view: BookingPageView) -> impl IntoView {
             .flatten()
             .map(|error| ServerFnUrlError::<AppError>::decode_err(&error))
     };
-    let days: Vec<DayView> = view.weeks.iter().flatten().flatten().cloned().collect();
-    let view_for_times = view.clone();
-    let view_for_form = view.clone();
+    // Shared, not cloned: a month of days and times is the bulk of the page.
+    let view = Arc::new(view);
+    let view_for_times = Arc::clone(&view);
     let initials: String =
         view.host_name.split_whitespace().filter_map(|word| word.chars().next()).take(2).collect();
     let status_message = match view.status {
@@ -116,7 +118,7 @@ fn BookingCard(view: BookingPageView) -> impl IntoView {
                 <h1 data-testid="host-name">{view.host_name.clone()}</h1>
                 <p class="meeting-length">{format!("{} minute meeting", view.meeting_minutes)}</p>
                 <p class="zone">"Times in " <strong data-testid="visitor-zone">{view.visitor_time_zone.clone()}</strong></p>
-                <ZonePicker view=view.clone()/>
+                <ZonePicker view=Arc::clone(&view)/>
             </section>
             <section class="month" aria-labelledby="month-heading">
                 <div class="month-head">
@@ -158,19 +160,20 @@ fn BookingCard(view: BookingPageView) -> impl IntoView {
             </section>
             <section class="times" id="times" tabindex="-1" aria-label="Times">
                 {move || {
-                    let view = view_for_times.clone();
+                    let view = &view_for_times;
                     let chosen = chosen_slot();
-                    let day = chosen_day().and_then(|date| days.iter().find(|day| day.date == date).cloned());
-                    if let Some((day, slot)) = day.as_ref().and_then(|day| {
+                    let day = chosen_day()
+                        .and_then(|date| view.weeks.iter().flatten().flatten().find(|day| day.date == date));
+                    if let Some((day, slot)) = day.and_then(|day| {
                         let slot = day.slots.iter().find(|slot| Some(slot.start) == chosen)?;
                         Some((day, slot))
                     }) {
-                        let summary = slot_summary(&view_for_form, day, slot);
+                        let summary = slot_summary(view, day, slot);
                         return view! {
                             <BookingForm
-                                username=view_for_form.username.clone()
+                                username=view.username.clone()
                                 start=slot.start
-                                tz=view_for_form.visitor_time_zone.clone()
+                                tz=view.visitor_time_zone.clone()
                                 summary
                                 failed=failed_booking()
                             />
@@ -213,7 +216,7 @@ fn BookingCard(view: BookingPageView) -> impl IntoView {
 }
 
 #[component]
-fn ZonePicker(view: BookingPageView) -> impl IntoView {
+fn ZonePicker(view: Arc<BookingPageView>) -> impl IntoView {
     // A short list of common zones plus the current one; any IANA zone works
     // in the address.
     let mut zones: Vec<String> = [
@@ -250,7 +253,7 @@ fn ZonePicker(view: BookingPageView) -> impl IntoView {
                     view! { <option value=zone.clone() selected=selected>{zone.replace('_', " ")}</option> }
                 }).collect_view()}
             </select>
-            <input type="hidden" name="month" value=view.month/>
+            <input type="hidden" name="month" value=view.month.clone()/>
             <noscript><button type="submit" class="button secondary small">"Show"</button></noscript>
         </form>
     }
