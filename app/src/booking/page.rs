@@ -198,7 +198,7 @@ fn BookingCard(view: BookingPageView) -> impl IntoView {
                             <h2 id="times-heading">{day.long_name.clone()}</h2>
                             <ul class="time-list" aria-labelledby="times-heading">
                                 {day.slots.iter().map(|slot| view! {
-                                    <li><a class="button secondary time" href=link(&view, &view.month, Some(&day.date), Some(slot.start)) data-testid="time">{slot.label.clone()}</a></li>
+                                    <li><a class="button secondary time" href=link(view, &view.month, Some(&day.date), Some(slot.start)) data-testid="time">{slot.label.clone()}</a></li>
                                 }).collect_view()}
                             </ul>
                         }
