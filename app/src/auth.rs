@@ -119,3 +119,19 @@ fn SignedInBar(info: SessionInfo) -> impl IntoView {
         })}
     }
 }
+
+/// What a host's page shows instead of its content when it has none to show:
+/// an invitation to sign in, or what went wrong.
+#[component]
+pub fn HostPageError(error: AppError, sign_in_to: &'static str) -> impl IntoView {
+    match error {
+        AppError::Unauthorized => view! {
+            <div class="card">
+                <p>{format!("Please sign in to {sign_in_to}.")}</p>
+                <a class="button primary" href="/auth/google/login" rel="external">"Sign in with Google"</a>
+            </div>
+        }
+        .into_any(),
+        error => view! { <p class="error" role="alert">{error.to_string()}</p> }.into_any(),
+    }
+}

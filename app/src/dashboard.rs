@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use serde::{Deserialize, Serialize};
 
-use crate::error::AppError;
+use crate::{auth::HostPageError, error::AppError};
 
 /// How many upcoming bookings the dashboard lists.
 pub const SHOWN_BOOKINGS: i64 = 100;
@@ -97,14 +97,7 @@ pub fn DashboardPage() -> impl IntoView {
                 {move || Suspend::new(async move {
                     match dashboard.await {
                         Ok(view) => view! { <Bookings view/> }.into_any(),
-                        Err(AppError::Unauthorized) => view! {
-                            <div class="card">
-                                <p>"Please sign in to see your bookings."</p>
-                                <a class="button primary" href="/auth/google/login" rel="external">"Sign in with Google"</a>
-                            </div>
-                        }
-                        .into_any(),
-                        Err(error) => view! { <p class="error" role="alert">{error.to_string()}</p> }.into_any(),
+                        Err(error) => view! { <HostPageError error sign_in_to="see your bookings"/> }.into_any(),
                     }
                 })}
             </Suspense>

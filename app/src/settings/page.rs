@@ -13,7 +13,7 @@ use super::{
     model::{AvailabilityForm, CalendarChoice, DirectBookingSaved, SettingsView, WEEKDAY_NAMES},
 };
 use crate::{
-    auth::{DeleteAccount, DisconnectGoogle},
+    auth::{DeleteAccount, DisconnectGoogle, HostPageError},
     error::AppError,
 };
 
@@ -33,14 +33,7 @@ pub fn SettingsPage() -> impl IntoView {
                             let calendars = calendars.await;
                             view! { <SettingsSections view calendars/> }.into_any()
                         }
-                        Err(AppError::Unauthorized) => view! {
-                            <div class="card">
-                                <p>"Please sign in to change your settings."</p>
-                                <a class="button primary" href="/auth/google/login" rel="external">"Sign in with Google"</a>
-                            </div>
-                        }
-                        .into_any(),
-                        Err(error) => view! { <p class="error" role="alert">{error.to_string()}</p> }.into_any(),
+                        Err(error) => view! { <HostPageError error sign_in_to="change your settings"/> }.into_any(),
                     }
                 })}
             </Suspense>
