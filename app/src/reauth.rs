@@ -58,9 +58,9 @@ pub fn ScopeCheck() -> impl IntoView {
     }
 }
 
-/// An island, loaded lazily: runs in the browser, where `localStorage` is. While it sends
-/// the host to Google, the page underneath is hidden (`body.restoring`), so
-/// nothing can be clicked half-way.
+/// An island, loaded lazily: runs in the browser, where `localStorage` is.
+/// While it sends the host to Google, the page underneath is hidden
+/// (`body.restoring`), so nothing can be clicked half-way.
 #[island(lazy)]
 pub fn ReauthProvider(session: Option<SessionInfo>) -> impl IntoView {
     let restoring = RwSignal::new(false);
