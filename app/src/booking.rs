@@ -10,4 +10,6 @@ pub mod ics;
 #[cfg(feature = "ssr")]
 pub mod limiter;
 pub mod model;
+#[cfg(feature = "ssr")]
+pub mod months;
 pub mod page;

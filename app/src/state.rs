@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use crate::{
     auth::server::AuthContext,
-    booking::{busy::BusyCache, hosts::HostCache, limiter::RateLimiter},
+    booking::{busy::BusyCache, hosts::HostCache, limiter::RateLimiter, months::MonthCache},
     db::Database,
 };
 
@@ -20,6 +20,7 @@ pub struct AppState {
     pub auth: Arc<AuthContext>,
     pub busy_cache: Arc<BusyCache>,
     pub host_cache: Arc<HostCache>,
+    pub month_cache: Arc<MonthCache>,
     pub booking_limiter: Arc<RateLimiter>,
 }
 
@@ -29,5 +30,6 @@ impl AppState {
     pub fn host_changed(&self, user_id: i64) {
         self.busy_cache.invalidate(user_id);
         self.host_cache.invalidate(user_id);
+        self.month_cache.invalidate(user_id);
     }
 }

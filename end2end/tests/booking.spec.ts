@@ -117,9 +117,12 @@ test("a busy event in the host's Google calendar removes the slots it overlaps",
   await expect(times.filter({ hasText: "11:00" })).toHaveCount(1);
 });
 
-test("a visitor's first view fetches the main WASM only; the form's code comes when a time is chosen", async ({ page }) => {
-  const username = await newHostWithPage(page, "lean");
-  await signOut(page);
+test("a visitor's first view fetches the main WASM only; the form's code comes when a time is chosen", async ({ browser }) => {
+  const host = await browser.newPage();
+  const username = await newHostWithPage(host, "lean");
+  await host.close();
+  // A new visitor: nothing cached, nothing in flight from the host's pages.
+  const page = await browser.newPage();
   const wasm: string[] = [];
   page.on("request", (request) => {
     if (request.url().endsWith(".wasm")) wasm.push(new URL(request.url()).pathname);

@@ -102,6 +102,7 @@ impl Application {
             auth,
             busy_cache: Default::default(),
             host_cache: Default::default(),
+            month_cache: Default::default(),
             booking_limiter: Default::default(),
         };
         let mailer = match &settings.smtp {

@@ -73,6 +73,7 @@ pub mod ssr {
             busy::{self, BusyError},
             hosts, ics,
             model::{validate_visitor, DayView, PageStatus, SlotView},
+            months,
         },
         db::{
             bookings::{self, BookingError, Delivery, NewBooking},
@@ -142,6 +143,30 @@ pub mod ssr {
         now: DateTime<Utc>,
     ) -> Result<BookingPageView, AppError> {
         let host = host(state, username).await?;
+        let as_of = months::end_of_minute(now);
+        let key = months::MonthKey {
+            host_user_id: host.user.user_id,
+            month: month.unwrap_or_default().to_owned(),
+            time_zone: tz.unwrap_or_default().to_owned(),
+            as_of: as_of.timestamp(),
+        };
+        if let Some(view) = state.month_cache.get(&key) {
+            return Ok(BookingPageView::clone(&view));
+        }
+        let view = compute_booking_page(state, &host, month, tz, as_of).await?;
+        if view.status == PageStatus::Open {
+            state.month_cache.insert(key, Arc::new(view.clone()));
+        }
+        Ok(view)
+    }
+
+    async fn compute_booking_page(
+        state: &AppState,
+        host: &hosts::Host,
+        month: Option<&str>,
+        tz: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<BookingPageView, AppError> {
         let (user, settings) = (&host.user, &host.settings);
         let host_zone = zone(&user.time_zone);
         let visitor_zone = tz.and_then(|tz| tz.parse::<Tz>().ok()).unwrap_or(host_zone);
@@ -171,7 +196,11 @@ pub mod ssr {
                         }
                         Err(BusyError::NeedsReconnect) => (PageStatus::NotTakingBookings, Vec::new()),
                         Err(BusyError::Unavailable(detail)) => {
-                            tracing::warn!(detail, username, "busy times unavailable; showing no slots");
+                            tracing::warn!(
+                                detail,
+                                user_id = user.user_id,
+                                "busy times unavailable; showing no slots"
+                            );
                             (PageStatus::AvailabilityUnknown, Vec::new())
                         }
                         Err(BusyError::Database(error)) => return Err(error.into()),
