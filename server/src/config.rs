@@ -5,7 +5,7 @@
 //! start-up with one line that names the variable.
 
 use std::{
-    net::SocketAddr,
+    net::{Ipv4Addr, SocketAddr, SocketAddrV4},
     path::{Path, PathBuf},
     time::Duration,
 };
@@ -30,7 +30,7 @@ pub const LOG: &str = "RUST_LOG";
 /// Set by cargo-leptos; used as the bind address when ours is not set.
 const LEPTOS_SITE_ADDR: &str = "LEPTOS_SITE_ADDR";
 
-const DEFAULT_BIND_ADDR: &str = "127.0.0.1:3000";
+const DEFAULT_BIND_ADDR: SocketAddr = SocketAddr::V4(SocketAddrV4::new(Ipv4Addr::LOCALHOST, 3000));
 const DEFAULT_DATA_DIR: &str = "data";
 const DEFAULT_LOG: &str = "info,sqlx=warn,tower_http=info";
 const SECRET_KEY_FILE: &str = "secret_key";
@@ -146,7 +146,7 @@ impl Settings {
                 })
             })
             .transpose()?
-            .unwrap_or_else(|| DEFAULT_BIND_ADDR.parse().expect("the default address parses"));
+            .unwrap_or(DEFAULT_BIND_ADDR);
 
         let public_url = match var(PUBLIC_URL) {
             Some(value) => parse_http_url(PUBLIC_URL, &value)?,
@@ -156,7 +156,7 @@ impl Settings {
                 } else {
                     bind_addr.to_string()
                 };
-                Url::parse(&format!("http://{host}")).expect("an address makes a URL")
+                parse_http_url(BIND_ADDR, &format!("http://{host}"))?
             }
         };
 

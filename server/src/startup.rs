@@ -55,7 +55,7 @@ impl Application {
         let listener = TcpListener::bind(settings.bind_addr)
             .await
             .with_context(|| format!("could not listen on {}", settings.bind_addr))?;
-        let public_url = public_url(settings, listener.local_addr()?);
+        let public_url = public_url(settings, listener.local_addr()?)?;
         let http = reqwest::Client::builder()
             // Following redirects from token or discovery endpoints opens the
             // door to server-side request forgery.
@@ -81,11 +81,14 @@ impl Application {
             }
         };
         let redirect_uri = format!("{}/auth/google/callback", public_url.as_str().trim_end_matches('/'));
-        let emulator = matches!(settings.google, GoogleSettings::Emulator).then(|| {
-            let seed = Seed::development(vec![redirect_uri.clone()]);
-            let issuer = Url::parse(&issuer).expect("the emulator's issuer is built from a valid public URL");
-            Emulator::new(EmulatorConfig::new(issuer, seed))
-        });
+        let emulator = match settings.google {
+            GoogleSettings::Emulator => {
+                let seed = Seed::development(vec![redirect_uri.clone()]);
+                let issuer = Url::parse(&issuer).context("the emulator's issuer URL")?;
+                Some(Emulator::new(EmulatorConfig::new(issuer, seed)))
+            }
+            GoogleSettings::Google { .. } => None,
+        };
         let google = GoogleOidc::new(&issuer, &client_id, &client_secret, &redirect_uri, http.clone())
             .context("Google's OpenID Connect settings")?;
         let calendar = CalendarApi::new(&calendar_api, http);
@@ -153,12 +156,13 @@ impl Application {
 }
 
 /// With port 0 (tests), the public URL learns the port the system chose.
-fn public_url(settings: &Settings, local_addr: SocketAddr) -> Url {
+fn public_url(settings: &Settings, local_addr: SocketAddr) -> anyhow::Result<Url> {
     let mut url = settings.public_url.clone();
     if url.port() == Some(0) {
-        url.set_port(Some(local_addr.port())).expect("an http URL takes a port");
+        url.set_port(Some(local_addr.port()))
+            .map_err(|()| anyhow::anyhow!("the public URL {url} cannot take a port"))?;
     }
-    url
+    Ok(url)
 }
 
 pub fn router(state: AppState) -> Router {

@@ -111,9 +111,9 @@ impl AuthContext {
         String::from_utf8(bytes).ok()
     }
 
-    pub fn seal_transaction(&self, transaction: &Transaction) -> String {
-        let json = serde_json::to_vec(transaction).expect("a transaction serialises");
-        self.cookie_box.seal(&json, TRANSACTION_CONTEXT)
+    pub fn seal_transaction(&self, transaction: &Transaction) -> Result<String, serde_json::Error> {
+        let json = serde_json::to_vec(transaction)?;
+        Ok(self.cookie_box.seal(&json, TRANSACTION_CONTEXT))
     }
 
     /// The transaction the cookie carries, if it is ours and recent.

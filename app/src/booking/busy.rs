@@ -73,14 +73,25 @@ async fn cached_busy(
             return Ok(busy.clone());
         }
     }
-    let mut busy = fetch_google_busy(state, host_user_id, settings, range).await?;
-    busy.extend(booked(state, host_user_id, range).await?);
+    let busy = fetch_all_busy(state, host_user_id, settings, range).await?;
     *cached = Some((Instant::now(), busy.clone()));
     Ok(busy)
 }
 
-/// Always asks Google: for the check made when a visitor books.
-pub async fn fetch_google_busy(
+/// Google's busy times and the host's bookings, asked for now.
+async fn fetch_all_busy(
+    state: &AppState,
+    host_user_id: i64,
+    settings: &HostSettings,
+    range: Interval,
+) -> Result<Vec<Interval>, BusyError> {
+    let mut busy = fetch_google_busy(state, host_user_id, settings, range).await?;
+    busy.extend(booked(state, host_user_id, range).await?);
+    Ok(busy)
+}
+
+/// Always asks Google.
+async fn fetch_google_busy(
     state: &AppState,
     host_user_id: i64,
     settings: &HostSettings,
@@ -113,7 +124,7 @@ pub async fn fetch_google_busy(
 }
 
 /// The host's own confirmed bookings in `range`, as busy time.
-pub async fn booked(state: &AppState, host_user_id: i64, range: Interval) -> Result<Vec<Interval>, DbError> {
+async fn booked(state: &AppState, host_user_id: i64, range: Interval) -> Result<Vec<Interval>, DbError> {
     let bookings = bookings::overlapping(state.database.pool(), host_user_id, range.start, range.end).await?;
     Ok(bookings.into_iter().map(|booking| Interval::new(booking.starts_at, booking.ends_at)).collect())
 }
@@ -127,10 +138,9 @@ pub async fn all_busy(
     range: Interval,
     fresh: bool,
 ) -> Result<Vec<Interval>, BusyError> {
-    if !fresh {
-        return cached_busy(state, host_user_id, settings, range).await;
+    if fresh {
+        fetch_all_busy(state, host_user_id, settings, range).await
+    } else {
+        cached_busy(state, host_user_id, settings, range).await
     }
-    let mut busy = fetch_google_busy(state, host_user_id, settings, range).await?;
-    busy.extend(booked(state, host_user_id, range).await?);
-    Ok(busy)
 }

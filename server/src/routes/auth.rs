@@ -56,11 +56,19 @@ async fn start_authorization(state: &AppState, request: AuthorizationRequest<'_>
             );
         }
     };
-    let cookie = state.auth.cookie(
-        state.auth.transaction_cookie_name(),
-        &state.auth.seal_transaction(&transaction),
-        TRANSACTION_LIFETIME_SECONDS,
-    );
+    let sealed = match state.auth.seal_transaction(&transaction) {
+        Ok(sealed) => sealed,
+        Err(error) => {
+            tracing::error!(%error, "could not seal a sign-in transaction");
+            return message_page(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Sign-in could not start",
+                "Something went wrong on our side. Please try again.",
+            );
+        }
+    };
+    let cookie =
+        state.auth.cookie(state.auth.transaction_cookie_name(), &sealed, TRANSACTION_LIFETIME_SECONDS);
     redirect_with_cookies(url.as_str(), [cookie])
 }
 
