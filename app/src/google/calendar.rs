@@ -255,7 +255,7 @@ async fn read_json<T: serde::de::DeserializeOwned>(
         .headers()
         .get(header::RETRY_AFTER)
         .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.parse().ok());
+        .and_then(|value| parse_retry_after(value, Utc::now()));
     let reason = response
         .json::<ErrorEnvelope>()
         .await
@@ -285,6 +285,17 @@ fn classify(
         (500..=599, _) => CalendarError::Unavailable { status: status.as_u16() },
         (status, reason) => CalendarError::Refused { status, reason: reason.to_owned() },
     }
+}
+
+/// `Retry-After` is either a number of seconds or an HTTP date (RFC 9110 §10.2.3);
+/// a date already past means "now".
+fn parse_retry_after(value: &str, now: DateTime<Utc>) -> Option<u64> {
+    let value = value.trim();
+    if let Ok(seconds) = value.parse() {
+        return Some(seconds);
+    }
+    let at = DateTime::parse_from_rfc2822(value).ok()?;
+    Some(u64::try_from((at.to_utc() - now).num_seconds()).unwrap_or(0))
 }
 
 /// The `scope="…"` of a `WWW-Authenticate: Bearer …` header.
@@ -318,6 +329,15 @@ mod tests {
         assert!(classify(StatusCode::SERVICE_UNAVAILABLE, "backendError", None, None).is_transient());
         assert_eq!(classify(StatusCode::CONFLICT, "duplicate", None, None), CalendarError::Duplicate);
         assert!(!classify(StatusCode::BAD_REQUEST, "timeRangeEmpty", None, None).is_transient());
+    }
+
+    #[test]
+    fn retry_after_is_read_as_seconds_or_as_a_date() {
+        let now = DateTime::parse_from_rfc3339("2026-12-02T10:00:00Z").unwrap().to_utc();
+        assert_eq!(parse_retry_after("7", now), Some(7));
+        assert_eq!(parse_retry_after("Wed, 02 Dec 2026 10:00:30 GMT", now), Some(30));
+        assert_eq!(parse_retry_after("Wed, 02 Dec 2026 09:59:00 GMT", now), Some(0));
+        assert_eq!(parse_retry_after("soon", now), None);
     }
 
     #[test]
