@@ -1,17 +1,6 @@
-import { expect, test, type Page } from "@playwright/test";
+import { expect, test } from "@playwright/test";
 import { CALENDAR_EVENTS, GoogleConsentPage, GoogleControl, signIn, signOut } from "./fixtures/google";
-
-async function openSettings(page: Page) {
-  await page.goto("/settings");
-  await expect(page.locator(".app")).toHaveAttribute("data-hydrated", "true");
-  await expect(page.getByRole("heading", { name: "Profile" })).toBeVisible();
-}
-
-async function turnOnDirectBooking(page: Page) {
-  await page.getByTestId("direct-booking-toggle").check();
-  await page.getByTestId("direct-booking-calendar").selectOption({ label: "Bookings" });
-  await page.getByTestId("save-direct-booking").click();
-}
+import { askForDirectBooking, openSettings, turnOnDirectBooking } from "./fixtures/settings";
 
 test("a host sets up their page and turns on direct booking with just-in-time consent", async ({ page, request }) => {
   const google = new GoogleControl(request);
@@ -30,8 +19,12 @@ test("a host sets up their page and turns on direct booking with just-in-time co
   await page.getByTestId("save-calendars").click();
   await expect(page.locator("section", { hasText: "Calendars" }).getByText("Saved.")).toBeVisible();
 
+  // Hours that run until midnight end at 00:00 (a time field has no 24:00).
+  await page.getByLabel("Monday end 1").fill("00:00");
   await page.getByTestId("save-availability").click();
   await expect(page.locator("section", { hasText: "Availability" }).getByText("Saved.")).toBeVisible();
+  await openSettings(page);
+  await expect(page.getByLabel("Monday end 1")).toHaveValue("00:00");
 
   // Save stays disabled until a calendar is chosen.
   await page.getByTestId("direct-booking-toggle").check();
@@ -55,9 +48,7 @@ test("unticking the write scope leaves direct booking off, with the reason", asy
   const email = `untick-${Date.now()}@example.com`;
   await signIn(page, { email });
   await openSettings(page);
-  await page.getByTestId("direct-booking-toggle").check();
-  await page.getByTestId("direct-booking-calendar").selectOption({ index: 1 });
-  await page.getByTestId("save-direct-booking").click();
+  await askForDirectBooking(page);
 
   const consent = new GoogleConsentPage(page);
   await consent.expectShown();
@@ -74,11 +65,7 @@ test("the ReauthProvider restores a narrowed grant silently, once per sign-in", 
   const email = `reauth-${Date.now()}@example.com`;
   await signIn(page, { email });
   await openSettings(page);
-  await page.getByTestId("direct-booking-toggle").check();
-  await page.getByTestId("direct-booking-calendar").selectOption({ index: 1 });
-  await page.getByTestId("save-direct-booking").click();
-  await new GoogleConsentPage(page).allow();
-  await expect(page.getByTestId("access-outcome")).toContainText("Direct booking is on");
+  await turnOnDirectBooking(page);
 
   await signOut(page);
   await expect.poll(() => page.evaluate(() => localStorage.getItem("bookmate_isScopeCheckComplete"))).toBeNull();

@@ -55,6 +55,25 @@ pub fn parse_minute(text: &str) -> Option<u16> {
     (minutes < 60 && total <= 24 * 60).then_some(total)
 }
 
+/// `<input type="time">` cannot show 24:00, so an end field shows and takes
+/// the end of the day as 00:00: hours can never end at their day's start.
+pub fn end_for_time_input(end: &str) -> &str {
+    if end == "24:00" {
+        "00:00"
+    } else {
+        end
+    }
+}
+
+/// The inverse of [`end_for_time_input`].
+pub fn end_from_time_input(value: String) -> String {
+    if value.starts_with("00:00") {
+        "24:00".to_owned()
+    } else {
+        value
+    }
+}
+
 pub const WEEKDAY_NAMES: [&str; 7] =
     ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"];
 
@@ -147,5 +166,14 @@ mod tests {
         }
         // Browsers may send seconds.
         assert_eq!(parse_minute("08:15:00"), Some(495));
+    }
+
+    #[test]
+    fn a_day_ending_at_midnight_is_shown_and_entered_as_00_00() {
+        assert_eq!(end_for_time_input("24:00"), "00:00");
+        assert_eq!(end_for_time_input("17:00"), "17:00");
+        assert_eq!(end_from_time_input("00:00".to_owned()), "24:00");
+        assert_eq!(end_from_time_input("00:00:00".to_owned()), "24:00");
+        assert_eq!(end_from_time_input("17:30".to_owned()), "17:30");
     }
 }

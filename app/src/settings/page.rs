@@ -10,7 +10,10 @@ use super::{
         get_settings, list_calendars, GiveBackWriteAccess, SaveAvailability, SaveBusyCalendars,
         SaveDirectBooking, SaveProfile,
     },
-    model::{AvailabilityForm, CalendarChoice, DirectBookingSaved, SettingsView, WEEKDAY_NAMES},
+    model::{
+        end_for_time_input, end_from_time_input, AvailabilityForm, CalendarChoice, DirectBookingSaved,
+        SettingsView, WEEKDAY_NAMES,
+    },
 };
 use crate::{
     auth::{DeleteAccount, DisconnectGoogle, HostPageError},
@@ -193,7 +196,7 @@ fn AvailabilitySection(form: AvailabilityForm) -> impl IntoView {
     view! {
         <section class="card settings-section" aria-labelledby="availability-heading">
             <h2 id="availability-heading">"Availability"</h2>
-            <p class="help">"Your weekly hours, in your time zone. Visitors see them in theirs."</p>
+            <p class="help">"Your weekly hours, in your time zone. Visitors see them in theirs. Hours ending at 00:00 run until midnight."</p>
             <form on:submit=submit class="stack" data-testid="availability-form">
                 <div class="week">
                     {(0..7).map(|day| view! { <DayRow day days error=Signal::derive(move || error(format!("day-{day}-0")).or_else(|| error(format!("day-{day}-1"))).or_else(|| error(format!("day-{day}-2"))))/> }).collect_view()}
@@ -254,7 +257,7 @@ fn DayRow(
         days.update(|days| {
             if let Some(interval) = days[day].get_mut(index) {
                 if end {
-                    interval.1 = value
+                    interval.1 = end_from_time_input(value)
                 } else {
                     interval.0 = value
                 }
@@ -274,7 +277,8 @@ fn DayRow(
                             <input type="time" aria-label=format!("{} start {}", WEEKDAY_NAMES[day], index + 1) value=start
                                 on:change=move |event| edit(index, false, event_target_value(&event))/>
                             <span aria-hidden="true">"–"</span>
-                            <input type="time" aria-label=format!("{} end {}", WEEKDAY_NAMES[day], index + 1) value=end
+                            <input type="time" aria-label=format!("{} end {}", WEEKDAY_NAMES[day], index + 1)
+                                value=end_for_time_input(&end).to_owned()
                                 on:change=move |event| edit(index, true, event_target_value(&event))/>
                             <button type="button" class="icon-button" aria-label="Remove these hours"
                                 on:click=move |_| days.update(|days| { days[day].remove(index); })>"×"</button>
