@@ -1,12 +1,12 @@
 import { expect, test, type APIRequestContext, type Page } from "@playwright/test";
-import { GoogleConsentPage, signIn, signOut } from "./fixtures/google";
+import { signIn, signOut } from "./fixtures/google";
+import { openSettings, turnOnDirectBooking } from "./fixtures/settings";
 
 /** A new host with a public page at /{username}, weekdays 09:00–17:00 Berlin time. */
 async function newHostWithPage(page: Page, prefix = "host"): Promise<string> {
   const username = `${prefix}-${Date.now()}`;
   await signIn(page, { email: `${username}@example.com` });
-  await page.goto("/settings");
-  await expect(page.locator(".app")).toHaveAttribute("data-hydrated", "true");
+  await openSettings(page);
   await page.getByTestId("username").fill(username);
   await page.getByLabel("Your time zone").selectOption("Europe/Berlin");
   await page.getByTestId("save-profile").click();
@@ -92,11 +92,7 @@ test("a visitor in another time zone books a host without direct booking", async
 
 test("a visitor books a host with direct booking and the event lands in Google", async ({ page, request }) => {
   const username = await newHostWithPage(page, "direct");
-  await page.getByTestId("direct-booking-toggle").check();
-  await page.getByTestId("direct-booking-calendar").selectOption({ index: 1 });
-  await page.getByTestId("save-direct-booking").click();
-  await new GoogleConsentPage(page).allow();
-  await expect(page.getByTestId("access-outcome")).toContainText("Direct booking is on");
+  await turnOnDirectBooking(page);
   await signOut(page);
 
   await openFirstFreeTime(page, username);
