@@ -5,7 +5,7 @@
 use axum::extract::FromRef;
 use leptos::prelude::LeptosOptions;
 
-use std::sync::Arc;
+use std::{sync::Arc, time::Duration};
 
 use crate::{
     auth::server::AuthContext,
@@ -22,6 +22,8 @@ pub struct AppState {
     pub host_cache: Arc<HostCache>,
     pub month_cache: Arc<MonthCache>,
     pub booking_limiter: Arc<RateLimiter>,
+    /// The server answers any request still running after this with 408.
+    pub request_timeout: Duration,
 }
 
 impl AppState {

@@ -39,6 +39,9 @@ const MIN_SECRET_KEY_CHARS: usize = 32;
 /// Google answers in well under a second; a stuck call must not hold a
 /// visitor's page.
 const DEFAULT_GOOGLE_TIMEOUT: Duration = Duration::from_secs(10);
+/// No request may hold a connection longer than this, so a stuck handler
+/// cannot hold up shutdown either.
+const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
 #[derive(Debug)]
 pub struct Settings {
@@ -57,6 +60,9 @@ pub struct Settings {
     /// environment, as there is nothing for an operator to tune; tests shorten
     /// it to play a Google that hangs.
     pub google_timeout: Duration,
+    /// How long any request may take before it is answered 408. Not read
+    /// from the environment either; tests shorten it.
+    pub request_timeout: Duration,
 }
 
 /// Real Google when a client is configured; otherwise the emulator built into
@@ -248,6 +254,7 @@ impl Settings {
             mail_from,
             log_filter,
             google_timeout: DEFAULT_GOOGLE_TIMEOUT,
+            request_timeout: DEFAULT_REQUEST_TIMEOUT,
         })
     }
 }

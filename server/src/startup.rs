@@ -1,7 +1,7 @@
 //! Builds the application from settings: database, router, layers, listener.
 //! Tests build it on port 0 with their own settings; `main` builds it once.
 
-use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
+use std::{future::Future, net::SocketAddr, sync::Arc};
 
 use anyhow::Context as _;
 use app::{
@@ -32,10 +32,6 @@ use crate::{
 pub const EMULATOR_PREFIX: &str = "/__google";
 pub const EMULATOR_CLIENT_ID: &str = google_emulator::DEVELOPMENT_CLIENT_ID;
 pub const EMULATOR_CLIENT_SECRET: &str = google_emulator::DEVELOPMENT_CLIENT_SECRET;
-
-/// No request may hold a connection longer than this, so a stuck handler
-/// cannot hold up shutdown either.
-const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
 pub struct Application {
     listener: TcpListener,
@@ -93,8 +89,8 @@ impl Application {
             .context("Google's OpenID Connect settings")?;
         let calendar = CalendarApi::new(&calendar_api, http);
         // Two attempts' worth: a Google that hangs is given up on (and, for a
-        // direct booking, replaced by email invitations) well inside the
-        // 30-second request limit.
+        // direct booking, replaced by email invitations) inside the request
+        // time limit.
         let auth = Arc::new(
             AuthContext::new(google, calendar, settings.secret_key.expose(), public_url)
                 .with_call_budget(settings.google_timeout * 2),
@@ -107,6 +103,7 @@ impl Application {
             host_cache: Default::default(),
             month_cache: Default::default(),
             booking_limiter: Default::default(),
+            request_timeout: settings.request_timeout,
         };
         let mailer = match &settings.smtp {
             Some(smtp) => Some(Mailer::new(smtp, &settings.mail_from, database.clone())?),
@@ -167,6 +164,7 @@ fn public_url(settings: &Settings, local_addr: SocketAddr) -> anyhow::Result<Url
 
 pub fn router(state: AppState) -> Router {
     let origin: Arc<str> = state.auth.origin().into();
+    let request_timeout = state.request_timeout;
     let leptos_routes = generate_route_list(App);
     let provide_state = {
         let state = state.clone();
@@ -186,7 +184,7 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
         .layer(middleware::from_fn_with_state(origin, csrf::reject_cross_site))
         .layer(CompressionLayer::new())
-        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT))
+        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, request_timeout))
         .layer(TraceLayer::new_for_http())
 }
 

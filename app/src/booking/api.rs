@@ -2,6 +2,8 @@
 //! are not signed in. They reveal only what the host's page shows (name,
 //! picture, free times) and act only on the host named in the address.
 
+use std::sync::Arc;
+
 use leptos::prelude::*;
 
 use super::model::{BookingConfirmation, BookingPageView};
@@ -12,7 +14,7 @@ pub async fn get_booking_page(
     username: String,
     month: Option<String>,
     tz: Option<String>,
-) -> Result<BookingPageView, AppError> {
+) -> Result<Arc<BookingPageView>, AppError> {
     crate::error::respond(
         async move {
             let state = expect_context::<crate::state::AppState>();
@@ -141,7 +143,7 @@ pub mod ssr {
         month: Option<&str>,
         tz: Option<&str>,
         now: DateTime<Utc>,
-    ) -> Result<BookingPageView, AppError> {
+    ) -> Result<Arc<BookingPageView>, AppError> {
         let host = host(state, username).await?;
         let as_of = months::end_of_minute(now);
         let key = months::MonthKey {
@@ -151,11 +153,11 @@ pub mod ssr {
             as_of: as_of.timestamp(),
         };
         if let Some(view) = state.month_cache.get(&key) {
-            return Ok(BookingPageView::clone(&view));
+            return Ok(view);
         }
-        let view = compute_booking_page(state, &host, month, tz, as_of).await?;
+        let view = Arc::new(compute_booking_page(state, &host, month, tz, as_of).await?);
         if view.status == PageStatus::Open {
-            state.month_cache.insert(key, Arc::new(view.clone()));
+            state.month_cache.insert(key, Arc::clone(&view));
         }
         Ok(view)
     }
@@ -265,6 +267,7 @@ pub mod ssr {
         request: &BookingRequest,
         now: DateTime<Utc>,
     ) -> Result<BookingConfirmation, AppError> {
+        let started = tokio::time::Instant::now();
         validate_visitor(&request.name, &request.email, &request.note)
             .map_err(|(field, message)| AppError::invalid(field, message))?;
         let visitor_zone: Tz = request
@@ -352,15 +355,27 @@ pub mod ssr {
             // A task of its own: if the visitor's request is cut off, the
             // event is still inserted or the invitations still queued, so the
             // booking is never left with neither.
+            let patience = state.request_timeout.saturating_sub(started.elapsed() + ANSWER_MARGIN);
             let (state, user, new) = (state.clone(), user.clone(), new.clone());
             let booking_id = booking.booking_id;
             let insert = tokio::spawn(async move {
                 insert_into_google(&state, &user, &new, &calendar_id, &event_id, booking_id, now).await
             });
-            in_host_calendar = insert.await.map_err(|error| {
-                tracing::error!(%error, "the direct-booking task failed");
-                AppError::Internal
-            })??;
+            // Answer before the server's time limit would: a slow Google at
+            // both steps must not turn a booking made into a 408. The task
+            // goes on; the visitor gets Google's invitation or, failing that,
+            // BookMate's by email.
+            in_host_calendar = match tokio::time::timeout(patience, insert).await {
+                Ok(joined) => joined.map_err(|error| {
+                    tracing::error!(%error, "the direct-booking task failed");
+                    AppError::Internal
+                })??,
+                Err(_) => {
+                    tracing::warn!(booking_id, "Google is slow to take a booking; answering first");
+                    // As recorded: Google's, unless the fallback takes over.
+                    true
+                }
+            };
         }
         Ok(BookingConfirmation {
             uid,
@@ -370,6 +385,9 @@ pub mod ssr {
             in_host_calendar,
         })
     }
+
+    /// Time kept back from the request limit to write the answer.
+    const ANSWER_MARGIN: std::time::Duration = std::time::Duration::from_secs(2);
 
     /// Inserts the event with the visitor as attendee; Google sends the one
     /// invite. If Google refuses for good, the booking falls back to email
@@ -443,7 +461,7 @@ pub mod ssr {
             }
             Err(error) => {
                 tracing::error!(%error, user_id = user.user_id, "direct booking failed; emailing invites instead");
-                let mail = invitations(user, booking, now, HostAction::Nothing);
+                let mail = invitations(user, booking, now, HostAction::AcceptEmailedInvitation);
                 bookings::fall_back_to_email(state.database.pool(), booking_id, &mail, now).await?;
                 Ok(false)
             }
@@ -462,6 +480,9 @@ pub mod ssr {
         Nothing,
         /// Google refused to add the meeting for want of write access.
         RestoreCalendarAccess,
+        /// Google failed, refused or did not answer: the host, who expects the meeting
+        /// in their calendar, must add it from the emailed invitation.
+        AcceptEmailedInvitation,
     }
 
     /// Two invitations, the host's and the visitor's, with the same UID.
@@ -497,6 +518,10 @@ pub mod ssr {
             HostAction::RestoreCalendarAccess => {
                 "\n\nBookMate could not add this meeting to your Google Calendar; \
                  you can restore its access under Settings → Direct booking."
+            }
+            HostAction::AcceptEmailedInvitation => {
+                "\n\nGoogle did not take this meeting into your calendar when BookMate asked, \
+                 so it is not there yet: accept the attached invitation to add it."
             }
         };
         vec![

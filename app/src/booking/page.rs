@@ -79,7 +79,7 @@ fn link(view: &BookingPageView, month: &str, day: Option<&str>, slot: Option<i64
 }
 
 #[component]
-fn BookingCard(view: BookingPageView) -> impl IntoView {
+fn BookingCard(view: Arc<BookingPageView>) -> impl IntoView {
     let query = use_query_map();
     let chosen_day = move || query.read().get("day");
     let chosen_slot = move || query.read().get("slot").and_then(|slot| slot.parse::<i64>().ok());
@@ -93,7 +93,6 @@ fn BookingCard(view: BookingPageView) -> impl IntoView {
             .map(|error| ServerFnUrlError::<AppError>::decode_err(&error))
     };
     // Shared, not cloned: a month of days and times is the bulk of the page.
-    let view = Arc::new(view);
     let view_for_times = Arc::clone(&view);
     let initials: String =
         view.host_name.split_whitespace().filter_map(|word| word.chars().next()).take(2).collect();
