@@ -2,6 +2,8 @@
 
 use std::time::Duration;
 
+use chrono::Datelike as _;
+
 use app::{
     db::{bookings, google_connections, outbox, users, Backend, DbPool},
     google_scopes::{CALENDAR_EVENTS, CALENDAR_READONLY},
@@ -75,9 +77,22 @@ fn calls(app: &TestApp, endpoint: &str) -> u64 {
     app.google.calls().get(endpoint).copied().unwrap_or(0)
 }
 
+/// Next month in the visitor's zone: always a full month of free times,
+/// whereas this month may have only hours left (or none) when the tests run.
+pub(crate) fn next_month(tz: &str) -> String {
+    let zone: chrono_tz::Tz = tz.parse().unwrap();
+    let today = chrono::Utc::now().with_timezone(&zone).date_naive();
+    let first = today.with_day(1).unwrap() + chrono::Months::new(1);
+    first.format("%Y-%m").to_string()
+}
+
+/// Ada's booking page, next month, as a visitor in `tz` sees it.
 pub(crate) async fn page(app: &TestApp, tz: &str) -> Value {
     let visitor = Cookies::default();
-    let answer = app.server_fn_form("booking_page", &[("username", "ada"), ("tz", tz)], &visitor).await;
+    let month = next_month(tz);
+    let answer = app
+        .server_fn_form("booking_page", &[("username", "ada"), ("tz", tz), ("month", &month)], &visitor)
+        .await;
     assert_eq!(answer.status(), 200, "{}", answer.text().await.unwrap());
     answer.json().await.unwrap()
 }
@@ -275,7 +290,8 @@ async fn server_rendered_booking_pages_share_one_freebusy_call_too() {
     let app = TestApp::spawn(Backend::Sqlite).await;
     ada_takes_bookings(&app).await;
     let before = calls(&app, "freebusy");
-    let (client, url) = (app.client.clone(), format!("{}/ada?tz=UTC", app.address));
+    let path = format!("/ada?tz=UTC&month={}", next_month("UTC"));
+    let (client, url) = (app.client.clone(), format!("{}{path}", app.address));
     let rendering = app.rendering_pages().await;
     let statuses = concurrent_views(10, 10, move || {
         let (client, url) = (client.clone(), url.clone());
@@ -286,7 +302,7 @@ async fn server_rendered_booking_pages_share_one_freebusy_call_too() {
     assert_eq!(statuses.len(), 100);
     assert!(statuses.iter().all(|status| *status == 200), "{statuses:?}");
     assert_eq!(calls(&app, "freebusy") - before, 1);
-    let html = app.get("/ada?tz=UTC").await.text().await.unwrap();
+    let html = app.get(&path).await.text().await.unwrap();
     assert!(html.contains(r#"data-testid="available-day""#), "the pages show free days: {html}");
     app.stop().await;
 }
@@ -476,6 +492,12 @@ async fn an_insert_failing_on_every_attempt_keeps_the_booking_and_emails_the_inv
         let mail = outbox::recent(&pool, 10).await.unwrap();
         assert_eq!(mail.len(), 2, "{backend:?}");
         assert!(mail.iter().all(|message| !message.body_text.contains("restore")), "{backend:?}: {mail:?}");
+        // The host, who expects the meeting in Google Calendar, is told why
+        // it is not there; the visitor's invitation reads as usual.
+        let (to_host, to_visitor): (Vec<_>, Vec<_>) =
+            mail.iter().partition(|message| message.recipient == ADA);
+        assert!(to_host[0].body_text.contains("accept the attached invitation to add it"), "{to_host:?}");
+        assert!(!to_visitor[0].body_text.contains("Google did not take"), "{to_visitor:?}");
         // An outage at Google says nothing about what the host granted.
         assert!(stored_grant(&pool).await.contains(CALENDAR_EVENTS), "{backend:?}");
         app.stop().await;
@@ -509,6 +531,44 @@ async fn a_hanging_insert_is_given_up_in_time_and_the_invites_go_by_email_even_i
     };
     assert_eq!(mail.len(), 2, "both invitations queued: {mail:?}");
     assert!(started.elapsed() < Duration::from_secs(4), "given up within the call budget");
+    assert_eq!(booking_rows(&pool).await, 1);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_slow_google_at_both_steps_still_gets_the_visitor_an_answer_before_the_time_limit() {
+    let (google_timeout, request_timeout) = (Duration::from_secs(2), Duration::from_secs(4));
+    let app = TestApp::spawn_with(Backend::Sqlite, |settings| {
+        settings.google_timeout = google_timeout;
+        settings.request_timeout = request_timeout;
+    })
+    .await;
+    let mut ada = ada_takes_bookings(&app).await;
+    ada_books_directly(&app, &mut ada).await;
+    let pool = app.pool().await;
+    let (start, _) = slots(&page(&app, "UTC").await)[0].clone();
+    // The fresh busy check answers late but in time; then the insert hangs
+    // past its budget. Together they outlast the request limit.
+    let late = |delay_ms| Fault { status: 200, retry_after_seconds: None, delay_ms: Some(delay_ms) };
+    app.google.inject_fault("freebusy", late(1_500), 1);
+    app.google.inject_fault("events.insert", late(10_000), 3);
+
+    let started = std::time::Instant::now();
+    let booked = book(&app, start, "bob@example.net").await;
+    assert_eq!(booked.status(), 200, "answered, not cut off: {}", booked.text().await.unwrap());
+    assert!(started.elapsed() < request_timeout);
+    let confirmation: Value = booked.json().await.unwrap();
+    assert!(confirmation["uid"].as_str().is_some_and(|uid| !uid.is_empty()));
+
+    // The insert's budget runs out after the answer; the invitations follow.
+    let mail = loop {
+        let mail = outbox::recent(&pool, 10).await.unwrap();
+        if !mail.is_empty() || started.elapsed() > Duration::from_secs(15) {
+            break mail;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(mail.len(), 2, "both invitations queued: {mail:?}");
     assert_eq!(booking_rows(&pool).await, 1);
     app.stop().await;
 }
