@@ -7,6 +7,7 @@
 //! integer seconds). The integration tests run every query against both.
 
 pub mod bookings;
+pub mod changes;
 pub mod google_connections;
 pub mod host_settings;
 pub mod outbox;

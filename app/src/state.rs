@@ -10,7 +10,10 @@ use std::{sync::Arc, time::Duration};
 use crate::{
     auth::server::AuthContext,
     booking::{busy::BusyCache, hosts::HostCache, limiter::RateLimiter, months::MonthCache},
-    db::Database,
+    db::{
+        changes::{self, HostChange},
+        Backend, Database,
+    },
 };
 
 #[derive(Clone, Debug, FromRef)]
@@ -28,10 +31,34 @@ pub struct AppState {
 
 impl AppState {
     /// A host changed something visitors see (settings, Google access, a
-    /// booking): their booking page is computed afresh.
+    /// booking): their booking page is computed afresh, by this process at
+    /// once and by the others sharing its PostgreSQL database when they hear.
     pub fn host_changed(&self, user_id: i64) {
-        self.busy_cache.invalidate(user_id);
-        self.host_cache.invalidate(user_id);
-        self.month_cache.invalidate(user_id);
+        self.forget(HostChange::Host(user_id));
+        if self.database.backend() == Backend::Postgres {
+            let pool = self.database.pool().clone();
+            tokio::spawn(async move {
+                if let Err(error) = changes::announce_host_changed(&pool, user_id).await {
+                    // The others' caches expire on their own within two minutes.
+                    tracing::warn!(%error, user_id, "could not tell other processes of a host's change");
+                }
+            });
+        }
+    }
+
+    /// Drops what this process has cached of a host, or of every host.
+    pub fn forget(&self, change: HostChange) {
+        match change {
+            HostChange::Host(user_id) => {
+                self.busy_cache.invalidate(user_id);
+                self.host_cache.invalidate(user_id);
+                self.month_cache.invalidate(user_id);
+            }
+            HostChange::Unknown => {
+                self.busy_cache.clear();
+                self.host_cache.clear();
+                self.month_cache.clear();
+            }
+        }
     }
 }

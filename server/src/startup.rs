@@ -6,7 +6,7 @@ use std::{future::Future, net::SocketAddr, sync::Arc};
 use anyhow::Context as _;
 use app::{
     auth::server::AuthContext,
-    db::Database,
+    db::{changes, Backend, Database, DatabaseUrl},
     google::{calendar::CalendarApi, oidc::GoogleOidc},
     shell,
     state::AppState,
@@ -39,6 +39,9 @@ pub struct Application {
     database: Database,
     emulator: Option<Emulator>,
     mailer: Option<Mailer>,
+    /// Set when other processes may share the database (PostgreSQL): their
+    /// hosts' changes must reach this process's caches.
+    shared_database: Option<(DatabaseUrl, AppState)>,
 }
 
 impl Application {
@@ -109,6 +112,8 @@ impl Application {
             Some(smtp) => Some(Mailer::new(smtp, &settings.mail_from, database.clone())?),
             None => None,
         };
+        let shared_database =
+            (database.backend() == Backend::Postgres).then(|| (settings.database_url.clone(), state.clone()));
         let mut router = router(state.clone());
         if mailer.is_none() {
             router = router.merge(routes::mailbox::router().with_state(state));
@@ -116,7 +121,7 @@ impl Application {
         if let Some(emulator) = &emulator {
             router = router.nest_service(EMULATOR_PREFIX, emulator.router());
         }
-        Ok(Self { listener, router, database, emulator, mailer })
+        Ok(Self { listener, router, database, emulator, mailer, shared_database })
     }
 
     /// The built-in Google emulator, when no Google client is configured.
@@ -133,6 +138,15 @@ impl Application {
     pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
         let (stop_mailer, mailer_stopped) = tokio::sync::watch::channel(false);
         let mailer = self.mailer.map(|mailer| tokio::spawn(mailer.run(mailer_stopped)));
+        let (stop_listening, listening_stopped) = tokio::sync::oneshot::channel::<()>();
+        let listening = self.shared_database.map(|(url, state)| {
+            tokio::spawn(async move {
+                let stopped = async {
+                    listening_stopped.await.ok();
+                };
+                changes::listen_for_host_changes(&url, |change| state.forget(change), stopped).await;
+            })
+        });
         // Client addresses feed the booking endpoint's rate limit.
         let service = self.router.into_make_service_with_connect_info::<SocketAddr>();
         // Without TCP_NODELAY, a response written in more than one piece (a
@@ -144,8 +158,12 @@ impl Application {
         });
         axum::serve(listener, service).with_graceful_shutdown(shutdown).await?;
         stop_mailer.send(true).ok();
+        stop_listening.send(()).ok();
         if let Some(mailer) = mailer {
             mailer.await.ok();
+        }
+        if let Some(listening) = listening {
+            listening.await.ok();
         }
         self.database.close().await;
         Ok(())

@@ -53,6 +53,10 @@ impl BusyCache {
         let mut entries = self.entries.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         entries.retain(|(host, _, _), _| *host != host_user_id);
     }
+
+    pub fn clear(&self) {
+        self.entries.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clear();
+    }
 }
 
 /// Everything that blocks slots in `range` (Google's busy times and the

@@ -55,6 +55,10 @@ impl HostCache {
         self.lock().retain(|_, (_, host)| host.user.user_id != user_id);
     }
 
+    pub fn clear(&self) {
+        self.lock().clear();
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, (Instant, Arc<Host>)>> {
         self.entries.lock().unwrap_or_else(PoisonError::into_inner)
     }

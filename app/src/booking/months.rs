@@ -51,6 +51,10 @@ impl MonthCache {
         self.lock().retain(|key, _| key.host_user_id != host_user_id);
     }
 
+    pub fn clear(&self) {
+        self.lock().clear();
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<MonthKey, Arc<BookingPageView>>> {
         self.entries.lock().unwrap_or_else(PoisonError::into_inner)
     }

@@ -1,7 +1,12 @@
 //! The booking flow as a browser without JavaScript meets it: server-rendered
 //! pages, a plain form post, redirects; and the host's dashboard.
 
-use app::db::Backend;
+use std::time::Duration;
+
+use app::db::{
+    changes::{self, HostChange},
+    users, Backend,
+};
 
 use crate::{
     booking::{ada_takes_bookings, page, slots},
@@ -168,5 +173,67 @@ async fn a_hosts_change_shows_on_the_booking_page_at_once_despite_the_caches() {
         .await;
     assert_eq!(renamed.status(), 200);
     assert_eq!(page(&app, "UTC").await["host_name"], "Augusta Ada King");
+    app.stop().await;
+}
+
+async fn next_change(heard: &mut tokio::sync::mpsc::UnboundedReceiver<HostChange>) -> Option<HostChange> {
+    tokio::time::timeout(Duration::from_secs(5), heard.recv()).await.expect("heard within 5 s")
+}
+
+#[tokio::test]
+async fn on_postgresql_a_hosts_change_reaches_every_process_sharing_the_database() {
+    let app = TestApp::spawn(Backend::Postgres).await;
+    let ada = ada_takes_bookings(&app).await;
+    let pool = app.pool().await;
+    let ada_id = users::find_by_username(&pool, "ada").await.unwrap().unwrap().user_id;
+
+    // What this process tells the others: a change of Ada's.
+    let (heard_tx, mut heard) = tokio::sync::mpsc::unbounded_channel();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let url = app.database.url.clone();
+    let listening = tokio::spawn(async move {
+        let stopped = async {
+            stopped.await.ok();
+        };
+        let heard = move |change| {
+            heard_tx.send(change).ok();
+        };
+        changes::listen_for_host_changes(&url, heard, stopped).await;
+    });
+    assert_eq!(next_change(&mut heard).await, Some(HostChange::Unknown), "listening, nothing known yet");
+    let renamed = app
+        .server_fn_form(
+            "save_profile",
+            &[("display_name", "Augusta Ada King"), ("username", "ada"), ("time_zone", "Europe/London")],
+            &ada,
+        )
+        .await;
+    assert_eq!(renamed.status(), 200);
+    assert_eq!(next_change(&mut heard).await, Some(HostChange::Host(ada_id)));
+
+    // What this process hears from the others: their change, at once, though
+    // its own caches are warm.
+    assert_eq!(page(&app, "UTC").await["host_name"], "Augusta Ada King");
+    users::update_profile(&pool, ada_id, "Ada Byron", "ada", "Europe/London", chrono::Utc::now())
+        .await
+        .unwrap();
+    assert_eq!(page(&app, "UTC").await["host_name"], "Augusta Ada King", "still cached, unannounced");
+    changes::announce_host_changed(&pool, ada_id).await.unwrap();
+    let shown = async {
+        loop {
+            let name = page(&app, "UTC").await["host_name"].clone();
+            if name == "Ada Byron" {
+                break name;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    };
+    assert_eq!(
+        tokio::time::timeout(Duration::from_secs(2), shown).await.expect("shown within 2 s"),
+        "Ada Byron"
+    );
+
+    stop.send(()).ok();
+    listening.await.unwrap();
     app.stop().await;
 }
