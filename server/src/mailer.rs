@@ -19,6 +19,9 @@ use crate::config::SmtpSettings;
 
 const POLL_INTERVAL: Duration = Duration::from_secs(2);
 const BATCH: i64 = 20;
+/// How long a message taken for sending is kept from other processes: far
+/// longer than an SMTP exchange, short enough if the sender died.
+const CLAIM: chrono::Duration = chrono::Duration::minutes(10);
 
 #[derive(Debug, thiserror::Error)]
 pub enum MailerError {
@@ -65,6 +68,10 @@ impl Mailer {
         let db = self.database.pool();
         let mut sent = 0;
         for message in outbox::due(db, Utc::now(), BATCH).await? {
+            let now = Utc::now();
+            if !outbox::claim(db, message.message_id, now, now + CLAIM).await? {
+                continue;
+            }
             match self.send(&message).await {
                 Ok(()) => {
                     outbox::mark_sent(db, message.message_id, Utc::now()).await?;

@@ -101,6 +101,27 @@ pub async fn due(db: &DbPool, now: DateTime<Utc>, limit: i64) -> Result<Vec<Outb
     Ok(rows.into_iter().map(OutboxMessage::from).collect())
 }
 
+/// Takes a due message for sending until `until`, so that another process
+/// sharing the database does not send it too; false when another took it
+/// first. A process that dies mid-send leaves it to be tried again then.
+pub async fn claim(
+    db: &DbPool,
+    message_id: i64,
+    now: DateTime<Utc>,
+    until: DateTime<Utc>,
+) -> Result<bool, DbError> {
+    let result = sqlx::query(
+        "update outbox_messages set next_attempt_at = $1 \
+         where message_id = $2 and sent_at is null and next_attempt_at <= $3",
+    )
+    .bind(to_db_time(until))
+    .bind(message_id)
+    .bind(to_db_time(now))
+    .execute(db)
+    .await?;
+    Ok(result.rows_affected() == 1)
+}
+
 pub async fn mark_sent(db: &DbPool, message_id: i64, now: DateTime<Utc>) -> Result<(), DbError> {
     sqlx::query("update outbox_messages set sent_at = $1, attempts = attempts + 1, last_error = null where message_id = $2")
         .bind(to_db_time(now))

@@ -11,7 +11,7 @@ use app::db::{outbox, Backend};
 use mailin_embedded::{response, Handler, Response};
 use server::{config::SmtpSettings, mailer::Mailer};
 
-use crate::helpers::TestApp;
+use crate::helpers::{TestApp, BACKENDS};
 
 /// Collects every message the SMTP server accepts.
 #[derive(Clone, Default)]
@@ -41,6 +41,28 @@ fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
+/// A real SMTP server on `port`; what it accepts lands in the returned list.
+async fn start_smtp_server(port: u16) -> Arc<Mutex<Vec<String>>> {
+    let inbox = Inbox::default();
+    let received = inbox.received.clone();
+    let mut server = mailin_embedded::Server::new(inbox);
+    server.with_name("mail.test").with_addr(format!("127.0.0.1:{port}")).unwrap();
+    std::thread::spawn(move || {
+        let _ = server.serve();
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    received
+}
+
+fn invitation(recipient: &str) -> outbox::NewMessage {
+    outbox::NewMessage {
+        recipient: recipient.to_owned(),
+        subject: "Invitation: meeting".to_owned(),
+        body_text: "Your meeting is booked.".to_owned(),
+        calendar_ics: Some("BEGIN:VCALENDAR\r\nMETHOD:REQUEST\r\nEND:VCALENDAR\r\n".to_owned()),
+    }
+}
+
 #[tokio::test]
 async fn an_smtp_outage_delays_invitations_and_loses_none() {
     let app = TestApp::spawn(Backend::Sqlite).await;
@@ -52,13 +74,7 @@ async fn an_smtp_outage_delays_invitations_and_loses_none() {
 
     let now = chrono::Utc::now();
     for recipient in ["ada@example.com", "bob@example.net"] {
-        let message = outbox::NewMessage {
-            recipient: recipient.to_owned(),
-            subject: "Invitation: meeting".to_owned(),
-            body_text: "Your meeting is booked.".to_owned(),
-            calendar_ics: Some("BEGIN:VCALENDAR\r\nMETHOD:REQUEST\r\nEND:VCALENDAR\r\n".to_owned()),
-        };
-        outbox::enqueue(database.pool(), &message, now).await.unwrap();
+        outbox::enqueue(database.pool(), &invitation(recipient), now).await.unwrap();
     }
 
     // Nobody listens on the port: nothing is sent, everything stays queued.
@@ -73,14 +89,7 @@ async fn an_smtp_outage_delays_invitations_and_loses_none() {
     );
 
     // The server comes up; the backoff has passed.
-    let inbox = Inbox::default();
-    let received = inbox.received.clone();
-    let mut server = mailin_embedded::Server::new(inbox);
-    server.with_name("mail.test").with_addr(format!("127.0.0.1:{port}")).unwrap();
-    std::thread::spawn(move || {
-        let _ = server.serve();
-    });
-    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let received = start_smtp_server(port).await;
     sqlx::query("update outbox_messages set next_attempt_at = 0").execute(database.pool()).await.unwrap();
 
     assert_eq!(mailer.send_due().await.unwrap(), 2);
@@ -98,6 +107,43 @@ async fn an_smtp_outage_delays_invitations_and_loses_none() {
         .all(|message| message.sent_at.is_some()));
     assert_eq!(mailer.send_due().await.unwrap(), 0, "sent once, never twice");
     app.stop().await;
+}
+
+#[tokio::test]
+async fn processes_sharing_a_database_send_each_message_once() {
+    for backend in BACKENDS {
+        let app = TestApp::spawn(backend).await;
+        let port = free_port();
+        let smtp = SmtpSettings {
+            url: format!("smtp://127.0.0.1:{port}").into(),
+            server: format!("127.0.0.1:{port}"),
+        };
+        let received = start_smtp_server(port).await;
+        let database = app.database.connect().await;
+        let recipients: Vec<String> = (0..12).map(|n| format!("visitor{n}@example.net")).collect();
+        for recipient in &recipients {
+            outbox::enqueue(database.pool(), &invitation(recipient), chrono::Utc::now()).await.unwrap();
+        }
+
+        // Two processes' mailers, each with its own pool, at the same moment.
+        let mailers = [app.database.connect().await, app.database.connect().await]
+            .map(|database| Mailer::new(&smtp, "BookMate <bookings@example.com>", database).unwrap());
+        let [first, second] = &mailers;
+        let (first, second) = tokio::join!(first.send_due(), second.send_due());
+        assert_eq!(first.unwrap() + second.unwrap(), recipients.len(), "{backend:?}");
+
+        let mut delivered: Vec<String> = received
+            .lock()
+            .unwrap()
+            .iter()
+            .filter_map(|message| recipients.iter().find(|to| message.contains(to.as_str())).cloned())
+            .collect();
+        delivered.sort();
+        let mut expected = recipients.clone();
+        expected.sort();
+        assert_eq!(delivered, expected, "{backend:?}: each message exactly once");
+        app.stop().await;
+    }
 }
 
 #[tokio::test]
