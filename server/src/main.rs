@@ -10,6 +10,11 @@ use server::{
     telemetry,
 };
 
+/// Rendering a page allocates many small strings on every worker thread at
+/// once; glibc's malloc spent a third of a page view on that, mimalloc far less.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> ExitCode {
     let settings = match Settings::from_env() {
