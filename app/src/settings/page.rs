@@ -196,7 +196,7 @@ fn AvailabilitySection(form: AvailabilityForm) -> impl IntoView {
     view! {
         <section class="card settings-section" aria-labelledby="availability-heading">
             <h2 id="availability-heading">"Availability"</h2>
-            <p class="help">"Your weekly hours, in your time zone. Visitors see them in theirs. Hours ending at 00:00 run until midnight."</p>
+            <p class="help">"Your weekly hours, in your time zone. Visitors see them in theirs. An end of 00:00 (12:00 AM) means midnight, the end of the day."</p>
             <form on:submit=submit class="stack" data-testid="availability-form">
                 <div class="week">
                     {(0..7).map(|day| view! { <DayRow day days error=Signal::derive(move || error(format!("day-{day}-0")).or_else(|| error(format!("day-{day}-1"))).or_else(|| error(format!("day-{day}-2"))))/> }).collect_view()}
