@@ -11,6 +11,7 @@
 use std::sync::Arc;
 
 use leptos::{
+    either::Either,
     prelude::*,
     server_fn::{error::ServerFnUrlError, ServerFn},
 };
@@ -80,20 +81,19 @@ fn link(view: &BookingPageView, month: &str, day: Option<&str>, slot: Option<i64
 
 #[component]
 fn BookingCard(view: Arc<BookingPageView>) -> impl IntoView {
-    let query = use_query_map();
-    let chosen_day = move || query.read().get("day");
-    let chosen_slot = move || query.read().get("slot").and_then(|slot| slot.parse::<i64>().ok());
-    // A booking posted without JavaScript comes back here with its error in
-    // the address (Leptos's form redirect).
-    let failed_booking = move || {
-        let query = query.read();
-        (query.get("__path").as_deref() == Some(<Book as ServerFn>::PATH))
-            .then(|| query.get("__err"))
+    // Rendered on the server only (not an island), so the address is read
+    // once, not tracked: every choice is a new page.
+    let (chosen_day, chosen_slot, failed_booking) = use_query_map().with_untracked(|query| {
+        // A booking posted without JavaScript comes back here with its error
+        // in the address (Leptos's form redirect).
+        let failed_booking = (query.get_str("__path") == Some(<Book as ServerFn>::PATH))
+            .then(|| query.get_str("__err"))
             .flatten()
-            .map(|error| ServerFnUrlError::<AppError>::decode_err(&error))
-    };
-    // Shared, not cloned: a month of days and times is the bulk of the page.
-    let view_for_times = Arc::clone(&view);
+            .map(ServerFnUrlError::<AppError>::decode_err);
+        let chosen_slot = query.get_str("slot").and_then(|slot| slot.parse::<i64>().ok());
+        (query.get("day"), chosen_slot, failed_booking)
+    });
+    let times = times_section(&view, chosen_day.as_deref(), chosen_slot, failed_booking);
     let initials: String =
         view.host_name.split_whitespace().filter_map(|word| word.chars().next()).take(2).collect();
     let status_message = match view.status {
@@ -133,85 +133,90 @@ fn BookingCard(view: Arc<BookingPageView>) -> impl IntoView {
                     <tbody>
                         {view.weeks.iter().map(|week| view! {
                             <tr>
-                                {week.iter().map(|cell| match cell {
-                                    None => view! { <td></td> }.into_any(),
-                                    Some(day) => {
-                                        let count = day.slots.len();
-                                        let label = format!("{}, {} {}", day.long_name, count, if count == 1 { "time available" } else { "times available" });
-                                        let href = link(&view, &view.month, Some(&day.date), None);
-                                        let date = day.date.clone();
-                                        let selected = move || chosen_day().as_deref() == Some(date.as_str());
-                                        view! {
-                                            <td>
-                                                {if count > 0 {
-                                                    view! { <a class="day available" class:selected=selected.clone() aria-current=move || selected().then_some("date") href=href aria-label=label data-testid="available-day">{day.day_of_month}</a> }.into_any()
-                                                } else {
-                                                    view! { <span class="day" aria-label=label>{day.day_of_month}</span> }.into_any()
-                                                }}
-                                            </td>
-                                        }.into_any()
-                                    }
+                                {week.iter().map(|cell| view! {
+                                    <td>{cell.as_ref().map(|day| day_cell(&view, day, chosen_day.as_deref()))}</td>
                                 }).collect_view()}
                             </tr>
                         }).collect_view()}
                     </tbody>
                 </table>
             </section>
-            <section class="times" id="times" tabindex="-1" aria-label="Times">
-                {move || {
-                    let view = &view_for_times;
-                    let chosen = chosen_slot();
-                    let day = chosen_day()
-                        .and_then(|date| view.weeks.iter().flatten().flatten().find(|day| day.date == date));
-                    if let Some((day, slot)) = day.and_then(|day| {
-                        let slot = day.slots.iter().find(|slot| Some(slot.start) == chosen)?;
-                        Some((day, slot))
-                    }) {
-                        let summary = slot_summary(view, day, slot);
-                        return view! {
-                            <BookingForm
-                                username=view.username.clone()
-                                start=slot.start
-                                tz=view.visitor_time_zone.clone()
-                                summary
-                                failed=failed_booking()
-                            />
-                        }
-                        .into_any();
-                    }
-                    // A time that was chosen but is not free (any more): say so,
-                    // with the server's reason if a booking attempt brought one
-                    // back, above the times that are.
-                    let gone = chosen.map(|_| {
-                        failed_booking().map_or_else(
-                            || "That time is no longer available. Please pick another.".to_owned(),
-                            |error| error.to_string(),
-                        )
-                    });
-                    let times = match day {
-                        None => view! { <p class="muted">"Pick a day to see its times."</p> }.into_any(),
-                        Some(day) if day.slots.is_empty() => {
-                            view! { <p class="muted">"No times on that day."</p> }.into_any()
-                        }
-                        Some(day) => view! {
-                            <h2 id="times-heading">{day.long_name.clone()}</h2>
-                            <ul class="time-list" aria-labelledby="times-heading">
-                                {day.slots.iter().map(|slot| view! {
-                                    <li><a class="button secondary time" href=link(view, &view.month, Some(&day.date), Some(slot.start)) data-testid="time">{slot.label.clone()}</a></li>
-                                }).collect_view()}
-                            </ul>
-                        }
-                        .into_any(),
-                    };
-                    view! {
-                        <p class="field-error" role="alert" data-testid="booking-error">{gone}</p>
-                        {times}
-                    }
-                    .into_any()
-                }}
-            </section>
+            <section class="times" id="times" tabindex="-1" aria-label="Times">{times}</section>
         </div>
     }
+}
+
+/// A day of the month grid: a link to its times when it has any. `Either`,
+/// not `AnyView`: a month renders 31 of these per page view.
+fn day_cell(view: &BookingPageView, day: &DayView, chosen_day: Option<&str>) -> impl IntoView {
+    let count = day.slots.len();
+    let label = format!(
+        "{}, {} {}",
+        day.long_name,
+        count,
+        if count == 1 { "time available" } else { "times available" }
+    );
+    if count == 0 {
+        return Either::Right(view! { <span class="day" aria-label=label>{day.day_of_month}</span> });
+    }
+    let href = link(view, &view.month, Some(&day.date), None);
+    let selected = chosen_day == Some(day.date.as_str());
+    Either::Left(view! {
+        <a class="day available" class:selected=selected aria-current=selected.then_some("date") href=href
+            aria-label=label data-testid="available-day">{day.day_of_month}</a>
+    })
+}
+
+/// The chosen day's times, or the booking form for the chosen time.
+fn times_section(
+    view: &BookingPageView,
+    chosen_day: Option<&str>,
+    chosen_slot: Option<i64>,
+    failed_booking: Option<AppError>,
+) -> AnyView {
+    let day = chosen_day.and_then(|date| view.weeks.iter().flatten().flatten().find(|day| day.date == date));
+    let chosen =
+        day.and_then(|day| Some((day, day.slots.iter().find(|slot| Some(slot.start) == chosen_slot)?)));
+    if let Some((day, slot)) = chosen {
+        let summary = slot_summary(view, day, slot);
+        return view! {
+            <BookingForm
+                username=view.username.clone()
+                start=slot.start
+                tz=view.visitor_time_zone.clone()
+                summary
+                failed=failed_booking
+            />
+        }
+        .into_any();
+    }
+    // A time that was chosen but is not free (any more): say so, with the
+    // server's reason if a booking attempt brought one back, above the times
+    // that are.
+    let gone = chosen_slot.map(|_| {
+        failed_booking.map_or_else(
+            || "That time is no longer available. Please pick another.".to_owned(),
+            |error| error.to_string(),
+        )
+    });
+    let times = match day {
+        None => view! { <p class="muted">"Pick a day to see its times."</p> }.into_any(),
+        Some(day) if day.slots.is_empty() => view! { <p class="muted">"No times on that day."</p> }.into_any(),
+        Some(day) => view! {
+            <h2 id="times-heading">{day.long_name.clone()}</h2>
+            <ul class="time-list" aria-labelledby="times-heading">
+                {day.slots.iter().map(|slot| view! {
+                    <li><a class="button secondary time" href=link(view, &view.month, Some(&day.date), Some(slot.start)) data-testid="time">{slot.label.clone()}</a></li>
+                }).collect_view()}
+            </ul>
+        }
+        .into_any(),
+    };
+    view! {
+        <p class="field-error" role="alert" data-testid="booking-error">{gone}</p>
+        {times}
+    }
+    .into_any()
 }
 
 #[component]
