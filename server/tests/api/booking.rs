@@ -57,7 +57,7 @@ fn fault(status: u16) -> Fault {
     Fault { status, retry_after_seconds: None, delay_ms: None }
 }
 
-async fn ada_user_id(pool: &DbPool) -> i64 {
+pub(crate) async fn ada_user_id(pool: &DbPool) -> i64 {
     users::find_by_username(pool, "ada").await.unwrap().expect("Ada has a page").user_id
 }
 
@@ -504,6 +504,17 @@ async fn an_insert_failing_on_every_attempt_keeps_the_booking_and_emails_the_inv
     }
 }
 
+/// The outbox once something is queued in it, or as it is at `deadline`.
+async fn queued_mail(pool: &DbPool, deadline: std::time::Instant) -> Vec<outbox::OutboxMessage> {
+    loop {
+        let mail = outbox::recent(pool, 10).await.unwrap();
+        if !mail.is_empty() || std::time::Instant::now() > deadline {
+            return mail;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 #[tokio::test]
 async fn a_hanging_insert_is_given_up_in_time_and_the_invites_go_by_email_even_if_the_visitor_leaves() {
     let google_timeout = Duration::from_secs(1);
@@ -522,13 +533,7 @@ async fn a_hanging_insert_is_given_up_in_time_and_the_invites_go_by_email_even_i
     assert!(request.await.is_err(), "the visitor left before Google answered");
 
     // Two attempts' worth of time (2 × 1 s), then the email fallback.
-    let mail = loop {
-        let mail = outbox::recent(&pool, 10).await.unwrap();
-        if !mail.is_empty() || started.elapsed() > Duration::from_secs(10) {
-            break mail;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    };
+    let mail = queued_mail(&pool, started + Duration::from_secs(10)).await;
     assert_eq!(mail.len(), 2, "both invitations queued: {mail:?}");
     assert!(started.elapsed() < Duration::from_secs(4), "given up within the call budget");
     assert_eq!(booking_rows(&pool).await, 1);
@@ -561,13 +566,7 @@ async fn a_slow_google_at_both_steps_still_gets_the_visitor_an_answer_before_the
     assert!(confirmation["uid"].as_str().is_some_and(|uid| !uid.is_empty()));
 
     // The insert's budget runs out after the answer; the invitations follow.
-    let mail = loop {
-        let mail = outbox::recent(&pool, 10).await.unwrap();
-        if !mail.is_empty() || started.elapsed() > Duration::from_secs(15) {
-            break mail;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    };
+    let mail = queued_mail(&pool, started + Duration::from_secs(15)).await;
     assert_eq!(mail.len(), 2, "both invitations queued: {mail:?}");
     assert_eq!(booking_rows(&pool).await, 1);
     app.stop().await;

@@ -9,8 +9,8 @@ use app::db::{
 };
 
 use crate::{
-    booking::{ada_takes_bookings, page, slots},
-    helpers::TestApp,
+    booking::{ada_takes_bookings, ada_user_id, page, slots},
+    helpers::{Cookies, TestApp},
 };
 
 /// Posts the booking form the way a browser without JavaScript does: form
@@ -147,6 +147,17 @@ async fn the_host_sees_upcoming_bookings_on_the_dashboard_and_visitors_words_as_
     }
 }
 
+async fn ada_renames_herself(app: &TestApp, ada: &Cookies, display_name: &str) {
+    let renamed = app
+        .server_fn_form(
+            "save_profile",
+            &[("display_name", display_name), ("username", "ada"), ("time_zone", "Europe/London")],
+            ada,
+        )
+        .await;
+    assert_eq!(renamed.status(), 200);
+}
+
 #[tokio::test]
 async fn a_hosts_change_shows_on_the_booking_page_at_once_despite_the_caches() {
     let app = TestApp::spawn(Backend::Sqlite).await;
@@ -164,14 +175,7 @@ async fn a_hosts_change_shows_on_the_booking_page_at_once_despite_the_caches() {
     assert_eq!(view["status"], "NotTakingBookings", "{view}");
     assert!(slots(&view).is_empty());
 
-    let renamed = app
-        .server_fn_form(
-            "save_profile",
-            &[("display_name", "Augusta Ada King"), ("username", "ada"), ("time_zone", "Europe/London")],
-            &ada,
-        )
-        .await;
-    assert_eq!(renamed.status(), 200);
+    ada_renames_herself(&app, &ada, "Augusta Ada King").await;
     assert_eq!(page(&app, "UTC").await["host_name"], "Augusta Ada King");
     app.stop().await;
 }
@@ -185,7 +189,7 @@ async fn on_postgresql_a_hosts_change_reaches_every_process_sharing_the_database
     let app = TestApp::spawn(Backend::Postgres).await;
     let ada = ada_takes_bookings(&app).await;
     let pool = app.pool().await;
-    let ada_id = users::find_by_username(&pool, "ada").await.unwrap().unwrap().user_id;
+    let ada_id = ada_user_id(&pool).await;
 
     // What this process tells the others: a change of Ada's.
     let (heard_tx, mut heard) = tokio::sync::mpsc::unbounded_channel();
@@ -201,14 +205,7 @@ async fn on_postgresql_a_hosts_change_reaches_every_process_sharing_the_database
         changes::listen_for_host_changes(&url, heard, stopped).await;
     });
     assert_eq!(next_change(&mut heard).await, Some(HostChange::Unknown), "listening, nothing known yet");
-    let renamed = app
-        .server_fn_form(
-            "save_profile",
-            &[("display_name", "Augusta Ada King"), ("username", "ada"), ("time_zone", "Europe/London")],
-            &ada,
-        )
-        .await;
-    assert_eq!(renamed.status(), 200);
+    ada_renames_herself(&app, &ada, "Augusta Ada King").await;
     assert_eq!(next_change(&mut heard).await, Some(HostChange::Host(ada_id)));
 
     // What this process hears from the others: their change, at once, though
