@@ -3,7 +3,9 @@
 //! extra round trip.
 
 #[cfg(feature = "ssr")]
-pub mod server;
+pub mod cookies;
+#[cfg(feature = "ssr")]
+pub mod sessions;
 
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -30,39 +32,30 @@ pub struct SessionInfo {
 /// answers only about the caller's own session, or `None`.
 #[server(endpoint = "get_session")]
 pub async fn get_session() -> Result<Option<SessionInfo>, AppError> {
-    crate::error::respond(async move { server::current_session_info().await }.await)
-}
-
-/// Revokes BookMate's grant at Google and forgets the tokens. The host stays
-/// signed in and sees that Google must be reconnected.
-#[server(endpoint = "disconnect_google")]
-pub async fn disconnect_google() -> Result<(), AppError> {
-    crate::error::respond(
-        async move {
-            let (state, user) = server::require_user().await?;
-            let disconnected = server::disconnect(&state, user.user_id).await;
-            state.host_changed(user.user_id);
-            disconnected
-        }
-        .await,
-    )
-}
-
-/// Revokes the grant, deletes the host and everything that is theirs, and
-/// signs them out everywhere.
-#[server(endpoint = "delete_account")]
-pub async fn delete_account() -> Result<(), AppError> {
-    crate::error::respond(
-        async move {
-            let (state, user) = server::require_user().await?;
-            let deleted = server::delete_account(&state, user.user_id).await;
-            state.host_changed(user.user_id);
-            deleted?;
-            leptos_axum::redirect("/");
-            Ok(())
-        }
-        .await,
-    )
+    use crate::db::google_connections;
+    crate::server_fns::public(|state| async move {
+        let Some(request) = use_context::<axum::http::request::Parts>() else {
+            return Ok(None);
+        };
+        let Some(user) = sessions::current_user(&state, &request.headers).await? else {
+            return Ok(None);
+        };
+        let connection = google_connections::find(state.database.pool(), user.user_id).await?;
+        Ok(Some(SessionInfo {
+            user_id: user.user_id,
+            name: user.display_name,
+            email: user.email,
+            picture_url: user.picture_url,
+            username: user.username,
+            granted_scopes: connection
+                .as_ref()
+                .map(|connection| connection.granted_scopes.iter().map(str::to_owned).collect())
+                .unwrap_or_default(),
+            additional_scopes: user.additional_scopes.iter().map(str::to_owned).collect(),
+            needs_reconnect: connection.is_none_or(|connection| connection.needs_reconnect_since.is_some()),
+        }))
+    })
+    .await
 }
 
 /// The session, provided as context by `App` for every page.

@@ -1,15 +1,27 @@
-//! Booking a host: what the visitor books and what the invitations say.
+//! Booking a host: the public page, the booking itself, and what the
+//! invitations say. The page, its shapes and server functions are built for
+//! both sides; everything else is server-only.
 
 pub mod api;
 #[cfg(feature = "ssr")]
+pub mod book;
+#[cfg(feature = "ssr")]
 pub mod busy;
+#[cfg(feature = "ssr")]
+mod direct;
+#[cfg(feature = "ssr")]
+mod free_times;
 #[cfg(feature = "ssr")]
 pub mod hosts;
 #[cfg(feature = "ssr")]
 pub mod ics;
 #[cfg(feature = "ssr")]
+pub mod invitations;
+#[cfg(feature = "ssr")]
 pub mod limiter;
 pub mod model;
+#[cfg(feature = "ssr")]
+pub mod month_grid;
 #[cfg(feature = "ssr")]
 pub mod months;
 pub mod page;

@@ -3,87 +3,22 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use serde::{Deserialize, Serialize};
 
-use crate::{auth::HostPageError, error::AppError};
+use crate::{auth::HostPageError, booking::model::Invitation, error::AppError};
 
-/// How many upcoming bookings the dashboard lists.
-pub const SHOWN_BOOKINGS: i64 = 100;
+pub mod model;
+#[cfg(feature = "ssr")]
+mod upcoming;
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct UpcomingBooking {
-    pub uid: String,
-    /// `Thu 3 Dec 2026` and `09:30–10:00`, in the host's zone.
-    pub day: String,
-    pub time: String,
-    pub visitor_name: String,
-    pub visitor_email: String,
-    pub visitor_time_zone: String,
-    /// The visitor's own words: shown as text, never as HTML.
-    pub note: String,
-    /// In the host's Google calendar (direct booking), or invited by email.
-    pub in_google_calendar: bool,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct DashboardView {
-    pub time_zone: String,
-    pub username: Option<String>,
-    pub bookings: Vec<UpcomingBooking>,
-}
+use model::DashboardView;
 
 #[server(endpoint = "dashboard")]
 pub async fn get_dashboard() -> Result<DashboardView, AppError> {
-    crate::error::respond(
-        async move {
-            let (state, user) = crate::auth::server::require_user().await?;
-            ssr::dashboard(&state, user, chrono::Utc::now()).await
-        }
-        .await,
-    )
-}
-
-#[cfg(feature = "ssr")]
-pub mod ssr {
-    use chrono::{DateTime, Utc};
-    use chrono_tz::Tz;
-
-    use super::{DashboardView, UpcomingBooking, SHOWN_BOOKINGS};
-    use crate::{
-        db::{
-            bookings::{self, Delivery},
-            users::User,
-        },
-        error::AppError,
-        state::AppState,
-    };
-
-    pub async fn dashboard(
-        state: &AppState,
-        user: User,
-        now: DateTime<Utc>,
-    ) -> Result<DashboardView, AppError> {
-        let zone: Tz = user.time_zone.parse().unwrap_or(Tz::UTC);
-        let upcoming = bookings::upcoming(state.database.pool(), user.user_id, now, SHOWN_BOOKINGS).await?;
-        let bookings = upcoming
-            .into_iter()
-            .map(|booking| {
-                let (start, end) =
-                    (booking.starts_at.with_timezone(&zone), booking.ends_at.with_timezone(&zone));
-                UpcomingBooking {
-                    uid: booking.uid,
-                    day: start.format("%a %-d %b %Y").to_string(),
-                    time: format!("{}–{}", start.format("%H:%M"), end.format("%H:%M")),
-                    visitor_name: booking.visitor_name,
-                    visitor_email: booking.visitor_email,
-                    visitor_time_zone: booking.visitor_time_zone,
-                    note: booking.note,
-                    in_google_calendar: booking.delivery == Delivery::Google,
-                }
-            })
-            .collect();
-        Ok(DashboardView { time_zone: zone.name().to_owned(), username: user.username, bookings })
-    }
+    use crate::server_fns::{as_host, Effect};
+    as_host(Effect::ReadOnly, |state, user| async move {
+        upcoming::dashboard(&state, user, chrono::Utc::now()).await
+    })
+    .await
 }
 
 #[component]
@@ -143,7 +78,11 @@ fn Bookings(view: DashboardView) -> impl IntoView {
                         {(!booking.note.is_empty()).then(|| view! { <p class="note">{booking.note}</p> })}
                     </div>
                     <div class="how">
-                        <span class="tag">{if booking.in_google_calendar { "In your Google Calendar" } else { "Invited by email" }}</span>
+                        <span class="tag">{match booking.invitation {
+                            Invitation::InHostCalendar => "In your Google Calendar",
+                            Invitation::ByEmail => "Invited by email",
+                            Invitation::OnItsWay => "Being added to your Google Calendar",
+                        }}</span>
                         <a href=format!("/booking/{}/invite.ics", booking.uid) rel="external" download="invite.ics">"Invite (.ics)"</a>
                     </div>
                 </li>

@@ -137,6 +137,8 @@ pub enum DbError {
     UsernameTaken,
     #[error("a stored value could not be read: {0}")]
     Corrupt(#[source] serde_json::Error),
+    #[error("column {column} holds {value:?}, which this version of BookMate does not know")]
+    UnknownValue { column: &'static str, value: String },
     #[error(transparent)]
     Sqlx(#[from] sqlx::Error),
 }

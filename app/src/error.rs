@@ -79,7 +79,7 @@ impl AppError {
 pub fn NotFoundPage() -> impl IntoView {
     #[cfg(feature = "ssr")]
     if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
-        response.set_status(http_status(AppError::NotFound.status_code()));
+        response.set_status(AppError::NotFound.http_status());
     }
     view! {
         <Title text="Page not found · BookMate"/>
@@ -90,30 +90,52 @@ pub fn NotFoundPage() -> impl IntoView {
     }
 }
 
-/// Every server function's result passes through here, so its HTTP status
-/// says what the error says (Leptos would answer 500 for any error). Two
-/// callers decide their own status: a page that calls the function while it
-/// renders, and a plain HTML form post, which Leptos redirects back to its
-/// page with the error in the address.
 #[cfg(feature = "ssr")]
-pub fn respond<T>(result: Result<T, AppError>) -> Result<T, AppError> {
-    if let Err(error) = &result {
-        let called_by_script = use_context::<axum::http::request::Parts>().is_some_and(|request| {
-            let accepts_html = request
-                .headers
-                .get(axum::http::header::ACCEPT)
-                .and_then(|accept| accept.to_str().ok())
-                .is_some_and(|accept| accept.contains("text/html"));
-            request.uri.path().starts_with("/api/") && !accepts_html
-        });
-        if let (true, Some(response)) = (called_by_script, use_context::<leptos_axum::ResponseOptions>()) {
-            response.set_status(http_status(error.status_code()));
-        }
+impl AppError {
+    pub fn http_status(&self) -> axum::http::StatusCode {
+        axum::http::StatusCode::from_u16(self.status_code())
+            .unwrap_or(axum::http::StatusCode::INTERNAL_SERVER_ERROR)
     }
-    result
 }
 
 #[cfg(feature = "ssr")]
-fn http_status(code: u16) -> axum::http::StatusCode {
-    axum::http::StatusCode::from_u16(code).unwrap_or(axum::http::StatusCode::INTERNAL_SERVER_ERROR)
+impl From<crate::google::GoogleCallError> for AppError {
+    /// What a host is told when a Google call made for them fails; the
+    /// detail is logged here, once.
+    fn from(error: crate::google::GoogleCallError) -> Self {
+        use crate::google::GoogleCallError;
+        match error {
+            GoogleCallError::NeedsReconnect => {
+                Self::Conflict("Your Google connection has expired. Please reconnect Google.".to_owned())
+            }
+            GoogleCallError::MissingScope => Self::Conflict(
+                "BookMate does not have the Google access this needs. Please grant it again.".to_owned(),
+            ),
+            GoogleCallError::Unavailable(detail) => {
+                tracing::warn!(detail, "Google unavailable");
+                Self::Conflict("Google is not answering right now. Please try again in a moment.".to_owned())
+            }
+            GoogleCallError::Refused(error) => {
+                tracing::warn!(%error, "Google refused a call");
+                Self::Conflict("Google refused the request. Please try again.".to_owned())
+            }
+            GoogleCallError::Database(error) => error.into(),
+        }
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl From<crate::google::DisconnectError> for AppError {
+    fn from(error: crate::google::DisconnectError) -> Self {
+        match error {
+            crate::google::DisconnectError::GoogleUnreachable(error) => {
+                tracing::error!(%error, "could not revoke a Google grant");
+                Self::Conflict(
+                    "Google could not be reached to remove BookMate's access. Nothing was changed; please try again."
+                        .to_owned(),
+                )
+            }
+            crate::google::DisconnectError::Database(error) => error.into(),
+        }
+    }
 }

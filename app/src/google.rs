@@ -1,8 +1,18 @@
-//! Talking to Google (or the emulator, which answers the same way): sign-in
-//! and incremental authorization by OpenID Connect, and the tokens they
-//! produce. Server only.
+//! Talking to Google (or the emulator, which answers the same way). Server
+//! only. `GoogleClient` owns it all; the files below are its parts:
+//! `oidc` (discovery, authorization URLs, code exchange with ID-token checks,
+//! refresh, revocation), `calendar` (the Calendar calls and Google's error
+//! shapes), `tokens` (custody of hosts' tokens: sealing, one refresh per host
+//! at a time), `calls` (scope check, 401-refresh-retry and backoff around
+//! every call), `sealed` (the token cipher).
 
 pub mod calendar;
-pub mod calls;
+mod calls;
+mod client;
 pub mod oidc;
-pub mod tokens;
+mod sealed;
+mod tokens;
+
+pub use calls::GoogleCallError;
+pub use client::{DisconnectError, GoogleClient};
+pub use tokens::{AccessToken, TokenError};

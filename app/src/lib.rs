@@ -5,6 +5,7 @@
 //! Reading order: `google_scopes` (what we ask Google for), `landing` (the
 //! first page), then `db` (storage, server only).
 
+pub mod account;
 pub mod auth;
 pub mod booking;
 pub mod browser;
@@ -21,6 +22,12 @@ pub mod crypto;
 pub mod db;
 #[cfg(feature = "ssr")]
 pub mod google;
+#[cfg(feature = "ssr")]
+pub mod retry;
+#[cfg(feature = "ssr")]
+pub mod server_fns;
+#[cfg(feature = "ssr")]
+pub mod sign_in;
 #[cfg(feature = "ssr")]
 pub mod state;
 

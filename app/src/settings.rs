@@ -1,6 +1,8 @@
 //! The host's settings: the page, its server functions, and the shapes and
 //! checks they share.
 
+#[cfg(feature = "ssr")]
+pub mod actions;
 pub mod api;
 pub mod model;
 pub mod page;

@@ -8,19 +8,26 @@ use leptos::prelude::LeptosOptions;
 use std::{sync::Arc, time::Duration};
 
 use crate::{
-    auth::server::AuthContext,
-    booking::{busy::BusyCache, hosts::HostCache, limiter::RateLimiter, months::MonthCache},
+    auth::cookies::Cookies,
+    booking::{
+        busy::{self, BusyCache},
+        hosts::HostCache,
+        limiter::RateLimiter,
+        months::MonthCache,
+    },
     db::{
         changes::{self, HostChange},
         Backend, Database,
     },
+    google::GoogleClient,
 };
 
 #[derive(Clone, Debug, FromRef)]
 pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub database: Database,
-    pub auth: Arc<AuthContext>,
+    pub cookies: Arc<Cookies>,
+    pub google: Arc<GoogleClient>,
     pub busy_cache: Arc<BusyCache>,
     pub host_cache: Arc<HostCache>,
     pub month_cache: Arc<MonthCache>,
@@ -30,6 +37,11 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// Where a host's busy times come from.
+    pub fn busy_sources(&self) -> busy::Sources<'_> {
+        busy::Sources { google: &self.google, db: self.database.pool() }
+    }
+
     /// A host changed something visitors see (settings, Google access, a
     /// booking): their booking page is computed afresh, by this process at
     /// once and by the others sharing its PostgreSQL database when they hear.

@@ -4,6 +4,9 @@
 //! Nothing else in the server reads environment variables. A bad value stops
 //! start-up with one line that names the variable.
 
+// tidy: long file: the one reader of the environment, with a test for each
+// variable's rules; half of it is those tests.
+
 use std::{
     net::{Ipv4Addr, SocketAddr, SocketAddrV4},
     path::{Path, PathBuf},

@@ -4,9 +4,12 @@
 
 use std::time::Duration;
 
-use app::db::{
-    outbox::{self, OutboxMessage},
-    Database,
+use app::{
+    db::{
+        outbox::{self, OutboxMessage},
+        Database,
+    },
+    retry::Backoff,
 };
 use chrono::Utc;
 use lettre::{
@@ -19,6 +22,10 @@ use crate::config::SmtpSettings;
 
 const POLL_INTERVAL: Duration = Duration::from_secs(2);
 const BATCH: i64 = 20;
+/// 30 s, 1 min, 2 min … up to an hour between attempts, for as long as it
+/// takes: an outage delays mail and loses none.
+const RETRIES: Backoff =
+    Backoff { attempts: u32::MAX, first: Duration::from_secs(30), max: Duration::from_secs(3600) };
 /// How long a message taken for sending is kept from other processes: far
 /// longer than an SMTP exchange, short enough if the sender died.
 const CLAIM: chrono::Duration = chrono::Duration::minutes(10);
@@ -78,7 +85,7 @@ impl Mailer {
                     sent += 1;
                 }
                 Err(error) => {
-                    let wait = backoff(message.attempts);
+                    let wait = RETRIES.delay(u32::try_from(message.attempts).unwrap_or(u32::MAX));
                     tracing::warn!(message_id = message.message_id, attempts = message.attempts + 1, %error, "mail not sent; will retry");
                     let next =
                         Utc::now() + chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::hours(1));
@@ -110,22 +117,16 @@ impl Mailer {
     }
 }
 
-/// 30 s, 1 min, 2 min … up to an hour between attempts.
-fn backoff(attempts: i64) -> Duration {
-    let exponent = u32::try_from(attempts.clamp(0, 7)).unwrap_or(7);
-    Duration::from_secs(30 * 2u64.pow(exponent)).min(Duration::from_secs(3600))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn retries_back_off_up_to_an_hour() {
-        assert_eq!(backoff(0), Duration::from_secs(30));
-        assert_eq!(backoff(1), Duration::from_secs(60));
-        assert_eq!(backoff(6), Duration::from_secs(1920));
-        assert_eq!(backoff(7), Duration::from_secs(3600));
-        assert_eq!(backoff(40), Duration::from_secs(3600));
+        assert_eq!(RETRIES.delay(0), Duration::from_secs(30));
+        assert_eq!(RETRIES.delay(1), Duration::from_secs(60));
+        assert_eq!(RETRIES.delay(6), Duration::from_secs(1920));
+        assert_eq!(RETRIES.delay(7), Duration::from_secs(3600));
+        assert_eq!(RETRIES.delay(40), Duration::from_secs(3600));
     }
 }

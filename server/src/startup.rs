@@ -5,9 +5,9 @@ use std::{future::Future, net::SocketAddr, sync::Arc};
 
 use anyhow::Context as _;
 use app::{
-    auth::server::AuthContext,
+    auth::cookies::Cookies,
     db::{changes, Backend, Database, DatabaseUrl},
-    google::{calendar::CalendarApi, oidc::GoogleOidc},
+    google::{calendar::CalendarApi, oidc::GoogleOidc, GoogleClient},
     shell,
     state::AppState,
     App,
@@ -94,14 +94,15 @@ impl Application {
         // Two attempts' worth: a Google that hangs is given up on (and, for a
         // direct booking, replaced by email invitations) inside the request
         // time limit.
-        let auth = Arc::new(
-            AuthContext::new(google, calendar, settings.secret_key.expose(), public_url)
+        let google = Arc::new(
+            GoogleClient::new(google, calendar, settings.secret_key.expose())
                 .with_call_budget(settings.google_timeout * 2),
         );
         let state = AppState {
             leptos_options,
             database: database.clone(),
-            auth,
+            cookies: Arc::new(Cookies::new(settings.secret_key.expose(), public_url)),
+            google,
             busy_cache: Default::default(),
             host_cache: Default::default(),
             month_cache: Default::default(),
@@ -181,7 +182,7 @@ fn public_url(settings: &Settings, local_addr: SocketAddr) -> anyhow::Result<Url
 }
 
 pub fn router(state: AppState) -> Router {
-    let origin: Arc<str> = state.auth.origin().into();
+    let origin: Arc<str> = state.cookies.origin().into();
     let request_timeout = state.request_timeout;
     let leptos_routes = generate_route_list(App);
     let provide_state = {

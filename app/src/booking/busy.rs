@@ -1,6 +1,7 @@
 //! Busy time of a host: one `freebusy.query` over their chosen calendars plus
-//! their BookMate bookings, cached briefly and shared by all visitors, with
-//! one fetch in flight per host and range.
+//! their BookMate bookings. A page view reads it from a cache shared by all
+//! visitors, with one fetch in flight per host and range; a booking always
+//! asks afresh.
 //!
 //! Fails closed: without an answer from Google there is no busy time, and so
 //! no free slot, rather than a guess.
@@ -14,10 +15,8 @@ use std::{
 use scheduling::Interval;
 
 use crate::{
-    db::{bookings, host_settings::HostSettings, DbError},
-    google::calls::{authorized, GoogleCallError},
-    google_scopes::CALENDAR_READONLY,
-    state::AppState,
+    db::{bookings, google_connections::GoogleConnection, host_settings::HostSettings, DbError, DbPool},
+    google::{GoogleCallError, GoogleClient},
 };
 
 /// Long enough that a burst of visitors costs one Google call, short enough
@@ -42,109 +41,84 @@ pub enum BusyError {
     Database(#[from] DbError),
 }
 
+impl From<GoogleCallError> for BusyError {
+    fn from(error: GoogleCallError) -> Self {
+        match error {
+            GoogleCallError::NeedsReconnect | GoogleCallError::MissingScope => Self::NeedsReconnect,
+            GoogleCallError::Database(error) => Self::Database(error),
+            other => Self::Unavailable(other.to_string()),
+        }
+    }
+}
+
+/// Where busy times come from.
+#[derive(Clone, Copy)]
+pub struct Sources<'a> {
+    pub google: &'a GoogleClient,
+    pub db: &'a DbPool,
+}
+
 impl BusyCache {
-    fn entry(&self, key: Key) -> Entry {
-        let mut entries = self.entries.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        entries.entry(key).or_default().clone()
+    /// Everything that blocks slots in `range`, for a page view: from the
+    /// cache when fresh. Concurrent visitors of the same host and range wait
+    /// for one fetch.
+    pub async fn get(
+        &self,
+        sources: Sources<'_>,
+        host_user_id: i64,
+        settings: &HostSettings,
+        range: Interval,
+    ) -> Result<Vec<Interval>, BusyError> {
+        let entry = self.entry((host_user_id, range.start.timestamp(), range.end.timestamp()));
+        let mut cached = entry.lock().await;
+        if let Some((fetched, busy)) = cached.as_ref() {
+            if fetched.elapsed() < TTL {
+                return Ok(busy.clone());
+            }
+        }
+        let connection = sources.google.connection(sources.db, host_user_id).await?;
+        let busy = fresh(sources, &connection, settings, range).await?;
+        *cached = Some((Instant::now(), busy.clone()));
+        Ok(busy)
     }
 
     /// Forgets a host's busy times (a booking was made, settings changed).
     pub fn invalidate(&self, host_user_id: i64) {
-        let mut entries = self.entries.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        entries.retain(|(host, _, _), _| *host != host_user_id);
+        self.lock().retain(|(host, _, _), _| *host != host_user_id);
     }
 
     pub fn clear(&self) {
-        self.entries.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clear();
+        self.lock().clear();
+    }
+
+    fn entry(&self, key: Key) -> Entry {
+        self.lock().entry(key).or_default().clone()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Key, Entry>> {
+        self.entries.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
 
-/// Everything that blocks slots in `range` (Google's busy times and the
-/// host's bookings), from the cache when fresh. A booking drops the cache.
-async fn cached_busy(
-    state: &AppState,
-    host_user_id: i64,
+/// Everything that blocks slots in `range`, asked for now: Google's busy
+/// times over the host's chosen calendars, and the host's bookings. A
+/// calendar Google could not answer for fails the whole answer.
+pub async fn fresh(
+    sources: Sources<'_>,
+    host: &GoogleConnection,
     settings: &HostSettings,
     range: Interval,
 ) -> Result<Vec<Interval>, BusyError> {
-    let key = (host_user_id, range.start.timestamp(), range.end.timestamp());
-    let entry = state.busy_cache.entry(key);
-    // Holding the entry's lock while fetching makes concurrent visitors of
-    // the same host and range wait for this one fetch.
-    let mut cached = entry.lock().await;
-    if let Some((fetched, busy)) = cached.as_ref() {
-        if fetched.elapsed() < TTL {
-            return Ok(busy.clone());
-        }
-    }
-    let busy = fetch_all_busy(state, host_user_id, settings, range).await?;
-    *cached = Some((Instant::now(), busy.clone()));
-    Ok(busy)
-}
-
-/// Google's busy times and the host's bookings, asked for now.
-async fn fetch_all_busy(
-    state: &AppState,
-    host_user_id: i64,
-    settings: &HostSettings,
-    range: Interval,
-) -> Result<Vec<Interval>, BusyError> {
-    let mut busy = fetch_google_busy(state, host_user_id, settings, range).await?;
-    busy.extend(booked(state, host_user_id, range).await?);
-    Ok(busy)
-}
-
-/// Always asks Google.
-async fn fetch_google_busy(
-    state: &AppState,
-    host_user_id: i64,
-    settings: &HostSettings,
-    range: Interval,
-) -> Result<Vec<Interval>, BusyError> {
-    let calendar_ids: Vec<String> = if settings.busy_calendar_ids.is_empty() {
-        vec!["primary".to_owned()]
-    } else {
-        settings.busy_calendar_ids.clone()
-    };
-    let calendar = &state.auth.calendar;
-    let calendar_ids = &calendar_ids;
-    let answer = authorized(
-        &state.auth,
-        state.database.pool(),
-        host_user_id,
-        &[CALENDAR_READONLY],
-        |token| async move { calendar.free_busy(&token, calendar_ids, range.start, range.end).await },
-    )
-    .await
-    .map_err(|error| match error {
-        GoogleCallError::NeedsReconnect | GoogleCallError::MissingScope => BusyError::NeedsReconnect,
-        GoogleCallError::Database(error) => BusyError::Database(error),
-        other => BusyError::Unavailable(other.to_string()),
-    })?;
+    let answer = sources
+        .google
+        .free_busy(sources.db, host, &settings.busy_calendars(), range.start, range.end)
+        .await?;
     if let Some((calendar_id, reason)) = answer.failed_calendars.first() {
         return Err(BusyError::Unavailable(format!("calendar {calendar_id}: {reason}")));
     }
-    Ok(answer.busy.into_iter().map(|span| Interval::new(span.start, span.end)).collect())
-}
-
-/// The host's own confirmed bookings in `range`, as busy time.
-async fn booked(state: &AppState, host_user_id: i64, range: Interval) -> Result<Vec<Interval>, DbError> {
-    let bookings = bookings::overlapping(state.database.pool(), host_user_id, range.start, range.end).await?;
-    Ok(bookings.into_iter().map(|booking| Interval::new(booking.starts_at, booking.ends_at)).collect())
-}
-
-/// Everything that blocks slots in `range`: from the cache for a page view,
-/// asked afresh (`fresh`) for a booking.
-pub async fn all_busy(
-    state: &AppState,
-    host_user_id: i64,
-    settings: &HostSettings,
-    range: Interval,
-    fresh: bool,
-) -> Result<Vec<Interval>, BusyError> {
-    if fresh {
-        fetch_all_busy(state, host_user_id, settings, range).await
-    } else {
-        cached_busy(state, host_user_id, settings, range).await
-    }
+    let mut busy: Vec<Interval> =
+        answer.busy.into_iter().map(|span| Interval::new(span.start, span.end)).collect();
+    let booked = bookings::overlapping(sources.db, host.user_id, range.start, range.end).await?;
+    busy.extend(booked.into_iter().map(|booking| Interval::new(booking.starts_at, booking.ends_at)));
+    Ok(busy)
 }

@@ -53,24 +53,45 @@ pub struct BookingConfirmation {
     /// The meeting on the visitor's clock and on the host's.
     pub visitor_time: String,
     pub host_time: String,
-    /// True when the meeting went straight into the host's Google calendar
-    /// (Google sends the invite); false when BookMate emails it.
-    pub in_host_calendar: bool,
+    pub invitation: Invitation,
 }
 
-/// Checks a visitor's details before anything else happens.
-pub fn validate_visitor(name: &str, email: &str, note: &str) -> Result<(), (&'static str, &'static str)> {
-    let name = name.trim();
-    if name.is_empty() || name.chars().count() > 100 {
-        return Err(("name", "Please give your name (up to 100 characters)."));
+/// How the parties are invited, as far as BookMate knows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Invitation {
+    /// BookMate emails both parties an invitation.
+    ByEmail,
+    /// The meeting is in the host's Google calendar, and Google invites the
+    /// visitor.
+    InHostCalendar,
+    /// Google has not answered yet: the invitation comes from Google, or by
+    /// email if Google does not take the meeting.
+    OnItsWay,
+}
+
+/// A visitor's details, checked and trimmed once, where they come in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VisitorDetails {
+    pub name: String,
+    pub email: String,
+    pub note: String,
+}
+
+impl VisitorDetails {
+    /// The details, or the field at fault with what to do about it.
+    pub fn parse(name: &str, email: &str, note: &str) -> Result<Self, (&'static str, &'static str)> {
+        let (name, email, note) = (name.trim(), email.trim(), note.trim());
+        if name.is_empty() || name.chars().count() > 100 {
+            return Err(("name", "Please give your name (up to 100 characters)."));
+        }
+        if !is_email(email) {
+            return Err(("email", "Please give an email address such as name@example.com."));
+        }
+        if note.chars().count() > 2000 {
+            return Err(("note", "Please keep the note under 2,000 characters."));
+        }
+        Ok(Self { name: name.to_owned(), email: email.to_owned(), note: note.to_owned() })
     }
-    if !is_email(email.trim()) {
-        return Err(("email", "Please give an email address such as name@example.com."));
-    }
-    if note.chars().count() > 2000 {
-        return Err(("note", "Please keep the note under 2,000 characters."));
-    }
-    Ok(())
 }
 
 /// A practical address check: one `@`, something before it, a dotted domain
@@ -92,9 +113,13 @@ mod tests {
 
     #[test]
     fn visitor_details_are_checked_with_clear_messages() {
-        assert!(validate_visitor("Bob", "bob@example.net", "").is_ok());
-        assert_eq!(validate_visitor(" ", "bob@example.net", "").unwrap_err().0, "name");
-        assert_eq!(validate_visitor(&"b".repeat(101), "bob@example.net", "").unwrap_err().0, "name");
+        let bob = VisitorDetails::parse(" Bob ", " bob@example.net", " Hello\n").unwrap();
+        assert_eq!(
+            bob,
+            VisitorDetails { name: "Bob".into(), email: "bob@example.net".into(), note: "Hello".into() }
+        );
+        assert_eq!(VisitorDetails::parse(" ", "bob@example.net", "").unwrap_err().0, "name");
+        assert_eq!(VisitorDetails::parse(&"b".repeat(101), "bob@example.net", "").unwrap_err().0, "name");
         for bad in [
             "bob",
             "bob@",
@@ -104,8 +129,8 @@ mod tests {
             "bob @example.net",
             "<bob@example.net>",
         ] {
-            assert_eq!(validate_visitor("Bob", bad, "").unwrap_err().0, "email", "{bad}");
+            assert_eq!(VisitorDetails::parse("Bob", bad, "").unwrap_err().0, "email", "{bad}");
         }
-        assert_eq!(validate_visitor("Bob", "bob@example.net", &"x".repeat(2001)).unwrap_err().0, "note");
+        assert_eq!(VisitorDetails::parse("Bob", "bob@example.net", &"x".repeat(2001)).unwrap_err().0, "note");
     }
 }

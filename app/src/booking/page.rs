@@ -20,7 +20,7 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 
 use super::{
     api::{get_booking_confirmation, get_booking_page, Book},
-    model::{BookingConfirmation, BookingPageView, DayView, PageStatus, SlotView},
+    model::{BookingConfirmation, BookingPageView, DayView, Invitation, PageStatus, SlotView},
 };
 use crate::error::AppError;
 
@@ -361,10 +361,15 @@ pub fn ConfirmationPage() -> impl IntoView {
 
 #[component]
 fn Confirmation(confirmation: BookingConfirmation) -> impl IntoView {
-    let next = if confirmation.in_host_calendar {
-        "The meeting is in the host's calendar, and Google is sending you an invitation."
-    } else {
-        "You and the host will each get an email with the invitation."
+    let next = match confirmation.invitation {
+        Invitation::InHostCalendar => {
+            "The meeting is in the host's calendar, and Google is sending you an invitation."
+        }
+        Invitation::ByEmail => "You and the host will each get an email with the invitation.",
+        Invitation::OnItsWay => {
+            "The meeting is being added to the host's calendar: you will get the invitation from Google, \
+             or by email if Google does not take it."
+        }
     };
     view! {
         <div class="confirmation" role="status" data-testid="confirmation">

@@ -34,12 +34,18 @@ impl Delivery {
             Self::Google => "google",
         }
     }
+}
 
-    fn parse(text: &str) -> Self {
-        if text == "google" {
-            Self::Google
-        } else {
-            Self::Email
+impl TryFrom<&str> for Delivery {
+    type Error = DbError;
+
+    /// A value this version does not know fails loudly: read as email, a
+    /// direct booking would be invited twice.
+    fn try_from(text: &str) -> Result<Self, DbError> {
+        match text {
+            "email" => Ok(Self::Email),
+            "google" => Ok(Self::Google),
+            other => Err(DbError::UnknownValue { column: "bookings.delivery", value: other.to_owned() }),
         }
     }
 }
@@ -57,6 +63,7 @@ pub struct Booking {
     pub note: String,
     pub delivery: Delivery,
     pub google_event_id: Option<String>,
+    pub created_at: DateTime<Utc>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -72,11 +79,14 @@ struct BookingRow {
     note: String,
     delivery: String,
     google_event_id: Option<String>,
+    created_at: i64,
 }
 
-impl From<BookingRow> for Booking {
-    fn from(row: BookingRow) -> Self {
-        Self {
+impl TryFrom<BookingRow> for Booking {
+    type Error = DbError;
+
+    fn try_from(row: BookingRow) -> Result<Self, DbError> {
+        Ok(Self {
             booking_id: row.booking_id,
             host_user_id: row.host_user_id,
             uid: row.uid,
@@ -86,9 +96,10 @@ impl From<BookingRow> for Booking {
             visitor_email: row.visitor_email,
             visitor_time_zone: row.visitor_time_zone,
             note: row.note,
-            delivery: Delivery::parse(&row.delivery),
+            delivery: Delivery::try_from(row.delivery.as_str())?,
             google_event_id: row.google_event_id,
-        }
+            created_at: from_db_time(row.created_at),
+        })
     }
 }
 
@@ -115,15 +126,15 @@ impl From<sqlx::Error> for BookingError {
 
 const BOOKING_COLUMNS: &str =
     "booking_id, host_user_id, uid, starts_at, ends_at, visitor_name, visitor_email, \
-                               visitor_time_zone, note, delivery, google_event_id";
+                               visitor_time_zone, note, delivery, google_event_id, created_at";
 
-/// Records the booking, and its mail, only if no confirmed booking of the
-/// host overlaps it; all in one transaction.
+/// Records the booking, and the mail `mail` writes about it, only if no
+/// confirmed booking of the host overlaps it; all in one transaction.
 pub async fn create(
     db: &DbPool,
     backend: Backend,
     booking: &NewBooking,
-    mail: &[NewMessage],
+    mail: impl FnOnce(&Booking) -> Vec<NewMessage>,
     now: DateTime<Utc>,
 ) -> Result<Booking, BookingError> {
     let mut transaction = match backend {
@@ -170,11 +181,12 @@ pub async fn create(
         .bind(to_db_time(now))
         .fetch_one(&mut *transaction)
         .await?;
-    for message in mail {
+    let created = Booking::try_from(row)?;
+    for message in &mail(&created) {
         outbox::enqueue(&mut *transaction, message, now).await?;
     }
     transaction.commit().await?;
-    Ok(row.into())
+    Ok(created)
 }
 
 /// Confirmed bookings of a host that overlap `[from, to)`: busy time that
@@ -195,7 +207,7 @@ pub async fn overlapping(
         .bind(to_db_time(from))
         .fetch_all(db)
         .await?;
-    Ok(rows.into_iter().map(Booking::from).collect())
+    rows.into_iter().map(Booking::try_from).collect()
 }
 
 /// Remembers the Google event a direct booking became.
@@ -232,7 +244,7 @@ pub async fn find_by_uid(db: &DbPool, uid: &str) -> Result<Option<Booking>, DbEr
     let sql = format!("select {BOOKING_COLUMNS} from bookings where uid = $1");
     let row: Option<BookingRow> =
         sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(uid).fetch_optional(db).await?;
-    Ok(row.map(Booking::from))
+    row.map(Booking::try_from).transpose()
 }
 
 /// The host's confirmed bookings that have not ended by `now`, soonest first.
@@ -252,5 +264,5 @@ pub async fn upcoming(
         .bind(limit)
         .fetch_all(db)
         .await?;
-    Ok(rows.into_iter().map(Booking::from).collect())
+    rows.into_iter().map(Booking::try_from).collect()
 }

@@ -20,6 +20,28 @@ pub struct HostSettings {
 }
 
 impl HostSettings {
+    /// The meeting rules the slot engine applies.
+    pub fn rules(&self) -> scheduling::BookingRules {
+        use chrono::Duration;
+        scheduling::BookingRules {
+            meeting_length: Duration::minutes(self.meeting_minutes),
+            buffer_before: Duration::minutes(self.buffer_before_minutes),
+            buffer_after: Duration::minutes(self.buffer_after_minutes),
+            minimum_notice: Duration::minutes(self.minimum_notice_minutes),
+            horizon: Duration::days(self.horizon_days),
+        }
+    }
+
+    /// The calendars whose events count as busy: the primary one unless the
+    /// host chose.
+    pub fn busy_calendars(&self) -> Vec<String> {
+        if self.busy_calendar_ids.is_empty() {
+            vec!["primary".to_owned()]
+        } else {
+            self.busy_calendar_ids.clone()
+        }
+    }
+
     /// What a new host starts from: weekdays 09:00–17:00, 30-minute
     /// meetings, four hours' notice, two months ahead.
     pub fn defaults() -> Self {

@@ -23,6 +23,14 @@ pub struct User {
     pub updated_at: DateTime<Utc>,
 }
 
+impl User {
+    /// The host's time zone; UTC if the stored name is not one (it is
+    /// checked when saved).
+    pub fn zone(&self) -> chrono_tz::Tz {
+        self.time_zone.parse().unwrap_or(chrono_tz::Tz::UTC)
+    }
+}
+
 /// What a verified ID token says about the person signing in.
 #[derive(Debug, Clone)]
 pub struct GoogleProfile {

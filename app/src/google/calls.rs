@@ -1,23 +1,27 @@
 //! Calls to Google on a host's behalf: the stored grant is checked first (the
 //! server never trusts the browser's idea of what was granted), a refused
-//! token is refreshed and the call retried once, and transient failures are
-//! retried with backoff.
+//! token is refreshed and the call made again once, and transient failures
+//! are retried with backoff, all within a time budget.
 
-use std::{future::Future, time::Duration};
+use std::{
+    future::Future,
+    sync::atomic::{AtomicBool, Ordering},
+    time::Duration,
+};
 
 use super::{
     calendar::CalendarError,
-    tokens::{self, AccessToken, TokenError},
+    oidc::GoogleOidc,
+    tokens::{AccessToken, TokenCustody, TokenError},
 };
 use crate::{
-    auth::server::AuthContext,
-    db::{google_connections, DbError, DbPool},
+    db::{google_connections::GoogleConnection, DbError, DbPool},
+    retry::{Backoff, Retry},
 };
 
-const ATTEMPTS: u32 = 3;
-const FIRST_BACKOFF: Duration = Duration::from_millis(250);
-/// Honour Google's Retry-After, but never hold a request longer than this.
-const MAX_BACKOFF: Duration = Duration::from_secs(4);
+/// Calendar calls: Retry-After is honoured up to `max`.
+const CALLS: Backoff =
+    Backoff { attempts: 3, first: Duration::from_millis(250), max: Duration::from_secs(4) };
 
 #[derive(Debug, thiserror::Error)]
 pub enum GoogleCallError {
@@ -43,72 +47,94 @@ impl From<TokenError> for GoogleCallError {
     }
 }
 
-/// Runs `call` with a valid access token of the host, if their stored grant
-/// holds one of `accepted_scopes`.
-pub async fn authorized<T, F, Fut>(
-    auth: &AuthContext,
-    db: &DbPool,
-    user_id: i64,
-    accepted_scopes: &[&str],
-    call: F,
-) -> Result<T, GoogleCallError>
-where
-    F: Fn(AccessToken) -> Fut,
-    Fut: Future<Output = Result<T, CalendarError>>,
-{
-    let connection = google_connections::find(db, user_id).await?.ok_or(GoogleCallError::NeedsReconnect)?;
-    if !accepted_scopes.iter().any(|scope| connection.granted_scopes.contains(scope)) {
-        return Err(GoogleCallError::MissingScope);
-    }
-    // Retries are bounded in time as well as in number, so that a Google
-    // that hangs leaves the caller time to answer (and fall back) within
-    // the server's request limit.
-    tokio::time::timeout(auth.call_budget, with_retries(auth, db, user_id, call)).await.unwrap_or_else(|_| {
-        Err(GoogleCallError::Unavailable(format!("no answer within {:?}", auth.call_budget)))
-    })
+/// One attempt's failure, before it is judged.
+#[derive(Debug, thiserror::Error)]
+enum Failure {
+    #[error(transparent)]
+    Token(#[from] TokenError),
+    #[error(transparent)]
+    Calendar(#[from] CalendarError),
 }
 
-async fn with_retries<T, F, Fut>(
-    auth: &AuthContext,
-    db: &DbPool,
-    user_id: i64,
-    call: F,
-) -> Result<T, GoogleCallError>
-where
-    F: Fn(AccessToken) -> Fut,
-    Fut: Future<Output = Result<T, CalendarError>>,
-{
-    let mut refreshed_after_401 = false;
-    let mut attempt = 1;
-    let mut backoff = FIRST_BACKOFF;
-    loop {
-        let token = tokens::access_token(auth, db, user_id).await?;
-        let used = token.clone();
-        match call(token).await {
-            Ok(value) => return Ok(value),
-            Err(CalendarError::Unauthorized) if !refreshed_after_401 => {
-                // The stored token was revoked or expired early: refresh once.
-                refreshed_after_401 = true;
-                tokens::forget_rejected_token(auth, db, user_id, &used).await?;
-            }
-            Err(CalendarError::Unauthorized) => return Err(GoogleCallError::NeedsReconnect),
-            Err(CalendarError::MissingScope { .. }) => return Err(GoogleCallError::MissingScope),
-            Err(error) if error.is_transient() && attempt < ATTEMPTS => {
-                let wait = match error {
-                    CalendarError::RateLimited { retry_after_seconds: Some(seconds) } => {
-                        Duration::from_secs(seconds).min(MAX_BACKOFF)
-                    }
-                    _ => backoff,
-                };
-                tracing::warn!(attempt, %error, "Google call failed; retrying");
-                tokio::time::sleep(wait).await;
-                backoff = (backoff * 2).min(MAX_BACKOFF);
-                attempt += 1;
-            }
-            Err(error) if error.is_transient() => {
-                return Err(GoogleCallError::Unavailable(error.to_string()))
-            }
-            Err(error) => return Err(GoogleCallError::Refused(error)),
+impl From<Failure> for GoogleCallError {
+    fn from(failure: Failure) -> Self {
+        match failure {
+            Failure::Token(error) => error.into(),
+            // Refused again after a refresh: the grant is gone.
+            Failure::Calendar(CalendarError::Unauthorized) => Self::NeedsReconnect,
+            Failure::Calendar(CalendarError::MissingScope { .. }) => Self::MissingScope,
+            Failure::Calendar(error) if error.is_transient() => Self::Unavailable(error.to_string()),
+            Failure::Calendar(error) => Self::Refused(error),
         }
+    }
+}
+
+/// What a call on a host's behalf needs from the Google client.
+pub(super) struct Caller<'a> {
+    pub oidc: &'a GoogleOidc,
+    pub tokens: &'a TokenCustody,
+    pub db: &'a DbPool,
+    /// How long the call may take, retries included.
+    pub budget: Duration,
+}
+
+impl Caller<'_> {
+    /// Runs `call` with a valid access token of the host, if their stored
+    /// grant holds one of `accepted_scopes`.
+    pub(super) async fn authorized<T, F, Fut>(
+        &self,
+        host: &GoogleConnection,
+        accepted_scopes: &[&str],
+        call: F,
+    ) -> Result<T, GoogleCallError>
+    where
+        F: Fn(AccessToken) -> Fut,
+        Fut: Future<Output = Result<T, CalendarError>>,
+    {
+        if !accepted_scopes.iter().any(|scope| host.granted_scopes.contains(scope)) {
+            return Err(GoogleCallError::MissingScope);
+        }
+        // Bounded in time as well as in number, so that a Google that hangs
+        // leaves the caller time to answer (and fall back) within the
+        // server's request limit.
+        let refreshed_after_401 = AtomicBool::new(false);
+        let retried = CALLS.retry("Google call", || self.attempt(host, &call, &refreshed_after_401), judge);
+        match tokio::time::timeout(self.budget, retried).await {
+            Ok(result) => result.map_err(GoogleCallError::from),
+            Err(_) => Err(GoogleCallError::Unavailable(format!("no answer within {:?}", self.budget))),
+        }
+    }
+
+    async fn attempt<T, F, Fut>(
+        &self,
+        host: &GoogleConnection,
+        call: &F,
+        refreshed_after_401: &AtomicBool,
+    ) -> Result<T, Failure>
+    where
+        F: Fn(AccessToken) -> Fut,
+        Fut: Future<Output = Result<T, CalendarError>>,
+    {
+        let token = self.tokens.access_token(self.oidc, self.db, host).await?;
+        match call(token.clone()).await {
+            Err(CalendarError::Unauthorized) if !refreshed_after_401.swap(true, Ordering::Relaxed) => {
+                // The stored token was revoked or expired early: refresh once.
+                self.tokens.forget_rejected(self.db, host.user_id, &token).await?;
+                let token = self.tokens.current_token(self.oidc, self.db, host.user_id).await?;
+                Ok(call(token).await?)
+            }
+            result => Ok(result?),
+        }
+    }
+}
+
+/// Whether a failed attempt may pass if tried again, and when.
+fn judge(failure: &Failure) -> Retry {
+    match failure {
+        Failure::Calendar(CalendarError::RateLimited { retry_after_seconds: Some(seconds) }) => {
+            Retry::After(Duration::from_secs(*seconds))
+        }
+        Failure::Calendar(error) if error.is_transient() => Retry::AfterBackoff,
+        _ => Retry::Never,
     }
 }

@@ -1,4 +1,5 @@
-//! The one place that hands out a valid Google access token for a host.
+//! Token custody: the one place that seals Google's tokens for storage and
+//! hands out a valid access token for a host.
 //!
 //! It refreshes when the stored token expires within a minute, lets only one
 //! refresh run per host at a time (fifty visitors loading a page together
@@ -15,19 +16,24 @@ use std::{
 
 use chrono::Utc;
 
-use super::oidc::{OidcError, RefreshedToken};
+use super::{
+    oidc::{GoogleOidc, OidcError},
+    sealed::{TokenCipher, TokenKind},
+};
 use crate::{
-    auth::server::{AuthContext, TokenKind},
-    db::{google_connections, DbError, DbPool},
+    db::{
+        google_connections::{self, GoogleConnection},
+        DbError, DbPool,
+    },
+    retry::{Backoff, Retry},
 };
 
 /// A token this close to expiry is refreshed before use.
 const REFRESH_MARGIN: chrono::Duration = chrono::Duration::seconds(60);
-const REFRESH_ATTEMPTS: u32 = 3;
-const FIRST_BACKOFF: Duration = Duration::from_millis(200);
-/// Honour Google's Retry-After, but never hold a request longer than this
-/// per attempt.
-const MAX_BACKOFF: Duration = Duration::from_secs(4);
+/// Google's token endpoint, when it fails: Retry-After is honoured, but never
+/// holds a request longer than `max` per attempt.
+const REFRESHES: Backoff =
+    Backoff { attempts: 3, first: Duration::from_millis(200), max: Duration::from_secs(4) };
 
 /// An access token, never logged or shown.
 #[derive(Clone)]
@@ -62,7 +68,7 @@ pub enum TokenError {
 
 /// Per-host locks, so that one refresh runs at a time for each host.
 #[derive(Debug, Default)]
-pub struct RefreshLocks(Mutex<HashMap<i64, Arc<tokio::sync::Mutex<()>>>>);
+struct RefreshLocks(Mutex<HashMap<i64, Arc<tokio::sync::Mutex<()>>>>);
 
 impl RefreshLocks {
     fn for_user(&self, user_id: i64) -> Arc<tokio::sync::Mutex<()>> {
@@ -71,116 +77,141 @@ impl RefreshLocks {
     }
 }
 
-pub async fn access_token(auth: &AuthContext, db: &DbPool, user_id: i64) -> Result<AccessToken, TokenError> {
-    if let Some(token) = stored_fresh_token(auth, db, user_id).await? {
-        return Ok(token);
+#[derive(Debug)]
+pub(super) struct TokenCustody {
+    pub(super) cipher: TokenCipher,
+    locks: RefreshLocks,
+}
+
+impl TokenCustody {
+    pub(super) fn new(secret_key: &str) -> Self {
+        Self { cipher: TokenCipher::new(secret_key), locks: RefreshLocks::default() }
     }
-    let lock = auth.refresh_locks.for_user(user_id);
-    let _refreshing = lock.lock().await;
-    // Whoever held the lock before us may have refreshed already.
-    if let Some(token) = stored_fresh_token(auth, db, user_id).await? {
-        return Ok(token);
+
+    /// A token that revokes the whole grant: the refresh token, else the
+    /// access token.
+    pub(super) fn revocable_token(&self, connection: &GoogleConnection) -> Option<String> {
+        let open = |kind, sealed: &Option<String>| {
+            sealed.as_deref().and_then(|sealed| self.cipher.open(connection.user_id, kind, sealed))
+        };
+        open(TokenKind::Refresh, &connection.refresh_token_sealed)
+            .or_else(|| open(TokenKind::Access, &connection.access_token_sealed))
     }
-    let connection = google_connections::find(db, user_id).await?.ok_or(TokenError::NeedsReconnect)?;
-    let refresh_token = connection
-        .refresh_token_sealed
-        .as_deref()
-        .and_then(|sealed| auth.open_token(user_id, TokenKind::Refresh, sealed));
-    let Some(refresh_token) = refresh_token else {
-        google_connections::mark_needs_reconnect(db, user_id, Utc::now()).await?;
-        return Err(TokenError::NeedsReconnect);
-    };
-    let refreshed = match refresh_with_backoff(auth, &refresh_token).await {
-        Ok(refreshed) => refreshed,
-        Err(OidcError::InvalidGrant) => {
-            tracing::info!(user_id, "Google refused the refresh token; the host must reconnect");
+
+    /// A valid access token for the host whose connection the caller read:
+    /// its stored token when fresh, else one refresh shared by every caller.
+    pub(super) async fn access_token(
+        &self,
+        oidc: &GoogleOidc,
+        db: &DbPool,
+        connection: &GoogleConnection,
+    ) -> Result<AccessToken, TokenError> {
+        match self.fresh_token(connection)? {
+            Some(token) => Ok(token),
+            None => self.current_token(oidc, db, connection.user_id).await,
+        }
+    }
+
+    /// The host's access token as stored now, refreshed if it is not fresh;
+    /// one refresh per host at a time.
+    pub(super) async fn current_token(
+        &self,
+        oidc: &GoogleOidc,
+        db: &DbPool,
+        user_id: i64,
+    ) -> Result<AccessToken, TokenError> {
+        let lock = self.locks.for_user(user_id);
+        let _refreshing = lock.lock().await;
+        // Whoever held the lock before us may have refreshed already.
+        let connection = google_connections::find(db, user_id).await?.ok_or(TokenError::NeedsReconnect)?;
+        if let Some(token) = self.fresh_token(&connection)? {
+            return Ok(token);
+        }
+        let refresh_token = connection
+            .refresh_token_sealed
+            .as_deref()
+            .and_then(|sealed| self.cipher.open(user_id, TokenKind::Refresh, sealed));
+        let Some(refresh_token) = refresh_token else {
             google_connections::mark_needs_reconnect(db, user_id, Utc::now()).await?;
             return Err(TokenError::NeedsReconnect);
-        }
-        Err(error) => return Err(TokenError::Unavailable(error.to_string())),
-    };
-    let access_sealed = auth.seal_token(user_id, TokenKind::Access, &refreshed.access_token);
-    let refresh_sealed =
-        refreshed.refresh_token.as_deref().map(|token| auth.seal_token(user_id, TokenKind::Refresh, token));
-    google_connections::save_refreshed(
-        db,
-        user_id,
-        &access_sealed,
-        refreshed.expires_at,
-        refresh_sealed.as_deref(),
-        refreshed.granted_scopes.as_ref(),
-        Utc::now(),
-    )
-    .await?;
-    Ok(AccessToken(refreshed.access_token))
-}
-
-/// Google refused `rejected` before its time (revoked, or its clock runs
-/// ahead): make the next `access_token` call refresh, unless another request
-/// has already replaced it, so that a burst of refusals costs one refresh.
-pub async fn forget_rejected_token(
-    auth: &AuthContext,
-    db: &DbPool,
-    user_id: i64,
-    rejected: &AccessToken,
-) -> Result<(), TokenError> {
-    let lock = auth.refresh_locks.for_user(user_id);
-    let _refreshing = lock.lock().await;
-    let stored = google_connections::find(db, user_id)
-        .await?
-        .and_then(|connection| connection.access_token_sealed)
-        .and_then(|sealed| auth.open_token(user_id, TokenKind::Access, &sealed));
-    if stored.as_deref() == Some(rejected.secret()) {
-        google_connections::expire_access_token(db, user_id).await?;
-    }
-    Ok(())
-}
-
-async fn stored_fresh_token(
-    auth: &AuthContext,
-    db: &DbPool,
-    user_id: i64,
-) -> Result<Option<AccessToken>, TokenError> {
-    let connection = google_connections::find(db, user_id).await?.ok_or(TokenError::NeedsReconnect)?;
-    if connection.needs_reconnect_since.is_some() {
-        return Err(TokenError::NeedsReconnect);
-    }
-    let fresh =
-        connection.access_token_expires_at.is_some_and(|expires| expires - REFRESH_MARGIN > Utc::now());
-    if !fresh {
-        return Ok(None);
-    }
-    Ok(connection
-        .access_token_sealed
-        .as_deref()
-        .and_then(|sealed| auth.open_token(user_id, TokenKind::Access, sealed))
-        .map(AccessToken))
-}
-
-/// Retries what may pass (Google unreachable, 5xx, 429 after its
-/// Retry-After); a refusal is final. Still failing after the last attempt,
-/// the caller hears "unavailable", never "reconnect".
-async fn refresh_with_backoff(auth: &AuthContext, refresh_token: &str) -> Result<RefreshedToken, OidcError> {
-    let mut backoff = FIRST_BACKOFF;
-    let mut attempt = 1;
-    loop {
-        let error = match auth.google.refresh(refresh_token, Utc::now()).await {
-            Ok(refreshed) => return Ok(refreshed),
-            Err(error) => error,
         };
-        let wait = match &error {
-            OidcError::Unavailable(_) => backoff,
-            OidcError::RateLimited { retry_after } => {
-                retry_after.map_or(backoff, |after| after.min(MAX_BACKOFF))
+        let refreshed = REFRESHES
+            .retry(
+                "token refresh",
+                || oidc.refresh(&refresh_token, Utc::now()),
+                |error| match error {
+                    OidcError::Unavailable(_) => Retry::AfterBackoff,
+                    OidcError::RateLimited { retry_after } => {
+                        retry_after.map_or(Retry::AfterBackoff, Retry::After)
+                    }
+                    _ => Retry::Never,
+                },
+            )
+            .await;
+        let refreshed = match refreshed {
+            Ok(refreshed) => refreshed,
+            Err(OidcError::InvalidGrant) => {
+                tracing::info!(user_id, "Google refused the refresh token; the host must reconnect");
+                google_connections::mark_needs_reconnect(db, user_id, Utc::now()).await?;
+                return Err(TokenError::NeedsReconnect);
             }
-            _ => return Err(error),
+            // Still failing after the last attempt: "unavailable", never
+            // "reconnect".
+            Err(error) => return Err(TokenError::Unavailable(error.to_string())),
         };
-        if attempt == REFRESH_ATTEMPTS {
-            return Err(error);
+        let access_sealed = self.cipher.seal(user_id, TokenKind::Access, &refreshed.access_token);
+        let refresh_sealed = refreshed
+            .refresh_token
+            .as_deref()
+            .map(|token| self.cipher.seal(user_id, TokenKind::Refresh, token));
+        google_connections::save_refreshed(
+            db,
+            user_id,
+            &access_sealed,
+            refreshed.expires_at,
+            refresh_sealed.as_deref(),
+            refreshed.granted_scopes.as_ref(),
+            Utc::now(),
+        )
+        .await?;
+        Ok(AccessToken(refreshed.access_token))
+    }
+
+    /// Google refused `rejected` before its time (revoked, or its clock runs
+    /// ahead): make the next `access_token` call refresh, unless another
+    /// request has already replaced it, so that a burst of refusals costs one
+    /// refresh.
+    pub(super) async fn forget_rejected(
+        &self,
+        db: &DbPool,
+        user_id: i64,
+        rejected: &AccessToken,
+    ) -> Result<(), TokenError> {
+        let lock = self.locks.for_user(user_id);
+        let _refreshing = lock.lock().await;
+        let stored = google_connections::find(db, user_id)
+            .await?
+            .and_then(|connection| connection.access_token_sealed)
+            .and_then(|sealed| self.cipher.open(user_id, TokenKind::Access, &sealed));
+        if stored.as_deref() == Some(rejected.secret()) {
+            google_connections::expire_access_token(db, user_id).await?;
         }
-        tracing::warn!(attempt, %error, "token refresh failed; retrying");
-        tokio::time::sleep(wait).await;
-        backoff *= 2;
-        attempt += 1;
+        Ok(())
+    }
+
+    fn fresh_token(&self, connection: &GoogleConnection) -> Result<Option<AccessToken>, TokenError> {
+        if connection.needs_reconnect_since.is_some() {
+            return Err(TokenError::NeedsReconnect);
+        }
+        let fresh =
+            connection.access_token_expires_at.is_some_and(|expires| expires - REFRESH_MARGIN > Utc::now());
+        if !fresh {
+            return Ok(None);
+        }
+        Ok(connection
+            .access_token_sealed
+            .as_deref()
+            .and_then(|sealed| self.cipher.open(connection.user_id, TokenKind::Access, sealed))
+            .map(AccessToken))
     }
 }

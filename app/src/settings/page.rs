@@ -1,6 +1,9 @@
 //! `/settings`: profile, availability, calendars, direct booking and Google
 //! access, in one column of sections.
 
+// tidy: long file: one island per section of one page, sharing the page's
+// form helpers; each section is short, and a reader sees the page whole.
+
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -16,7 +19,8 @@ use super::{
     },
 };
 use crate::{
-    auth::{DeleteAccount, DisconnectGoogle, HostPageError},
+    account::{DeleteAccount, DisconnectGoogle},
+    auth::HostPageError,
     error::AppError,
 };
 

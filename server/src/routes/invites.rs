@@ -2,7 +2,11 @@
 //! confirmation page's "Add to calendar". The UID is random and unguessable;
 //! knowing it is what entitles a visitor to their own invite.
 
-use app::{booking::ics, db::bookings, db::users, state::AppState};
+use app::{
+    booking::invitations::invite_ics,
+    db::{bookings, users},
+    state::AppState,
+};
 use axum::{
     extract::{Path, State},
     http::{header, StatusCode},
@@ -28,19 +32,7 @@ async fn invite(State(state): State<AppState>, Path(uid): Path<String>) -> Respo
     let Ok(Some(host)) = users::find_by_id(db, booking.host_user_id).await else {
         return (StatusCode::NOT_FOUND, "No such booking.").into_response();
     };
-    let summary = format!("{} and {}", host.display_name, booking.visitor_name);
-    let body = ics::request(&ics::Invite {
-        uid: &booking.uid,
-        summary: &summary,
-        description: &booking.note,
-        starts_at: booking.starts_at,
-        ends_at: booking.ends_at,
-        organizer_name: &host.display_name,
-        organizer_email: &host.email,
-        attendee_name: &booking.visitor_name,
-        attendee_email: &booking.visitor_email,
-        created_at: booking.starts_at,
-    });
+    let body = invite_ics(&host, &booking);
     (
         [
             (header::CONTENT_TYPE, "text/calendar; charset=utf-8; method=REQUEST"),

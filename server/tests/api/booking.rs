@@ -177,7 +177,7 @@ async fn a_booking_by_email_queues_two_invites_and_a_second_visitor_is_told_it_i
         let booked = book(&app, start, "bob@example.net").await;
         assert_eq!(booked.status(), 200, "{backend:?}");
         let confirmation: Value = booked.json().await.unwrap();
-        assert_eq!(confirmation["in_host_calendar"], false);
+        assert_eq!(confirmation["invitation"], "ByEmail");
         assert!(confirmation["visitor_time"].as_str().unwrap().contains("America/New_York"));
         assert!(confirmation["host_time"].as_str().unwrap().contains("Europe/London"));
 
@@ -315,7 +315,7 @@ async fn a_direct_booking_lands_in_the_hosts_google_calendar_with_one_invite() {
 
     let (start, _) = slots(&page(&app, "America/New_York").await)[1].clone();
     let confirmation: Value = book(&app, start, "bob@example.net").await.json().await.unwrap();
-    assert_eq!(confirmation["in_host_calendar"], true);
+    assert_eq!(confirmation["invitation"], "InHostCalendar");
     let inserted = app.google.inserted_events();
     assert_eq!(inserted.len(), 1);
     let (calendar, event) = &inserted[0];
@@ -364,7 +364,7 @@ async fn when_google_refuses_write_access_the_invites_go_by_email_and_the_host_i
         let booked = book(&app, start, "bob@example.net").await;
         assert_eq!(booked.status(), 200, "{backend:?}");
         let confirmation: Value = booked.json().await.unwrap();
-        assert_eq!(confirmation["in_host_calendar"], false, "{backend:?}");
+        assert_eq!(confirmation["invitation"], "ByEmail", "{backend:?}");
         assert_eq!(calls(&app, "events.insert"), 1, "{backend:?}: a missing scope is not retried");
         assert!(app.google.inserted_events().is_empty(), "{backend:?}");
         assert!(app.google.notifications().is_empty(), "{backend:?}: Google sent no invite");
@@ -462,7 +462,7 @@ async fn an_insert_rate_limited_once_is_retried_and_lands_once() {
         1,
     );
     let confirmation: Value = book(&app, start, "bob@example.net").await.json().await.unwrap();
-    assert_eq!(confirmation["in_host_calendar"], true);
+    assert_eq!(confirmation["invitation"], "InHostCalendar");
     assert_eq!(calls(&app, "events.insert"), 2, "refused once, then retried");
     assert_eq!(app.google.inserted_events().len(), 1, "exactly one event");
     assert_eq!(app.google.notifications().len(), 1, "Google's one invite");
@@ -482,7 +482,7 @@ async fn an_insert_failing_on_every_attempt_keeps_the_booking_and_emails_the_inv
         let booked = book(&app, start, "bob@example.net").await;
         assert_eq!(booked.status(), 200, "{backend:?}");
         let confirmation: Value = booked.json().await.unwrap();
-        assert_eq!(confirmation["in_host_calendar"], false, "{backend:?}");
+        assert_eq!(confirmation["invitation"], "ByEmail", "{backend:?}");
         assert_eq!(calls(&app, "events.insert"), 3, "{backend:?}: every attempt was made");
         assert!(app.google.inserted_events().is_empty(), "{backend:?}");
 
@@ -563,11 +563,19 @@ async fn a_slow_google_at_both_steps_still_gets_the_visitor_an_answer_before_the
     assert_eq!(booked.status(), 200, "answered, not cut off: {}", booked.text().await.unwrap());
     assert!(started.elapsed() < request_timeout);
     let confirmation: Value = booked.json().await.unwrap();
-    assert!(confirmation["uid"].as_str().is_some_and(|uid| !uid.is_empty()));
+    let uid = confirmation["uid"].as_str().expect("a booking UID").to_owned();
+    // Google has not answered: the visitor is told only what is known.
+    assert_eq!(confirmation["invitation"], "OnItsWay");
 
-    // The insert's budget runs out after the answer; the invitations follow.
+    // The insert's budget runs out after the answer; the invitations follow,
+    // and the confirmation page says so.
     let mail = queued_mail(&pool, started + Duration::from_secs(15)).await;
     assert_eq!(mail.len(), 2, "both invitations queued: {mail:?}");
     assert_eq!(booking_rows(&pool).await, 1);
+    let confirmation_page = app.get(&format!("/bookings/{uid}")).await;
+    assert_eq!(confirmation_page.status(), 200);
+    let html = confirmation_page.text().await.unwrap();
+    assert!(html.contains("You and the host will each get an email with the invitation."), "{html}");
+    assert!(!html.contains("Google is sending you an invitation"), "{html}");
     app.stop().await;
 }

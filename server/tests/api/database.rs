@@ -196,7 +196,7 @@ async fn many_visitors_racing_for_one_slot_get_exactly_one_booking() {
             let new = booking(host.user_id, &format!("uid-{visitor}"), 0, 30);
             let mail = [mail("ada@example.com"), mail(&format!("visitor{visitor}@example.net"))];
             racers.spawn(async move {
-                bookings::create(database.pool(), database.backend(), &new, &mail, now).await
+                bookings::create(database.pool(), database.backend(), &new, |_| mail.to_vec(), now).await
             });
         }
         let results = racers.join_all().await;
@@ -208,14 +208,24 @@ async fn many_visitors_racing_for_one_slot_get_exactly_one_booking() {
 
         // An overlapping booking of another length is refused too; the next
         // slot is free. Notes are stored as given, as text.
-        let overlapping =
-            bookings::create(database.pool(), backend, &booking(host.user_id, "uid-x", 15, 45), &[], now)
-                .await;
+        let overlapping = bookings::create(
+            database.pool(),
+            backend,
+            &booking(host.user_id, "uid-x", 15, 45),
+            |_| Vec::new(),
+            now,
+        )
+        .await;
         assert!(matches!(overlapping, Err(BookingError::Taken)), "{backend:?}");
-        let next =
-            bookings::create(database.pool(), backend, &booking(host.user_id, "uid-y", 30, 30), &[], now)
-                .await
-                .unwrap();
+        let next = bookings::create(
+            database.pool(),
+            backend,
+            &booking(host.user_id, "uid-y", 30, 30),
+            |_| Vec::new(),
+            now,
+        )
+        .await
+        .unwrap();
         assert_eq!(next.note, "<script>alert(1)</script>");
         let busy = bookings::overlapping(
             database.pool(),

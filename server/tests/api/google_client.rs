@@ -8,7 +8,7 @@ use app::{
     google::{
         calendar::{Attendee, CalendarApi, CalendarError, EventTime, NewEvent},
         oidc::{AuthorizationRequest, GoogleOidc, OidcError, Purpose, Transaction},
-        tokens::AccessToken,
+        AccessToken,
     },
     google_scopes::{CALENDAR_EVENTS, CALENDAR_READONLY, SIGN_IN},
 };

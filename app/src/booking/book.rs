@@ -1,0 +1,218 @@
+//! A visitor books a time, and reads the booking back.
+//!
+//! The slot is checked again against fresh busy times and, in one
+//! transaction, against the database, so it lands exactly once. Without
+//! direct booking the invitations are queued in that transaction; with it,
+//! the Google insert runs in a task of its own (`direct`), so a visitor who
+//! leaves, or an answer given at the request's time limit, never leaves a
+//! booking with neither Google's event nor BookMate's emails.
+
+use chrono::{DateTime, Duration, TimeZone as _, Utc};
+use chrono_tz::Tz;
+use scheduling::{free_slots, Host, Interval};
+
+use super::{
+    busy::{self, BusyError},
+    direct::{self, DirectBooking},
+    invitations::{self, HostAction},
+    model::{BookingConfirmation, Invitation, VisitorDetails},
+};
+use crate::{
+    db::{
+        bookings::{self, BookingError, Delivery, NewBooking},
+        host_settings,
+        users::{self, User},
+    },
+    error::AppError,
+    google::GoogleCallError,
+    google_scopes::CALENDAR_EVENTS,
+    state::AppState,
+};
+
+/// Time kept back from the request limit to write the answer.
+const ANSWER_MARGIN: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// What the booking form sends, as it comes.
+pub struct BookingRequest {
+    pub username: String,
+    pub start: i64,
+    pub tz: String,
+    pub name: String,
+    pub email: String,
+    pub note: String,
+}
+
+pub async fn book(
+    state: &AppState,
+    request: &BookingRequest,
+    now: DateTime<Utc>,
+) -> Result<BookingConfirmation, AppError> {
+    let started = tokio::time::Instant::now();
+    let visitor = VisitorDetails::parse(&request.name, &request.email, &request.note)
+        .map_err(|(field, message)| AppError::invalid(field, message))?;
+    let visitor_zone: Tz =
+        request.tz.parse().map_err(|_| AppError::invalid("tz", "Choose your time zone from the list."))?;
+    let start = Utc
+        .timestamp_opt(request.start, 0)
+        .single()
+        .ok_or_else(|| AppError::invalid("start", "Choose a time from the list."))?;
+    if start <= now {
+        return Err(AppError::invalid("start", "That time has passed; please choose another."));
+    }
+
+    // The host as the database has it now: a booking never goes by a cache.
+    let db = state.database.pool();
+    let host = users::find_by_username(db, &request.username.to_ascii_lowercase())
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let not_taking =
+        || AppError::Conflict(format!("{} is not taking bookings right now.", host.display_name));
+    let settings = host_settings::find(db, host.user_id)
+        .await?
+        .filter(|settings| !settings.availability.is_empty())
+        .ok_or_else(not_taking)?;
+    // Read once, for the busy check and the insert alike.
+    let connection = state.google.connection(db, host.user_id).await.map_err(|error| match error {
+        GoogleCallError::Database(error) => AppError::from(error),
+        _ => not_taking(),
+    })?;
+    let slot = Interval::new(start, start + Duration::minutes(settings.meeting_minutes));
+
+    // Fresh busy times around the slot: never the cache for a booking.
+    let around = Interval::new(start - Duration::days(1), start + Duration::days(2));
+    let busy =
+        busy::fresh(state.busy_sources(), &connection, &settings, around).await.map_err(
+            |error| match error {
+                BusyError::NeedsReconnect => not_taking(),
+                BusyError::Unavailable(detail) => {
+                    tracing::warn!(detail, "busy times unavailable at booking");
+                    AppError::Conflict(
+                        "We cannot check the host's calendar right now. Please try again in a minute."
+                            .to_owned(),
+                    )
+                }
+                BusyError::Database(error) => error.into(),
+            },
+        )?;
+    let engine =
+        Host { availability: &settings.availability, time_zone: host.zone(), rules: settings.rules() };
+    if !free_slots(&engine, now, around, &busy).contains(&slot) {
+        return Err(AppError::Conflict(
+            "That time was just taken or is no longer available. Please pick another.".to_owned(),
+        ));
+    }
+
+    let direct_calendar = settings
+        .direct_booking_calendar_id
+        .clone()
+        .filter(|_| connection.granted_scopes.contains(CALENDAR_EVENTS));
+    let event_id = random_event_id();
+    let (delivery, uid) = match direct_calendar {
+        // Google names an inserted event's iCalUID after its id.
+        Some(_) => (Delivery::Google, format!("{event_id}@google.com")),
+        None => (Delivery::Email, format!("{event_id}@bookmate")),
+    };
+    let new = NewBooking {
+        host_user_id: host.user_id,
+        uid: uid.clone(),
+        starts_at: slot.start,
+        ends_at: slot.end,
+        visitor_name: visitor.name,
+        visitor_email: visitor.email,
+        visitor_time_zone: visitor_zone.name().to_owned(),
+        note: visitor.note,
+        delivery,
+    };
+    let mail = |booking: &bookings::Booking| match delivery {
+        Delivery::Email => invitations::emails(&host, booking, HostAction::Nothing),
+        Delivery::Google => Vec::new(),
+    };
+    let booking =
+        bookings::create(db, state.database.backend(), &new, mail, now).await.map_err(
+            |error| match error {
+                BookingError::Taken => {
+                    AppError::Conflict("That time was just taken. Please pick another.".to_owned())
+                }
+                BookingError::Database(error) => error.into(),
+            },
+        )?;
+    state.host_changed(host.user_id);
+
+    let invitation = match direct_calendar {
+        None => Invitation::ByEmail,
+        Some(calendar_id) => {
+            let booking_id = booking.booking_id;
+            let direct = DirectBooking { booking, calendar_id, event_id };
+            let patience = state.request_timeout.saturating_sub(started.elapsed() + ANSWER_MARGIN);
+            let (task_state, task_host) = (state.clone(), host.clone());
+            let insert =
+                tokio::spawn(
+                    async move { direct::insert(&task_state, &task_host, &connection, &direct).await },
+                );
+            // Answer before the server's time limit would: a slow Google at
+            // both steps must not turn a booking made into a 408. The task
+            // goes on; the visitor gets Google's invitation or, failing that,
+            // BookMate's by email, and is told only what is known.
+            match tokio::time::timeout(patience, insert).await {
+                Ok(joined) => {
+                    let in_google = joined.map_err(|error| {
+                        tracing::error!(%error, "the direct-booking task failed");
+                        AppError::Internal
+                    })??;
+                    if in_google {
+                        Invitation::InHostCalendar
+                    } else {
+                        Invitation::ByEmail
+                    }
+                }
+                Err(_) => {
+                    tracing::warn!(booking_id, "Google is slow to take a booking; answering first");
+                    Invitation::OnItsWay
+                }
+            }
+        }
+    };
+    Ok(BookingConfirmation {
+        uid,
+        host_name: host.display_name.clone(),
+        visitor_time: invitations::when(slot, visitor_zone),
+        host_time: invitations::when(slot, host.zone()),
+        invitation,
+    })
+}
+
+/// What the confirmation page shows of a booking.
+pub async fn confirmation(state: &AppState, uid: &str) -> Result<BookingConfirmation, AppError> {
+    let db = state.database.pool();
+    let booking = bookings::find_by_uid(db, uid).await?.ok_or(AppError::NotFound)?;
+    let host: User = users::find_by_id(db, booking.host_user_id).await?.ok_or(AppError::NotFound)?;
+    let slot = Interval::new(booking.starts_at, booking.ends_at);
+    Ok(BookingConfirmation {
+        uid: booking.uid.clone(),
+        host_name: host.display_name.clone(),
+        visitor_time: invitations::when(slot, booking.visitor_time_zone.parse().unwrap_or(Tz::UTC)),
+        host_time: invitations::when(slot, host.zone()),
+        invitation: invitations::status(&booking),
+    })
+}
+
+/// A public endpoint: at most a few bookings a minute from one address, so
+/// abuse gets a 429, not a flood of invitations.
+pub async fn rate_limit(state: &AppState) -> Result<(), AppError> {
+    let address = leptos_axum::extract::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .await
+        .map(|info| info.0.ip())
+        .ok();
+    match address {
+        Some(address) if !state.booking_limiter.allow(address, std::time::Instant::now()) => {
+            Err(AppError::RateLimited)
+        }
+        _ => Ok(()),
+    }
+}
+
+/// base32hex, 26 characters: valid as a Google event id.
+fn random_event_id() -> String {
+    const ALPHABET: &[u8] = b"0123456789abcdefghijklmnopqrstuv";
+    (0..26).map(|_| ALPHABET[rand::random_range(0..ALPHABET.len())] as char).collect()
+}

@@ -1,0 +1,109 @@
+//! What a visitor sees of a host: a month of free times, computed once a
+//! minute per month and zone and shared by every visitor (`months`), from
+//! the host as cached for a few seconds (`hosts`) and the busy times as
+//! cached for a minute (`busy`). It fails closed: no answer from Google, no
+//! free time.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use scheduling::{free_slots, Host};
+
+use super::{
+    busy::BusyError,
+    hosts,
+    model::{BookingPageView, PageStatus},
+    month_grid::Month,
+    months,
+};
+use crate::{db::host_settings::HostSettings, error::AppError, state::AppState};
+
+pub async fn booking_page(
+    state: &AppState,
+    username: &str,
+    month: Option<&str>,
+    tz: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<Arc<BookingPageView>, AppError> {
+    let host = state
+        .host_cache
+        .find(state.database.pool(), &username.to_ascii_lowercase())
+        .await?
+        .ok_or(AppError::NotFound)?;
+    // As of the minute's end: a later "now" can only hide a slot (minimum
+    // notice), never show one that is not free.
+    let as_of = months::end_of_minute(now);
+    let key = months::MonthKey {
+        host_user_id: host.user.user_id,
+        month: month.unwrap_or_default().to_owned(),
+        time_zone: tz.unwrap_or_default().to_owned(),
+        as_of: as_of.timestamp(),
+    };
+    if let Some(view) = state.month_cache.get(&key) {
+        return Ok(view);
+    }
+    let view = Arc::new(compute(state, &host, month, tz, as_of).await?);
+    if view.status == PageStatus::Open {
+        state.month_cache.insert(key, Arc::clone(&view));
+    }
+    Ok(view)
+}
+
+async fn compute(
+    state: &AppState,
+    host: &hosts::Host,
+    month: Option<&str>,
+    tz: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<BookingPageView, AppError> {
+    let user = &host.user;
+    let host_zone = user.zone();
+    let visitor_zone = tz.and_then(|tz| tz.parse::<Tz>().ok()).unwrap_or(host_zone);
+    let month = Month::requested(month, now.with_timezone(&visitor_zone).date_naive());
+    let range = month.span(visitor_zone);
+
+    let (status, slots) = match &host.settings {
+        Some(settings) if !settings.availability.is_empty() && host.connected => {
+            match state.busy_cache.get(state.busy_sources(), user.user_id, settings, range).await {
+                Ok(busy) => {
+                    let engine = Host {
+                        availability: &settings.availability,
+                        time_zone: host_zone,
+                        rules: settings.rules(),
+                    };
+                    (PageStatus::Open, free_slots(&engine, now, range, &busy))
+                }
+                Err(BusyError::NeedsReconnect) => (PageStatus::NotTakingBookings, Vec::new()),
+                Err(BusyError::Unavailable(detail)) => {
+                    tracing::warn!(
+                        detail,
+                        user_id = user.user_id,
+                        "busy times unavailable; showing no slots"
+                    );
+                    (PageStatus::AvailabilityUnknown, Vec::new())
+                }
+                Err(BusyError::Database(error)) => return Err(error.into()),
+            }
+        }
+        _ => (PageStatus::NotTakingBookings, Vec::new()),
+    };
+
+    let meeting_minutes = host
+        .settings
+        .as_ref()
+        .map_or(HostSettings::defaults().meeting_minutes, |settings| settings.meeting_minutes);
+    Ok(BookingPageView {
+        username: user.username.clone().unwrap_or_default(),
+        host_name: user.display_name.clone(),
+        picture_url: user.picture_url.clone(),
+        meeting_minutes,
+        visitor_time_zone: visitor_zone.name().to_owned(),
+        month: month.first.format("%Y-%m").to_string(),
+        month_name: month.first.format("%B %Y").to_string(),
+        previous_month: month.previous_first().map(|first| first.format("%Y-%m").to_string()),
+        next_month: month.next_first().format("%Y-%m").to_string(),
+        weeks: month.weeks(visitor_zone, &slots),
+        status,
+    })
+}

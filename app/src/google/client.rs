@@ -1,0 +1,160 @@
+//! `GoogleClient`: the one owner of everything that talks to Google on
+//! BookMate's behalf. OpenID Connect (sign-in, incremental authorization,
+//! refresh, revocation), the Calendar API, the custody of hosts' tokens, and
+//! the time budget of a call all live behind it; the rest of the app asks it
+//! for what a feature needs, in the feature's words.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+
+use super::{
+    calendar::{CalendarApi, CalendarError, CalendarListEntry, FreeBusy, NewEvent},
+    calls::{Caller, GoogleCallError},
+    oidc::{Authorization, GoogleOidc, OidcError},
+    sealed::TokenKind,
+    tokens::TokenCustody,
+};
+use crate::{
+    db::{
+        google_connections::{self, GoogleConnection},
+        DbError, DbPool,
+    },
+    google_scopes::{CALENDAR_EVENTS, CALENDAR_READONLY},
+};
+
+#[derive(Debug)]
+pub struct GoogleClient {
+    oidc: GoogleOidc,
+    calendar: CalendarApi,
+    tokens: TokenCustody,
+    /// How long one call to Google may take, retries included.
+    call_budget: Duration,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DisconnectError {
+    /// A grant we cannot revoke must not be forgotten silently: the host
+    /// would believe BookMate holds no access while Google says it does.
+    #[error("Google could not be reached to revoke the grant: {0}")]
+    GoogleUnreachable(OidcError),
+    #[error(transparent)]
+    Database(#[from] DbError),
+}
+
+impl GoogleClient {
+    /// `secret_key` derives the key that seals hosts' tokens at rest.
+    pub fn new(oidc: GoogleOidc, calendar: CalendarApi, secret_key: &str) -> Self {
+        Self { oidc, calendar, tokens: TokenCustody::new(secret_key), call_budget: Duration::from_secs(20) }
+    }
+
+    /// Sets how long one call to Google may take, retries included.
+    #[must_use]
+    pub fn with_call_budget(mut self, budget: Duration) -> Self {
+        self.call_budget = budget;
+        self
+    }
+
+    /// Sign-in and incremental authorization.
+    pub fn oidc(&self) -> &GoogleOidc {
+        &self.oidc
+    }
+
+    /// The host's connection, as stored: read once per request and handed to
+    /// the calls below.
+    pub async fn connection(&self, db: &DbPool, user_id: i64) -> Result<GoogleConnection, GoogleCallError> {
+        google_connections::find(db, user_id).await?.ok_or(GoogleCallError::NeedsReconnect)
+    }
+
+    /// Stores what Google granted a host, tokens sealed.
+    pub async fn store_grant(
+        &self,
+        db: &DbPool,
+        user_id: i64,
+        authorization: &Authorization,
+        now: DateTime<Utc>,
+    ) -> Result<(), DbError> {
+        let seal = |kind, token: &str| self.tokens.cipher.seal(user_id, kind, token);
+        let access_token_sealed = seal(TokenKind::Access, &authorization.access_token);
+        let refresh_token_sealed =
+            authorization.refresh_token.as_deref().map(|token| seal(TokenKind::Refresh, token));
+        let tokens = google_connections::GrantedTokens {
+            granted_scopes: &authorization.granted_scopes,
+            access_token_sealed: &access_token_sealed,
+            access_token_expires_at: authorization.access_token_expires_at,
+            refresh_token_sealed: refresh_token_sealed.as_deref(),
+        };
+        google_connections::save_grant(db, user_id, &tokens, now).await
+    }
+
+    /// Revokes the host's grant at Google (any token of a grant revokes all
+    /// of it), then forgets the tokens.
+    pub async fn disconnect(&self, db: &DbPool, user_id: i64) -> Result<(), DisconnectError> {
+        let Some(connection) = google_connections::find(db, user_id).await? else {
+            return Ok(());
+        };
+        if let Some(token) = self.tokens.revocable_token(&connection) {
+            self.oidc.revoke(&token).await.map_err(DisconnectError::GoogleUnreachable)?;
+        }
+        google_connections::delete(db, user_id).await?;
+        Ok(())
+    }
+
+    /// `calendarList.list`: the calendars the host sees.
+    pub async fn calendar_list(
+        &self,
+        db: &DbPool,
+        host: &GoogleConnection,
+    ) -> Result<Vec<CalendarListEntry>, GoogleCallError> {
+        let calendar = &self.calendar;
+        self.caller(db)
+            .authorized(
+                host,
+                &[CALENDAR_READONLY],
+                |token| async move { calendar.calendar_list(&token).await },
+            )
+            .await
+    }
+
+    /// `freebusy.query` over the host's chosen calendars.
+    pub async fn free_busy(
+        &self,
+        db: &DbPool,
+        host: &GoogleConnection,
+        calendar_ids: &[String],
+        time_min: DateTime<Utc>,
+        time_max: DateTime<Utc>,
+    ) -> Result<FreeBusy, GoogleCallError> {
+        let calendar = &self.calendar;
+        self.caller(db)
+            .authorized(host, &[CALENDAR_READONLY], |token| async move {
+                calendar.free_busy(&token, calendar_ids, time_min, time_max).await
+            })
+            .await
+    }
+
+    /// `events.insert` into one of the host's calendars; Google invites the
+    /// attendees. Idempotent: the event's id is ours, and an insert retried
+    /// after a lost answer finds it there already.
+    pub async fn insert_event(
+        &self,
+        db: &DbPool,
+        host: &GoogleConnection,
+        calendar_id: &str,
+        event: &NewEvent,
+    ) -> Result<(), GoogleCallError> {
+        let calendar = &self.calendar;
+        self.caller(db)
+            .authorized(host, &[CALENDAR_EVENTS], |token| async move {
+                match calendar.insert_event(&token, calendar_id, event).await {
+                    Err(CalendarError::Duplicate) => Ok(()),
+                    result => result.map(drop),
+                }
+            })
+            .await
+    }
+
+    fn caller<'a>(&'a self, db: &'a DbPool) -> Caller<'a> {
+        Caller { oidc: &self.oidc, tokens: &self.tokens, db, budget: self.call_budget }
+    }
+}

@@ -1,0 +1,267 @@
+//! What the settings server functions do, on the server: each takes the
+//! signed-in host from `as_host` and touches only that host's rows.
+
+use chrono::Utc;
+use scheduling::{LocalInterval, WeeklyAvailability};
+
+use super::model::{
+    format_minute, parse_minute, validate_username, AvailabilityForm, CalendarChoice, DirectBookingSaved,
+    Profile, SettingsView, WEEKDAY_NAMES,
+};
+use crate::{
+    db::{google_connections, host_settings, host_settings::HostSettings, users, users::User, DbError},
+    error::AppError,
+    google_scopes::{ScopeSet, CALENDAR_EVENTS, PERMISSIONS},
+    state::AppState,
+};
+
+pub async fn settings_view(state: &AppState, user: User) -> Result<SettingsView, AppError> {
+    let db = state.database.pool();
+    let stored = host_settings::find(db, user.user_id).await?;
+    let profile_saved = stored.is_some() && user.username.is_some();
+    let settings = stored.unwrap_or_else(HostSettings::defaults);
+    let granted = google_connections::find(db, user.user_id)
+        .await?
+        .map(|connection| connection.granted_scopes)
+        .unwrap_or_default();
+    let days: [Vec<LocalInterval>; 7] = settings.availability.clone().into();
+    Ok(SettingsView {
+        profile: Profile {
+            display_name: user.display_name,
+            username: user.username.unwrap_or_default(),
+            time_zone: user.time_zone,
+        },
+        profile_saved,
+        availability: AvailabilityForm {
+            days: days
+                .iter()
+                .map(|intervals| {
+                    intervals
+                        .iter()
+                        .map(|interval| {
+                            (format_minute(interval.start_minute), format_minute(interval.end_minute))
+                        })
+                        .collect()
+                })
+                .collect(),
+            meeting_minutes: settings.meeting_minutes,
+            buffer_before_minutes: settings.buffer_before_minutes,
+            buffer_after_minutes: settings.buffer_after_minutes,
+            minimum_notice_minutes: settings.minimum_notice_minutes,
+            horizon_days: settings.horizon_days,
+        },
+        busy_calendar_ids: settings.busy_calendar_ids,
+        direct_booking_calendar_id: settings.direct_booking_calendar_id,
+        time_zones: chrono_tz::TZ_VARIANTS.iter().map(|zone| zone.name().to_owned()).collect(),
+        google_access: PERMISSIONS
+            .iter()
+            .filter(|permission| permission.scopes.iter().all(|scope| granted.contains(scope)))
+            .map(|permission| permission.summary.to_owned())
+            .collect(),
+        can_write_events: granted.contains(CALENDAR_EVENTS),
+    })
+}
+
+pub async fn save_profile(state: &AppState, user: &User, profile: Profile) -> Result<(), AppError> {
+    let display_name = profile.display_name.trim();
+    let username = profile.username.trim().to_ascii_lowercase();
+    if display_name.is_empty() || display_name.chars().count() > 100 {
+        return Err(AppError::invalid("display_name", "Use 1 to 100 characters."));
+    }
+    validate_username(&username).map_err(|message| AppError::invalid("username", message))?;
+    if profile.time_zone.parse::<chrono_tz::Tz>().is_err() {
+        return Err(AppError::invalid("time_zone", "Choose a time zone from the list."));
+    }
+    let db = state.database.pool();
+    match users::update_profile(db, user.user_id, display_name, &username, &profile.time_zone, Utc::now())
+        .await
+    {
+        Err(DbError::UsernameTaken) => {
+            return Err(AppError::invalid("username", "That name is taken; please choose another."));
+        }
+        result => result?,
+    }
+    // The first save also sets up the booking rules, with defaults.
+    if host_settings::find(db, user.user_id).await?.is_none() {
+        host_settings::save(db, user.user_id, &HostSettings::defaults(), Utc::now()).await?;
+    }
+    Ok(())
+}
+
+pub async fn save_availability(
+    state: &AppState,
+    user_id: i64,
+    form: &AvailabilityForm,
+) -> Result<(), AppError> {
+    let availability = parse_availability(form)?;
+    let in_range = |field: &str, value: i64, low: i64, high: i64, message: &str| {
+        if (low..=high).contains(&value) {
+            Ok(value)
+        } else {
+            Err(AppError::invalid(field, message))
+        }
+    };
+    let meeting_minutes =
+        in_range("meeting_minutes", form.meeting_minutes, 5, 480, "Meetings last 5 minutes to 8 hours.")?;
+    let buffer_before_minutes =
+        in_range("buffer_before_minutes", form.buffer_before_minutes, 0, 240, "Use 0 to 240 minutes.")?;
+    let buffer_after_minutes =
+        in_range("buffer_after_minutes", form.buffer_after_minutes, 0, 240, "Use 0 to 240 minutes.")?;
+    let minimum_notice_minutes = in_range(
+        "minimum_notice_minutes",
+        form.minimum_notice_minutes,
+        0,
+        60 * 24 * 30,
+        "Use up to 30 days of notice.",
+    )?;
+    let horizon_days = in_range("horizon_days", form.horizon_days, 1, 365, "Use 1 to 365 days.")?;
+    let db = state.database.pool();
+    let mut settings = host_settings::find(db, user_id).await?.unwrap_or_else(HostSettings::defaults);
+    settings.availability = availability;
+    settings.meeting_minutes = meeting_minutes;
+    settings.buffer_before_minutes = buffer_before_minutes;
+    settings.buffer_after_minutes = buffer_after_minutes;
+    settings.minimum_notice_minutes = minimum_notice_minutes;
+    settings.horizon_days = horizon_days;
+    host_settings::save(db, user_id, &settings, Utc::now()).await?;
+    Ok(())
+}
+
+/// Field names are `day-<weekday>-<index>`, so errors land beside the
+/// interval they are about.
+fn parse_availability(form: &AvailabilityForm) -> Result<WeeklyAvailability, AppError> {
+    if form.days.len() != 7 {
+        return Err(AppError::invalid("availability", "Give hours for each of the seven days."));
+    }
+    let mut days: [Vec<LocalInterval>; 7] = Default::default();
+    for (day_index, intervals) in form.days.iter().enumerate() {
+        for (index, (start, end)) in intervals.iter().enumerate() {
+            let field = format!("day-{day_index}-{index}");
+            let (Some(start), Some(end)) = (parse_minute(start), parse_minute(end)) else {
+                return Err(AppError::invalid(&field, "Use times such as 09:00 and 17:30."));
+            };
+            days[day_index].push(LocalInterval::new(start, end));
+        }
+    }
+    WeeklyAvailability::new(days).map_err(|error| {
+        let (weekday, index, message) = match error {
+            scheduling::AvailabilityError::EndNotAfterStart { weekday, index } => {
+                (weekday, index, "The end must be after the start.")
+            }
+            scheduling::AvailabilityError::OutsideTheDay { weekday, index } => {
+                (weekday, index, "Times must lie between 00:00 and 24:00.")
+            }
+            scheduling::AvailabilityError::Overlapping { weekday, index } => {
+                (weekday, index, "These hours overlap other hours of the same day.")
+            }
+        };
+        let day = weekday.num_days_from_monday() as usize;
+        AppError::invalid(&format!("day-{day}-{index}"), format!("{}: {message}", WEEKDAY_NAMES[day]))
+    })
+}
+
+pub async fn list_calendars(state: &AppState, user_id: i64) -> Result<Vec<CalendarChoice>, AppError> {
+    let db = state.database.pool();
+    let host = state.google.connection(db, user_id).await?;
+    let entries = state.google.calendar_list(db, &host).await?;
+    Ok(entries
+        .into_iter()
+        .map(|entry| CalendarChoice {
+            name: entry.display_name().to_owned(),
+            writable: entry.can_write(),
+            id: entry.id,
+            color: entry.background_color,
+            primary: entry.primary,
+        })
+        .collect())
+}
+
+pub async fn save_busy_calendars(
+    state: &AppState,
+    user_id: i64,
+    calendar_ids: Vec<String>,
+) -> Result<(), AppError> {
+    // Only calendars in the host's own list: Google says which those are.
+    let known = list_calendars(state, user_id).await?;
+    if let Some(unknown) = calendar_ids.iter().find(|id| !known.iter().any(|calendar| &calendar.id == *id)) {
+        tracing::warn!(user_id, unknown, "a calendar not in the host's list was submitted");
+        return Err(AppError::invalid("calendars", "One of these calendars is not in your Google account."));
+    }
+    let db = state.database.pool();
+    let mut settings = host_settings::find(db, user_id).await?.unwrap_or_else(HostSettings::defaults);
+    settings.busy_calendar_ids = calendar_ids;
+    host_settings::save(db, user_id, &settings, Utc::now()).await?;
+    Ok(())
+}
+
+pub async fn save_direct_booking(
+    state: &AppState,
+    user: &User,
+    enabled: bool,
+    calendar_id: Option<String>,
+) -> Result<DirectBookingSaved, AppError> {
+    let db = state.database.pool();
+    let mut settings = host_settings::find(db, user.user_id).await?.unwrap_or_else(HostSettings::defaults);
+    if !enabled {
+        settings.direct_booking_calendar_id = None;
+        settings.pending_direct_booking_calendar_id = None;
+        host_settings::save(db, user.user_id, &settings, Utc::now()).await?;
+        users::set_additional_scopes(db, user.user_id, &ScopeSet::default(), Utc::now()).await?;
+        return Ok(DirectBookingSaved::Saved);
+    }
+    let Some(calendar_id) = calendar_id.filter(|id| !id.is_empty()) else {
+        return Err(AppError::invalid("direct_booking_calendar", "Choose the calendar bookings go to."));
+    };
+    let writable = list_calendars(state, user.user_id).await?;
+    if !writable.iter().any(|calendar| calendar.id == calendar_id && calendar.writable) {
+        return Err(AppError::invalid(
+            "direct_booking_calendar",
+            "BookMate can only add bookings to a calendar you own or may edit.",
+        ));
+    }
+    let granted = google_connections::find(db, user.user_id)
+        .await?
+        .map(|connection| connection.granted_scopes)
+        .unwrap_or_default();
+    if granted.contains(CALENDAR_EVENTS) {
+        settings.direct_booking_calendar_id = Some(calendar_id);
+        settings.pending_direct_booking_calendar_id = None;
+        host_settings::save(db, user.user_id, &settings, Utc::now()).await?;
+        users::set_additional_scopes(db, user.user_id, &ScopeSet::from_iter([CALENDAR_EVENTS]), Utc::now())
+            .await?;
+        return Ok(DirectBookingSaved::Saved);
+    }
+    // Google must ask first. Nothing changes until it says yes.
+    settings.pending_direct_booking_calendar_id = Some(calendar_id);
+    host_settings::save(db, user.user_id, &settings, Utc::now()).await?;
+    Ok(DirectBookingSaved::NeedsConsent { url: "/auth/google/grant?return_to=/settings".to_owned() })
+}
+
+/// Called when Google's answer to a direct-booking consent comes back.
+pub async fn complete_pending_direct_booking(
+    state: &AppState,
+    user_id: i64,
+    granted: &ScopeSet,
+) -> Result<(), DbError> {
+    let db = state.database.pool();
+    let Some(mut settings) = host_settings::find(db, user_id).await? else { return Ok(()) };
+    let Some(pending) = settings.pending_direct_booking_calendar_id.take() else { return Ok(()) };
+    if granted.contains(CALENDAR_EVENTS) {
+        settings.direct_booking_calendar_id = Some(pending);
+        users::set_additional_scopes(db, user_id, &ScopeSet::from_iter([CALENDAR_EVENTS]), Utc::now())
+            .await?;
+    }
+    host_settings::save(db, user_id, &settings, Utc::now()).await
+}
+
+pub async fn give_back_write_access(state: &AppState, user: &User) -> Result<String, AppError> {
+    let db = state.database.pool();
+    if let Some(mut settings) = host_settings::find(db, user.user_id).await? {
+        settings.direct_booking_calendar_id = None;
+        settings.pending_direct_booking_calendar_id = None;
+        host_settings::save(db, user.user_id, &settings, Utc::now()).await?;
+    }
+    users::set_additional_scopes(db, user.user_id, &ScopeSet::default(), Utc::now()).await?;
+    state.google.disconnect(db, user.user_id).await?;
+    Ok("/auth/google/login".to_owned())
+}
