@@ -113,27 +113,6 @@ pub async fn find_by_username(db: &DbPool, username: &str) -> Result<Option<User
     Ok(row.map(User::from))
 }
 
-/// Claims a username for the public page. Uniqueness is the database's to
-/// enforce, so two hosts racing for one name get one winner.
-pub async fn set_username(
-    db: &DbPool,
-    user_id: i64,
-    username: &str,
-    now: DateTime<Utc>,
-) -> Result<(), DbError> {
-    let result = sqlx::query("update users set username = $1, updated_at = $2 where user_id = $3")
-        .bind(username)
-        .bind(to_db_time(now))
-        .bind(user_id)
-        .execute(db)
-        .await;
-    match result {
-        Ok(_) => Ok(()),
-        Err(sqlx::Error::Database(error)) if error.is_unique_violation() => Err(DbError::UsernameTaken),
-        Err(error) => Err(error.into()),
-    }
-}
-
 /// Records which scopes this host's features need beyond sign-in.
 pub async fn set_additional_scopes(
     db: &DbPool,
@@ -156,7 +135,9 @@ pub async fn delete(db: &DbPool, user_id: i64) -> Result<(), DbError> {
     Ok(())
 }
 
-/// The host's public profile, as they set it in settings.
+/// The host's public profile, as they set it in settings. Uniqueness of the
+/// username is the database's to enforce, so two hosts racing for one name
+/// get one winner.
 pub async fn update_profile(
     db: &DbPool,
     user_id: i64,

@@ -23,9 +23,10 @@ use openidconnect::{
         CoreJweKeyManagementAlgorithm, CoreResponseMode, CoreResponseType, CoreSubjectIdentifierType,
     },
     AccessTokenHash, AdditionalProviderMetadata, AsyncHttpClient, AuthenticationFlow, AuthorizationCode,
-    ClientId, ClientSecret, CsrfToken, HttpClientError, HttpRequest, HttpResponse, IssuerUrl, LoginHint,
-    Nonce, OAuth2TokenResponse as _, PkceCodeChallenge, PkceCodeVerifier, ProviderMetadata, RedirectUrl,
-    RefreshToken, RequestTokenError, Scope, TokenResponse as _,
+    ClientId, ClientSecret, CsrfToken, EndpointMaybeSet, EndpointNotSet, EndpointSet, HttpClientError,
+    HttpRequest, HttpResponse, IssuerUrl, LoginHint, Nonce, OAuth2TokenResponse as _, PkceCodeChallenge,
+    PkceCodeVerifier, ProviderMetadata, RedirectUrl, RefreshToken, RequestTokenError, Scope,
+    TokenResponse as _,
 };
 use serde::{Deserialize, Serialize};
 use tokio::sync::RwLock;
@@ -53,6 +54,15 @@ type GoogleProviderMetadata = ProviderMetadata<
     CoreResponseMode,
     CoreResponseType,
     CoreSubjectIdentifierType,
+>;
+
+type DiscoveredClient = CoreClient<
+    EndpointSet,
+    EndpointNotSet,
+    EndpointNotSet,
+    EndpointNotSet,
+    EndpointMaybeSet,
+    EndpointMaybeSet,
 >;
 
 /// What an authorization is for; carried through the round trip to Google.
@@ -185,6 +195,18 @@ impl GoogleOidc {
         Ok(metadata)
     }
 
+    /// The client as the issuer's discovery document describes it, with our
+    /// registered redirect URI.
+    async fn client(&self) -> Result<DiscoveredClient, OidcError> {
+        let metadata = self.metadata(false).await?;
+        Ok(CoreClient::from_provider_metadata(
+            metadata,
+            self.client_id.clone(),
+            Some(self.client_secret.clone()),
+        )
+        .set_redirect_uri(self.redirect_url.clone()))
+    }
+
     /// The URL to send the browser to, and the transaction to keep until it
     /// comes back.
     pub async fn authorization_url(
@@ -192,13 +214,7 @@ impl GoogleOidc {
         request: AuthorizationRequest<'_>,
         now: DateTime<Utc>,
     ) -> Result<(url::Url, Transaction), OidcError> {
-        let metadata = self.metadata(false).await?;
-        let client = CoreClient::from_provider_metadata(
-            metadata,
-            self.client_id.clone(),
-            Some(self.client_secret.clone()),
-        )
-        .set_redirect_uri(self.redirect_url.clone());
+        let client = self.client().await?;
         let (pkce_challenge, pkce_verifier) = PkceCodeChallenge::new_random_sha256();
         let mut authorize = client
             .authorize_url(
@@ -239,13 +255,7 @@ impl GoogleOidc {
         transaction: &Transaction,
         now: DateTime<Utc>,
     ) -> Result<Authorization, OidcError> {
-        let metadata = self.metadata(false).await?;
-        let client = CoreClient::from_provider_metadata(
-            metadata,
-            self.client_id.clone(),
-            Some(self.client_secret.clone()),
-        )
-        .set_redirect_uri(self.redirect_url.clone());
+        let client = self.client().await?;
         let response = client
             .exchange_code(AuthorizationCode::new(code.to_owned()))
             .map_err(|error| OidcError::Unavailable(error.to_string()))?
@@ -313,12 +323,7 @@ impl GoogleOidc {
         refresh_token: &str,
         now: DateTime<Utc>,
     ) -> Result<RefreshedToken, OidcError> {
-        let metadata = self.metadata(false).await?;
-        let client = CoreClient::from_provider_metadata(
-            metadata,
-            self.client_id.clone(),
-            Some(self.client_secret.clone()),
-        );
+        let client = self.client().await?;
         let response = client
             .exchange_refresh_token(&RefreshToken::new(refresh_token.to_owned()))
             .map_err(|error| OidcError::Unavailable(error.to_string()))?

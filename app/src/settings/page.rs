@@ -180,8 +180,6 @@ fn AvailabilitySection(form: AvailabilityForm) -> impl IntoView {
     let pending = Memo::new(move |_| save.pending().get());
     let done = Signal::derive(move || matches!(result.get(), Some(Ok(()))));
     let error = move |field: String| field_error(result.get(), &field);
-    let number =
-        |signal: RwSignal<i64>| move |event| signal.set(event_target_value(&event).parse().unwrap_or(0));
 
     let submit = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();
@@ -207,24 +205,16 @@ fn AvailabilitySection(form: AvailabilityForm) -> impl IntoView {
                 </div>
                 <div class="grid-2">
                     <label>"Meeting length"
-                        <select prop:value=move || meeting.get().to_string() on:change=number(meeting) data-testid="meeting-length">
+                        <select prop:value=move || meeting.get().to_string() on:change=move |event| meeting.set(event_target_value(&event).parse().unwrap_or(0)) data-testid="meeting-length">
                             {[15, 30, 45, 60, 90].into_iter().map(|minutes| view! {
                                 <option value=minutes.to_string() selected=minutes == form.meeting_minutes>{format!("{minutes} minutes")}</option>
                             }).collect_view()}
                         </select>
                     </label>
-                    <label>"Minimum notice (hours)"
-                        <input type="number" min="0" max="720" prop:value=move || notice_hours.get().to_string() on:input=number(notice_hours)/>
-                    </label>
-                    <label>"Buffer before (minutes)"
-                        <input type="number" min="0" max="240" prop:value=move || buffer_before.get().to_string() on:input=number(buffer_before)/>
-                    </label>
-                    <label>"Buffer after (minutes)"
-                        <input type="number" min="0" max="240" prop:value=move || buffer_after.get().to_string() on:input=number(buffer_after)/>
-                    </label>
-                    <label>"Visitors may book up to (days ahead)"
-                        <input type="number" min="1" max="365" prop:value=move || horizon.get().to_string() on:input=number(horizon)/>
-                    </label>
+                    <NumberField label="Minimum notice (hours)" min=0 max=720 value=notice_hours/>
+                    <NumberField label="Buffer before (minutes)" min=0 max=240 value=buffer_before/>
+                    <NumberField label="Buffer after (minutes)" min=0 max=240 value=buffer_after/>
+                    <NumberField label="Visitors may book up to (days ahead)" min=1 max=365 value=horizon/>
                 </div>
                 <FieldError message=Signal::derive(move || {
                     ["meeting_minutes", "buffer_before_minutes", "buffer_after_minutes", "minimum_notice_minutes", "horizon_days", "availability"]
@@ -483,26 +473,50 @@ fn GoogleAccessSection(access: Vec<String>, can_write: bool) -> impl IntoView {
                 </button>
             </div>
             <Show when=move || confirm_give_back.get()>
-                <div class="notice banner" role="alertdialog" aria-labelledby="give-back-text">
-                    <p id="give-back-text">
-                        "Google removes access only all at once. BookMate will turn direct booking off, give back all its access, "
-                        "and send you to Google's consent screen to sign in again with reading access only."
-                    </p>
-                    <button type="button" class="button primary small" data-testid="confirm-give-back"
-                        on:click=move |_| { give_back.dispatch(GiveBackWriteAccess {}); }>"Continue to Google"</button>
-                </div>
+                <Confirm id="give-back-text" test_id="confirm-give-back" button_class="button primary small"
+                    text="Google removes access only all at once. BookMate will turn direct booking off, give back all its access, \
+                          and send you to Google's consent screen to sign in again with reading access only."
+                    label="Continue to Google"
+                    on_confirm=move || { give_back.dispatch(GiveBackWriteAccess {}); }/>
             </Show>
             <Show when=move || confirm_delete.get()>
-                <div class="notice banner" role="alertdialog" aria-labelledby="delete-text">
-                    <p id="delete-text">
-                        "This removes BookMate's access to your Google account and deletes your booking page, settings "
-                        "and bookings. It cannot be undone."
-                    </p>
-                    <button type="button" class="button danger small" data-testid="confirm-delete"
-                        on:click=move |_| { delete.dispatch(DeleteAccount {}); }>"Delete everything"</button>
-                </div>
+                <Confirm id="delete-text" test_id="confirm-delete" button_class="button danger small"
+                    text="This removes BookMate's access to your Google account and deletes your booking page, settings \
+                          and bookings. It cannot be undone."
+                    label="Delete everything"
+                    on_confirm=move || { delete.dispatch(DeleteAccount {}); }/>
             </Show>
             {failure}
         </section>
+    }
+}
+
+/// A labelled whole number, bound to `value`; what is not a number reads as 0
+/// and the server says what is wrong with it.
+#[component]
+fn NumberField(label: &'static str, min: i64, max: i64, value: RwSignal<i64>) -> impl IntoView {
+    view! {
+        <label>{label}
+            <input type="number" min=min max=max prop:value=move || value.get().to_string()
+                on:input=move |event| value.set(event_target_value(&event).parse().unwrap_or(0))/>
+        </label>
+    }
+}
+
+/// A question before an action that cannot be taken back, and its one button.
+#[component]
+fn Confirm(
+    id: &'static str,
+    test_id: &'static str,
+    button_class: &'static str,
+    text: &'static str,
+    label: &'static str,
+    on_confirm: impl Fn() + 'static,
+) -> impl IntoView {
+    view! {
+        <div class="notice banner" role="alertdialog" aria-labelledby=id>
+            <p id=id>{text}</p>
+            <button type="button" class=button_class data-testid=test_id on:click=move |_| on_confirm()>{label}</button>
+        </div>
     }
 }

@@ -72,8 +72,8 @@ async fn a_username_belongs_to_one_host_only() {
         let ada = users::upsert_from_google(db, &profile("111", "ada@example.com"), now).await.unwrap();
         let grace = users::upsert_from_google(db, &profile("222", "grace@example.com"), now).await.unwrap();
 
-        users::set_username(db, ada.user_id, "ada", now).await.unwrap();
-        let taken = users::set_username(db, grace.user_id, "ada", now).await;
+        users::update_profile(db, ada.user_id, "Ada", "ada", "Europe/London", now).await.unwrap();
+        let taken = users::update_profile(db, grace.user_id, "Grace", "ada", "UTC", now).await;
         assert!(matches!(taken, Err(DbError::UsernameTaken)), "{backend:?}: got {taken:?}");
 
         let page_owner = users::find_by_username(db, "ada").await.unwrap().expect("ada's page");
@@ -81,6 +81,7 @@ async fn a_username_belongs_to_one_host_only() {
         assert_eq!(users::find_by_username(db, "nobody").await.unwrap(), None);
         let grace_now = users::find_by_id(db, grace.user_id).await.unwrap().unwrap();
         assert_eq!(grace_now.username, None, "{backend:?}: the refused change saved nothing");
+        assert_eq!(grace_now.display_name, grace.display_name, "{backend:?}: not even her name");
 
         database.close().await;
         test_database.drop_database().await;
