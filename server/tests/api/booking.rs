@@ -41,12 +41,10 @@ pub(crate) async fn ada_takes_bookings(app: &TestApp) -> Cookies {
 /// Ada turns direct booking on into her primary calendar and grants
 /// calendar.events on Google's consent page.
 async fn ada_books_directly(app: &TestApp, ada: &mut Cookies) {
-    let saved: Value = app
-        .server_fn_json("save_direct_booking", json!({ "enabled": true, "calendar_id": ADA }), ada)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let saved =
+        app.server_fn_json("save_direct_booking", json!({ "enabled": true, "calendar_id": ADA }), ada).await;
+    assert_eq!(saved.status(), 200);
+    let saved: Value = saved.json().await.unwrap();
     let url = saved["NeedsConsent"]["url"].as_str().unwrap().to_owned();
     let (_, consent) = app.start_sign_in(ada, &url).await;
     let callback = app.answer_consent(&consent, ada, ADA, &[], true).await;
@@ -200,6 +198,7 @@ async fn a_booking_by_email_queues_two_invites_and_a_second_visitor_is_told_it_i
         assert_eq!(app.get("/booking/guessed@bookmate/invite.ics").await.status(), 404);
 
         let second = book(&app, start, "carol@example.net").await;
+        assert_eq!(second.status(), 409, "{backend:?}");
         assert!(second.text().await.unwrap().contains("just taken"), "{backend:?}");
         app.stop().await;
     }
@@ -214,10 +213,13 @@ async fn bad_bookings_are_refused_with_clear_messages() {
     assert_eq!(bad_email.status(), 422, "errors carry their own status");
     let bad_email = bad_email.text().await.unwrap();
     assert!(bad_email.contains("email address"), "{bad_email}");
-    let off_grid = book(&app, start + 7 * 60, "bob@example.net").await.text().await.unwrap();
+    let off_grid = book(&app, start + 7 * 60, "bob@example.net").await;
+    assert_eq!(off_grid.status(), 409);
+    let off_grid = off_grid.text().await.unwrap();
     assert!(off_grid.contains("no longer available"), "{off_grid}");
-    let past =
-        book(&app, chrono::Utc::now().timestamp() - 3600, "bob@example.net").await.text().await.unwrap();
+    let past = book(&app, chrono::Utc::now().timestamp() - 3600, "bob@example.net").await;
+    assert_eq!(past.status(), 422);
+    let past = past.text().await.unwrap();
     assert!(past.contains("passed"), "{past}");
     let unknown = app.server_fn_form("booking_page", &[("username", "nobody")], &Cookies::default()).await;
     assert_eq!(unknown.status(), 404);
@@ -302,7 +304,9 @@ async fn server_rendered_booking_pages_share_one_freebusy_call_too() {
     assert_eq!(statuses.len(), 100);
     assert!(statuses.iter().all(|status| *status == 200), "{statuses:?}");
     assert_eq!(calls(&app, "freebusy") - before, 1);
-    let html = app.get(&path).await.text().await.unwrap();
+    let html = app.get(&path).await;
+    assert_eq!(html.status(), 200);
+    let html = html.text().await.unwrap();
     assert!(html.contains(r#"data-testid="available-day""#), "the pages show free days: {html}");
     app.stop().await;
 }
@@ -314,7 +318,9 @@ async fn a_direct_booking_lands_in_the_hosts_google_calendar_with_one_invite() {
     ada_books_directly(&app, &mut ada).await;
 
     let (start, _) = slots(&page(&app, "America/New_York").await)[1].clone();
-    let confirmation: Value = book(&app, start, "bob@example.net").await.json().await.unwrap();
+    let booked = book(&app, start, "bob@example.net").await;
+    assert_eq!(booked.status(), 200);
+    let confirmation: Value = booked.json().await.unwrap();
     assert_eq!(confirmation["in_host_calendar"], true);
     let inserted = app.google.inserted_events();
     assert_eq!(inserted.len(), 1);
@@ -392,9 +398,13 @@ async fn when_google_refuses_write_access_the_invites_go_by_email_and_the_host_i
         let grant = stored_grant(&pool).await;
         assert!(!grant.contains(CALENDAR_EVENTS), "{backend:?}: {grant:?}");
         assert!(grant.contains(CALENDAR_READONLY), "{backend:?}: the rest of the grant stays");
-        let settings: Value = app.server_fn_form("get_settings", &[], &ada).await.json().await.unwrap();
+        let settings = app.server_fn_form("get_settings", &[], &ada).await;
+        assert_eq!(settings.status(), 200, "{backend:?}");
+        let settings: Value = settings.json().await.unwrap();
         assert_eq!(settings["can_write_events"], false, "{backend:?}");
-        let session: Value = app.server_fn_form("get_session", &[], &ada).await.json().await.unwrap();
+        let session = app.server_fn_form("get_session", &[], &ada).await;
+        assert_eq!(session.status(), 200, "{backend:?}");
+        let session: Value = session.json().await.unwrap();
         assert!(session["additional_scopes"].as_array().unwrap().contains(&json!(CALENDAR_EVENTS)));
         assert!(!session["granted_scopes"].as_array().unwrap().contains(&json!(CALENDAR_EVENTS)));
         app.stop().await;
@@ -461,7 +471,9 @@ async fn an_insert_rate_limited_once_is_retried_and_lands_once() {
         Fault { status: 429, retry_after_seconds: Some(1), delay_ms: None },
         1,
     );
-    let confirmation: Value = book(&app, start, "bob@example.net").await.json().await.unwrap();
+    let booked = book(&app, start, "bob@example.net").await;
+    assert_eq!(booked.status(), 200);
+    let confirmation: Value = booked.json().await.unwrap();
     assert_eq!(confirmation["in_host_calendar"], true);
     assert_eq!(calls(&app, "events.insert"), 2, "refused once, then retried");
     assert_eq!(app.google.inserted_events().len(), 1, "exactly one event");

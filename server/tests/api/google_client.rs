@@ -168,8 +168,9 @@ async fn expire_stored_token(pool: &app::db::DbPool) {
 }
 
 async fn needs_reconnect(app: &TestApp, cookies: &Cookies) -> bool {
-    let session: serde_json::Value =
-        app.server_fn_form("get_session", &[], cookies).await.json().await.unwrap();
+    let session = app.server_fn_form("get_session", &[], cookies).await;
+    assert_eq!(session.status(), 200);
+    let session: serde_json::Value = session.json().await.unwrap();
     session["needs_reconnect"].as_bool().unwrap()
 }
 
