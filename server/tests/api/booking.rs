@@ -14,7 +14,7 @@ use serde_json::{json, Value};
 use crate::helpers::{Cookies, TestApp, BACKENDS};
 
 pub(crate) const ADA: &str = "ada@example.com";
-const CANNOT_CHECK: &str = "cannot check the host's calendar right now";
+pub(crate) const CANNOT_CHECK: &str = "cannot check the host's calendar right now";
 
 /// Ada, signed in, with a page at /ada open every day around the clock in
 /// London, 30-minute meetings, an hour's notice.
@@ -67,7 +67,7 @@ async fn stored_grant(pool: &DbPool) -> app::google_scopes::ScopeSet {
         .granted_scopes
 }
 
-async fn booking_rows(pool: &DbPool) -> i64 {
+pub(crate) async fn booking_rows(pool: &DbPool) -> i64 {
     sqlx::query_scalar("select count(*) from bookings").fetch_one(pool).await.unwrap()
 }
 
@@ -107,7 +107,7 @@ pub(crate) fn slots(page: &Value) -> Vec<(i64, String)> {
         .collect()
 }
 
-async fn book(app: &TestApp, start: i64, email: &str) -> reqwest::Response {
+pub(crate) async fn book(app: &TestApp, start: i64, email: &str) -> reqwest::Response {
     let start = start.to_string();
     app.server_fn_form(
         "book",
@@ -582,4 +582,112 @@ async fn a_slow_google_at_both_steps_still_gets_the_visitor_an_answer_before_the
     assert_eq!(mail.len(), 2, "both invitations queued: {mail:?}");
     assert_eq!(booking_rows(&pool).await, 1);
     app.stop().await;
+}
+
+/// An event made in Google Calendar (the emulator's control API), in
+/// `calendar_id`, from `start` (seconds since the epoch) for `minutes`.
+pub(crate) fn event_in_google(app: &TestApp, calendar_id: &str, summary: &str, start: i64, minutes: i64) {
+    let start = chrono::DateTime::from_timestamp(start, 0).unwrap();
+    let event = serde_json::from_value(json!({
+        "summary": summary,
+        "start": { "dateTime": start.to_rfc3339() },
+        "end": { "dateTime": (start + chrono::Duration::minutes(minutes)).to_rfc3339() },
+    }))
+    .unwrap();
+    app.google.add_event(calendar_id, &event).expect("the calendar exists in the emulator");
+}
+
+#[tokio::test]
+async fn a_booking_checks_google_afresh_and_refuses_a_time_made_busy_since_the_page_was_loaded() {
+    for backend in BACKENDS {
+        let app = TestApp::spawn(backend).await;
+        ada_takes_bookings(&app).await;
+        let pool = app.pool().await;
+        // The visitor loads the page: the busy cache now holds Ada's calendar.
+        let (start, _) = slots(&page(&app, "America/New_York").await)[3].clone();
+
+        // Meanwhile Ada accepts a meeting at that time in Google Calendar.
+        event_in_google(&app, ADA, "Made busy after the page was loaded", start, 30);
+        let freebusy_before = calls(&app, "freebusy");
+        let cached = slots(&page(&app, "America/New_York").await);
+        assert!(
+            cached.iter().any(|(offered, _)| *offered == start),
+            "{backend:?}: the page still offers it from its cache, so only a fresh check can refuse it"
+        );
+        assert_eq!(calls(&app, "freebusy"), freebusy_before, "{backend:?}: the page view asked no one");
+
+        let refused = book(&app, start, "bob@example.net").await;
+        assert_eq!(refused.status(), 409, "{backend:?}");
+        let message = refused.text().await.unwrap();
+        assert!(message.contains("no longer available"), "{backend:?}: {message}");
+        assert_eq!(calls(&app, "freebusy"), freebusy_before + 1, "{backend:?}: the booking asked Google");
+        assert_eq!(booking_rows(&pool).await, 0, "{backend:?}: nothing booked");
+        assert!(outbox::recent(&pool, 10).await.unwrap().is_empty(), "{backend:?}: nobody invited");
+        app.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn twelve_visitors_from_twelve_addresses_racing_for_one_time_get_one_booking_and_one_set_of_invitations(
+) {
+    use std::net::{IpAddr, Ipv4Addr};
+    const VISITORS: u8 = 12;
+    for backend in BACKENDS {
+        let app = TestApp::spawn(backend).await;
+        ada_takes_bookings(&app).await;
+        let pool = app.pool().await;
+        let (start, _) = slots(&page(&app, "UTC").await)[5].clone();
+
+        // Each visitor from an address of their own (all of 127.0.0.0/8 is
+        // loopback on Linux), so the per-address rate limit stays out of it.
+        let mut racers = tokio::task::JoinSet::new();
+        for visitor in 0..VISITORS {
+            let client = reqwest::Client::builder()
+                .local_address(IpAddr::V4(Ipv4Addr::new(127, 0, 0, 2 + visitor)))
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap();
+            let (url, start, email) = (
+                format!("{}/api/book", app.address),
+                start.to_string(),
+                format!("visitor{visitor}@example.net"),
+            );
+            racers.spawn(async move {
+                let answer = client
+                    .post(url)
+                    .form(&[
+                        ("username", "ada"),
+                        ("start", start.as_str()),
+                        ("tz", "UTC"),
+                        ("name", "Racer"),
+                        ("email", email.as_str()),
+                        ("note", ""),
+                    ])
+                    .send()
+                    .await
+                    .expect("answered");
+                let status = answer.status().as_u16();
+                (status, email, answer.text().await.unwrap())
+            });
+        }
+        let answers = racers.join_all().await;
+        let winners: Vec<_> = answers.iter().filter(|(status, ..)| *status == 200).collect();
+        let losers: Vec<_> = answers.iter().filter(|(status, ..)| *status == 409).collect();
+        assert_eq!(winners.len(), 1, "{backend:?}: exactly one booking: {answers:?}");
+        assert_eq!(losers.len(), usize::from(VISITORS) - 1, "{backend:?}: the others are told: {answers:?}");
+        assert!(
+            losers.iter().all(|(_, _, message)| message.contains("just taken")),
+            "{backend:?}: {losers:?}"
+        );
+
+        assert_eq!(booking_rows(&pool).await, 1, "{backend:?}");
+        let winner = &winners[0].1;
+        let mut recipients: Vec<String> =
+            outbox::recent(&pool, 100).await.unwrap().into_iter().map(|message| message.recipient).collect();
+        recipients.sort();
+        let mut expected = vec![ADA.to_owned(), winner.clone()];
+        expected.sort();
+        assert_eq!(recipients, expected, "{backend:?}: one invitation to Ada and one to the winner");
+        app.stop().await;
+    }
 }
