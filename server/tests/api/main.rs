@@ -4,6 +4,7 @@
 mod auth;
 mod booking;
 mod booking_pages;
+mod chosen_calendars;
 mod database;
 mod google_client;
 mod helpers;
