@@ -6,6 +6,7 @@ mod booking;
 mod booking_pages;
 mod chosen_calendars;
 mod database;
+mod delete_account;
 mod google_client;
 mod helpers;
 mod mail;
