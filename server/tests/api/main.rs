@@ -5,6 +5,7 @@ mod auth;
 mod booking;
 mod booking_pages;
 mod chosen_calendars;
+mod client_suite;
 mod database;
 mod delete_account;
 mod google_client;
