@@ -290,3 +290,171 @@ proptest! {
         prop_assert!(slots.len() >= 3 * 24 - 4 && slots.len() <= 3 * 24 + 1, "{}", slots.len());
     }
 }
+
+// Completeness, by brute force: the engine offers exactly the slots the
+// rules allow, not merely nothing wrong.
+
+/// Every slot the rules allow, found without the engine's method: walk
+/// every UTC minute of the range and keep a start when
+/// - it respects notice and horizon and lies in the range;
+/// - read on the host's clock, it is the first time that reading occurs (the
+///   repeated autumn hour is offered once), it lies on the grid of one of the
+///   day's intervals (the interval's start plus whole meetings) and the
+///   meeting ends within that interval;
+/// - one meeting later in real time, the clock reads start + length (no slot
+///   into or across a DST change);
+/// - the meeting with its buffers shares no instant with busy time.
+fn expected_slots(host: &Host<'_>, now: DateTime<Utc>, range: Interval, busy: &[Interval]) -> Vec<Interval> {
+    let rules = host.rules;
+    let length = rules.meeting_length.num_minutes();
+    let mut expected = Vec::new();
+    let mut start = range.start;
+    while start < range.end {
+        let candidate = start;
+        start += Duration::minutes(1);
+        if candidate < now + rules.minimum_notice || candidate > now + rules.horizon {
+            continue;
+        }
+        let reading = candidate.with_timezone(&host.time_zone).naive_local();
+        let first_reading =
+            host.time_zone.from_local_datetime(&reading).earliest().map(|first| first.with_timezone(&Utc));
+        if first_reading != Some(candidate) {
+            continue;
+        }
+        let minute = i64::from(reading.hour() * 60 + reading.minute());
+        let on_grid = host.availability.on(reading.weekday()).iter().any(|interval| {
+            let (from, to) = (i64::from(interval.start_minute), i64::from(interval.end_minute));
+            minute >= from && (minute - from) % length == 0 && minute + length <= to
+        });
+        if !on_grid {
+            continue;
+        }
+        let end = candidate + rules.meeting_length;
+        if end.with_timezone(&host.time_zone).naive_local() != reading + rules.meeting_length {
+            continue;
+        }
+        let (guard_start, guard_end) = (candidate - rules.buffer_before, end + rules.buffer_after);
+        // A busy time is a set of instants: an empty one blocks nothing.
+        if busy.iter().any(|busy| busy.start < busy.end && busy.start < guard_end && guard_start < busy.end) {
+            continue;
+        }
+        expected.push(Interval::new(candidate, end));
+    }
+    expected
+}
+
+/// Minutes in `low..high`: any minute, or (as often) a whole quarter hour,
+/// so that edges often meet slot boundaries exactly, where off-by-one
+/// mistakes live.
+fn minutes_between(low: i64, high: i64) -> impl Strategy<Value = i64> {
+    prop_oneof![low..high, (low.div_euclid(15)..high.div_euclid(15)).prop_map(|quarters| quarters * 15)]
+}
+
+/// "Now": anywhere in 2026, or in the week before one of 2026's clock
+/// changes in the zones above (Berlin, New York, Lord Howe, Santiago,
+/// Chatham), so that the window often spans one.
+fn nows() -> impl Strategy<Value = DateTime<Utc>> {
+    let changes = vec![
+        utc(2026, 3, 8, 7, 0),   // New York, spring
+        utc(2026, 3, 29, 1, 0),  // Berlin, spring
+        utc(2026, 4, 4, 13, 0),  // Lord Howe, Chatham and Santiago, autumn (their April)
+        utc(2026, 9, 6, 4, 0),   // Santiago, spring
+        utc(2026, 9, 26, 14, 0), // Chatham, spring
+        utc(2026, 10, 3, 15, 0), // Lord Howe, spring
+        utc(2026, 10, 25, 1, 0), // Berlin, autumn
+        utc(2026, 11, 1, 6, 0),  // New York, autumn
+    ];
+    prop_oneof![
+        minutes_between(0, 365 * 24 * 60)
+            .prop_map(|minutes| utc(2026, 1, 1, 0, 0) + Duration::minutes(minutes)),
+        (prop::sample::select(changes), minutes_between(0, 8 * 24 * 60))
+            .prop_map(|(change, before)| change - Duration::minutes(before)),
+    ]
+}
+
+#[test]
+fn exactly_the_free_grid_slots_inside_the_rules_are_offered() {
+    use proptest::test_runner::{Config, TestRunner};
+    let config = Config { cases: 1000, failure_persistence: None, ..Config::default() };
+    let mut runner = TestRunner::new(config);
+    let (cases, with_slots) = (std::cell::Cell::new(0u32), std::cell::Cell::new(0u32));
+    let inputs = (
+        weeks(),
+        zones(),
+        prop::sample::select(vec![15i64, 20, 25, 30, 45, 60, 90]),
+        (minutes_between(0, 31), minutes_between(0, 31)),
+        minutes_between(0, 72 * 60),
+        1i64..10,
+        nows(),
+        (minutes_between(-24 * 60, 24 * 60), 1i64..12),
+        prop::collection::vec((minutes_between(-24 * 60, 13 * 24 * 60), minutes_between(1, 240)), 0..8),
+    );
+    let outcome = runner.run(
+        &inputs,
+        |(
+            availability,
+            zone,
+            length,
+            (before, after),
+            notice,
+            horizon,
+            now,
+            (range_from, range_days),
+            spans,
+        )| {
+            let rules = BookingRules {
+                meeting_length: Duration::minutes(length),
+                buffer_before: Duration::minutes(before),
+                buffer_after: Duration::minutes(after),
+                minimum_notice: Duration::minutes(notice),
+                horizon: Duration::days(horizon),
+            };
+            let host = Host { availability: &availability, time_zone: zone, rules };
+            let range_start = now + Duration::minutes(range_from);
+            let range = Interval::new(range_start, range_start + Duration::days(range_days));
+            // Busy times from the quarter hour at or before now, so that whole
+            // quarters meet the grid.
+            let quarter = now - Duration::minutes(now.minute().into())
+                + Duration::minutes((now.minute() / 15 * 15).into());
+            let busy: Vec<Interval> = spans
+                .into_iter()
+                .map(|(offset, minutes)| {
+                    let start = quarter + Duration::minutes(offset);
+                    Interval::new(start, start + Duration::minutes(minutes))
+                })
+                .collect();
+
+            let offered = free_slots(&host, now, range, &busy);
+            let expected = expected_slots(&host, now, range, &busy);
+            let show = |slots: Vec<&Interval>| -> Vec<String> {
+                slots
+                    .into_iter()
+                    .take(5)
+                    .map(|slot| {
+                        format!("{} ({})", slot.start, slot.start.with_timezone(&zone).format("%a %F %T %Z"))
+                    })
+                    .collect()
+            };
+            let missing = show(expected.iter().filter(|slot| !offered.contains(slot)).collect());
+            let extra = show(offered.iter().filter(|slot| !expected.contains(slot)).collect());
+            prop_assert!(
+                missing.is_empty() && extra.is_empty(),
+                "in {zone}, now {now}, range {range:?}: not offered {missing:?}; offered wrongly {extra:?}"
+            );
+            cases.set(cases.get() + 1);
+            with_slots.set(with_slots.get() + u32::from(!expected.is_empty()));
+            prop_assert_eq!(offered, expected, "and in the same order");
+            Ok(())
+        },
+    );
+    if let Err(failure) = outcome {
+        panic!("{failure}");
+    }
+    // The property means something only if most cases expect slots.
+    assert!(
+        with_slots.get() * 2 > cases.get(),
+        "only {} of {} cases expected any slot",
+        with_slots.get(),
+        cases.get()
+    );
+}

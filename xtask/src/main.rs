@@ -103,13 +103,15 @@ fn test() -> Result {
     rust_tests.env(TEST_POSTGRES_URL_VAR, &postgres_url);
     let rust = counted_step("unit and integration tests (SQLite and PostgreSQL)", &mut rust_tests)?;
     tally.add(rust);
-    if env::var_os("GOOGLE_TEST_REFRESH_TOKEN").is_some() {
-        println!("xtask: the Google client suite also ran against real Google (GOOGLE_TEST_* set)");
-    } else {
-        println!(
+    // The real-Google run (server/tests/real_google.rs) says on its own line
+    // whether it ran; a run that was not made is a skip, never a pass.
+    match (rust.real_google_skipped, rust.real_google_passed) {
+        (0, 1) => println!("xtask: the Google client suite also ran against real Google (GOOGLE_TEST_* set)"),
+        (1, 0) => println!(
             "xtask: the Google client suite ran against the emulator only; the real-Google run was NOT made \
              (set GOOGLE_TEST_CLIENT_ID, GOOGLE_TEST_CLIENT_SECRET and GOOGLE_TEST_REFRESH_TOKEN to make it)"
-        );
+        ),
+        _ => return Err("the real-Google test target did not say whether it ran".to_owned()),
     }
 
     // The browser tests start their own server on a fresh database.
@@ -130,7 +132,7 @@ fn test() -> Result {
         rust.passed,
         tally.passed - rust.passed
     );
-    println!("summary: {} passed, {} failed", tally.passed, tally.failed);
+    println!("{}", tally.summary());
     Ok(())
 }
 
@@ -422,18 +424,50 @@ fn locked_version(package: &str) -> Result<String> {
 struct Tally {
     passed: u64,
     failed: u64,
+    /// The real-Google run said `real Google: not run …`.
+    real_google_skipped: u64,
+    /// The real-Google run said `real Google: passed …`.
+    real_google_passed: u64,
 }
 
 impl Tally {
     fn add(&mut self, other: Self) {
         self.passed += other.passed;
         self.failed += other.failed;
+        self.real_google_skipped += other.real_google_skipped;
+        self.real_google_passed += other.real_google_passed;
     }
 
-    /// `test result: ok. 12 passed; 0 failed; …` from cargo test, and
-    /// `  3 passed (4.2s)` / `  1 failed` from Playwright's list reporter.
+    /// The last line of `cargo xtask test`, which CI reads: a skipped count
+    /// only when something was skipped.
+    fn summary(&self) -> String {
+        if self.real_google_skipped > 0 {
+            format!(
+                "summary: {} passed, {} failed, {} skipped",
+                self.passed, self.failed, self.real_google_skipped
+            )
+        } else {
+            format!("summary: {} passed, {} failed", self.passed, self.failed)
+        }
+    }
+
+    /// `test result: ok. 12 passed; 0 failed; …` from cargo test,
+    /// `  3 passed (4.2s)` / `  1 failed` from Playwright's list reporter, and
+    /// `real Google: not run …` / `real Google: passed …` from the real-Google
+    /// run (a test target of its own, outside libtest).
     fn read_line(&mut self, line: &str) {
         let line = line.trim();
+        if let Some(outcome) = line.strip_prefix("real Google: ") {
+            if outcome.starts_with("not run") {
+                self.real_google_skipped += 1;
+            } else if outcome.starts_with("passed") {
+                self.real_google_passed += 1;
+                self.passed += 1;
+            } else {
+                self.failed += 1;
+            }
+            return;
+        }
         if let Some(rest) = line.strip_prefix("test result: ") {
             for part in rest.split(';') {
                 let words: Vec<&str> = part.split_whitespace().collect();
@@ -465,7 +499,7 @@ mod tests {
             "test result: ok. 12 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out; finished in 0.01s",
         );
         tally.read_line("test result: FAILED. 3 passed; 2 failed; 0 ignored; 0 measured; 0 filtered out");
-        assert_eq!(tally, Tally { passed: 15, failed: 2 });
+        assert_eq!(tally, Tally { passed: 15, failed: 2, ..Tally::default() });
     }
 
     #[test]
@@ -474,7 +508,25 @@ mod tests {
         tally.read_line("  3 passed (4.2s)");
         tally.read_line("  1 failed");
         tally.read_line("  ✓  1 [chromium] › landing.spec.ts:4:1 › the landing page hydrates (1.2s)");
-        assert_eq!(tally, Tally { passed: 3, failed: 1 });
+        assert_eq!(tally, Tally { passed: 3, failed: 1, ..Tally::default() });
+    }
+
+    #[test]
+    fn a_real_google_run_that_was_not_made_is_a_skip_in_the_summary() {
+        let mut tally = Tally::default();
+        tally.read_line("test result: ok. 12 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out");
+        tally.read_line("real Google: not run (GOOGLE_TEST_* not set)");
+        assert_eq!((tally.passed, tally.real_google_skipped, tally.real_google_passed), (12, 1, 0));
+        assert_eq!(tally.summary(), "summary: 12 passed, 0 failed, 1 skipped");
+    }
+
+    #[test]
+    fn a_real_google_run_that_was_made_counts_as_passed() {
+        let mut tally = Tally::default();
+        tally.read_line("test result: ok. 12 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out");
+        tally.read_line("real Google: passed (refresh, calendar list, freebusy, insert, duplicate insert)");
+        assert_eq!((tally.passed, tally.real_google_skipped, tally.real_google_passed), (13, 0, 1));
+        assert_eq!(tally.summary(), "summary: 13 passed, 0 failed");
     }
 
     #[test]

@@ -14,7 +14,7 @@ use serde_json::{json, Value};
 use crate::helpers::{Cookies, TestApp, BACKENDS};
 
 pub(crate) const ADA: &str = "ada@example.com";
-const CANNOT_CHECK: &str = "cannot check the host's calendar right now";
+pub(crate) const CANNOT_CHECK: &str = "cannot check the host's calendar right now";
 
 /// Ada, signed in, with a page at /ada open every day around the clock in
 /// London, 30-minute meetings, an hour's notice.
@@ -41,12 +41,10 @@ pub(crate) async fn ada_takes_bookings(app: &TestApp) -> Cookies {
 /// Ada turns direct booking on into her primary calendar and grants
 /// calendar.events on Google's consent page.
 async fn ada_books_directly(app: &TestApp, ada: &mut Cookies) {
-    let saved: Value = app
-        .server_fn_json("save_direct_booking", json!({ "enabled": true, "calendar_id": ADA }), ada)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let saved =
+        app.server_fn_json("save_direct_booking", json!({ "enabled": true, "calendar_id": ADA }), ada).await;
+    assert_eq!(saved.status(), 200);
+    let saved: Value = saved.json().await.unwrap();
     let url = saved["NeedsConsent"]["url"].as_str().unwrap().to_owned();
     let (_, consent) = app.start_sign_in(ada, &url).await;
     let callback = app.answer_consent(&consent, ada, ADA, &[], true).await;
@@ -69,7 +67,7 @@ async fn stored_grant(pool: &DbPool) -> app::google_scopes::ScopeSet {
         .granted_scopes
 }
 
-async fn booking_rows(pool: &DbPool) -> i64 {
+pub(crate) async fn booking_rows(pool: &DbPool) -> i64 {
     sqlx::query_scalar("select count(*) from bookings").fetch_one(pool).await.unwrap()
 }
 
@@ -109,7 +107,7 @@ pub(crate) fn slots(page: &Value) -> Vec<(i64, String)> {
         .collect()
 }
 
-async fn book(app: &TestApp, start: i64, email: &str) -> reqwest::Response {
+pub(crate) async fn book(app: &TestApp, start: i64, email: &str) -> reqwest::Response {
     let start = start.to_string();
     app.server_fn_form(
         "book",
@@ -200,6 +198,7 @@ async fn a_booking_by_email_queues_two_invites_and_a_second_visitor_is_told_it_i
         assert_eq!(app.get("/booking/guessed@bookmate/invite.ics").await.status(), 404);
 
         let second = book(&app, start, "carol@example.net").await;
+        assert_eq!(second.status(), 409, "{backend:?}");
         assert!(second.text().await.unwrap().contains("just taken"), "{backend:?}");
         app.stop().await;
     }
@@ -214,10 +213,13 @@ async fn bad_bookings_are_refused_with_clear_messages() {
     assert_eq!(bad_email.status(), 422, "errors carry their own status");
     let bad_email = bad_email.text().await.unwrap();
     assert!(bad_email.contains("email address"), "{bad_email}");
-    let off_grid = book(&app, start + 7 * 60, "bob@example.net").await.text().await.unwrap();
+    let off_grid = book(&app, start + 7 * 60, "bob@example.net").await;
+    assert_eq!(off_grid.status(), 409);
+    let off_grid = off_grid.text().await.unwrap();
     assert!(off_grid.contains("no longer available"), "{off_grid}");
-    let past =
-        book(&app, chrono::Utc::now().timestamp() - 3600, "bob@example.net").await.text().await.unwrap();
+    let past = book(&app, chrono::Utc::now().timestamp() - 3600, "bob@example.net").await;
+    assert_eq!(past.status(), 422);
+    let past = past.text().await.unwrap();
     assert!(past.contains("passed"), "{past}");
     let unknown = app.server_fn_form("booking_page", &[("username", "nobody")], &Cookies::default()).await;
     assert_eq!(unknown.status(), 404);
@@ -302,7 +304,9 @@ async fn server_rendered_booking_pages_share_one_freebusy_call_too() {
     assert_eq!(statuses.len(), 100);
     assert!(statuses.iter().all(|status| *status == 200), "{statuses:?}");
     assert_eq!(calls(&app, "freebusy") - before, 1);
-    let html = app.get(&path).await.text().await.unwrap();
+    let html = app.get(&path).await;
+    assert_eq!(html.status(), 200);
+    let html = html.text().await.unwrap();
     assert!(html.contains(r#"data-testid="available-day""#), "the pages show free days: {html}");
     app.stop().await;
 }
@@ -314,7 +318,9 @@ async fn a_direct_booking_lands_in_the_hosts_google_calendar_with_one_invite() {
     ada_books_directly(&app, &mut ada).await;
 
     let (start, _) = slots(&page(&app, "America/New_York").await)[1].clone();
-    let confirmation: Value = book(&app, start, "bob@example.net").await.json().await.unwrap();
+    let booked = book(&app, start, "bob@example.net").await;
+    assert_eq!(booked.status(), 200);
+    let confirmation: Value = booked.json().await.unwrap();
     assert_eq!(confirmation["invitation"], "InHostCalendar");
     let inserted = app.google.inserted_events();
     assert_eq!(inserted.len(), 1);
@@ -392,9 +398,13 @@ async fn when_google_refuses_write_access_the_invites_go_by_email_and_the_host_i
         let grant = stored_grant(&pool).await;
         assert!(!grant.contains(CALENDAR_EVENTS), "{backend:?}: {grant:?}");
         assert!(grant.contains(CALENDAR_READONLY), "{backend:?}: the rest of the grant stays");
-        let settings: Value = app.server_fn_form("get_settings", &[], &ada).await.json().await.unwrap();
+        let settings = app.server_fn_form("get_settings", &[], &ada).await;
+        assert_eq!(settings.status(), 200, "{backend:?}");
+        let settings: Value = settings.json().await.unwrap();
         assert_eq!(settings["can_write_events"], false, "{backend:?}");
-        let session: Value = app.server_fn_form("get_session", &[], &ada).await.json().await.unwrap();
+        let session = app.server_fn_form("get_session", &[], &ada).await;
+        assert_eq!(session.status(), 200, "{backend:?}");
+        let session: Value = session.json().await.unwrap();
         assert!(session["additional_scopes"].as_array().unwrap().contains(&json!(CALENDAR_EVENTS)));
         assert!(!session["granted_scopes"].as_array().unwrap().contains(&json!(CALENDAR_EVENTS)));
         app.stop().await;
@@ -461,7 +471,9 @@ async fn an_insert_rate_limited_once_is_retried_and_lands_once() {
         Fault { status: 429, retry_after_seconds: Some(1), delay_ms: None },
         1,
     );
-    let confirmation: Value = book(&app, start, "bob@example.net").await.json().await.unwrap();
+    let booked = book(&app, start, "bob@example.net").await;
+    assert_eq!(booked.status(), 200);
+    let confirmation: Value = booked.json().await.unwrap();
     assert_eq!(confirmation["invitation"], "InHostCalendar");
     assert_eq!(calls(&app, "events.insert"), 2, "refused once, then retried");
     assert_eq!(app.google.inserted_events().len(), 1, "exactly one event");
@@ -578,4 +590,112 @@ async fn a_slow_google_at_both_steps_still_gets_the_visitor_an_answer_before_the
     assert!(html.contains("You and the host will each get an email with the invitation."), "{html}");
     assert!(!html.contains("Google is sending you an invitation"), "{html}");
     app.stop().await;
+}
+
+/// An event made in Google Calendar (the emulator's control API), in
+/// `calendar_id`, from `start` (seconds since the epoch) for `minutes`.
+pub(crate) fn event_in_google(app: &TestApp, calendar_id: &str, summary: &str, start: i64, minutes: i64) {
+    let start = chrono::DateTime::from_timestamp(start, 0).unwrap();
+    let event = serde_json::from_value(json!({
+        "summary": summary,
+        "start": { "dateTime": start.to_rfc3339() },
+        "end": { "dateTime": (start + chrono::Duration::minutes(minutes)).to_rfc3339() },
+    }))
+    .unwrap();
+    app.google.add_event(calendar_id, &event).expect("the calendar exists in the emulator");
+}
+
+#[tokio::test]
+async fn a_booking_checks_google_afresh_and_refuses_a_time_made_busy_since_the_page_was_loaded() {
+    for backend in BACKENDS {
+        let app = TestApp::spawn(backend).await;
+        ada_takes_bookings(&app).await;
+        let pool = app.pool().await;
+        // The visitor loads the page: the busy cache now holds Ada's calendar.
+        let (start, _) = slots(&page(&app, "America/New_York").await)[3].clone();
+
+        // Meanwhile Ada accepts a meeting at that time in Google Calendar.
+        event_in_google(&app, ADA, "Made busy after the page was loaded", start, 30);
+        let freebusy_before = calls(&app, "freebusy");
+        let cached = slots(&page(&app, "America/New_York").await);
+        assert!(
+            cached.iter().any(|(offered, _)| *offered == start),
+            "{backend:?}: the page still offers it from its cache, so only a fresh check can refuse it"
+        );
+        assert_eq!(calls(&app, "freebusy"), freebusy_before, "{backend:?}: the page view asked no one");
+
+        let refused = book(&app, start, "bob@example.net").await;
+        assert_eq!(refused.status(), 409, "{backend:?}");
+        let message = refused.text().await.unwrap();
+        assert!(message.contains("no longer available"), "{backend:?}: {message}");
+        assert_eq!(calls(&app, "freebusy"), freebusy_before + 1, "{backend:?}: the booking asked Google");
+        assert_eq!(booking_rows(&pool).await, 0, "{backend:?}: nothing booked");
+        assert!(outbox::recent(&pool, 10).await.unwrap().is_empty(), "{backend:?}: nobody invited");
+        app.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn twelve_visitors_from_twelve_addresses_racing_for_one_time_get_one_booking_and_one_set_of_invitations(
+) {
+    use std::net::{IpAddr, Ipv4Addr};
+    const VISITORS: u8 = 12;
+    for backend in BACKENDS {
+        let app = TestApp::spawn(backend).await;
+        ada_takes_bookings(&app).await;
+        let pool = app.pool().await;
+        let (start, _) = slots(&page(&app, "UTC").await)[5].clone();
+
+        // Each visitor from an address of their own (all of 127.0.0.0/8 is
+        // loopback on Linux), so the per-address rate limit stays out of it.
+        let mut racers = tokio::task::JoinSet::new();
+        for visitor in 0..VISITORS {
+            let client = reqwest::Client::builder()
+                .local_address(IpAddr::V4(Ipv4Addr::new(127, 0, 0, 2 + visitor)))
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap();
+            let (url, start, email) = (
+                format!("{}/api/book", app.address),
+                start.to_string(),
+                format!("visitor{visitor}@example.net"),
+            );
+            racers.spawn(async move {
+                let answer = client
+                    .post(url)
+                    .form(&[
+                        ("username", "ada"),
+                        ("start", start.as_str()),
+                        ("tz", "UTC"),
+                        ("name", "Racer"),
+                        ("email", email.as_str()),
+                        ("note", ""),
+                    ])
+                    .send()
+                    .await
+                    .expect("answered");
+                let status = answer.status().as_u16();
+                (status, email, answer.text().await.unwrap())
+            });
+        }
+        let answers = racers.join_all().await;
+        let winners: Vec<_> = answers.iter().filter(|(status, ..)| *status == 200).collect();
+        let losers: Vec<_> = answers.iter().filter(|(status, ..)| *status == 409).collect();
+        assert_eq!(winners.len(), 1, "{backend:?}: exactly one booking: {answers:?}");
+        assert_eq!(losers.len(), usize::from(VISITORS) - 1, "{backend:?}: the others are told: {answers:?}");
+        assert!(
+            losers.iter().all(|(_, _, message)| message.contains("just taken")),
+            "{backend:?}: {losers:?}"
+        );
+
+        assert_eq!(booking_rows(&pool).await, 1, "{backend:?}");
+        let winner = &winners[0].1;
+        let mut recipients: Vec<String> =
+            outbox::recent(&pool, 100).await.unwrap().into_iter().map(|message| message.recipient).collect();
+        recipients.sort();
+        let mut expected = vec![ADA.to_owned(), winner.clone()];
+        expected.sort();
+        assert_eq!(recipients, expected, "{backend:?}: one invitation to Ada and one to the winner");
+        app.stop().await;
+    }
 }

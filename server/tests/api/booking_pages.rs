@@ -73,7 +73,9 @@ async fn a_failed_form_post_comes_back_to_the_page_with_its_reason() {
     let back = location(&second);
     assert!(back.contains("/ada?") && back.contains("__err="), "{back}");
     let back = back.trim_start_matches(&app.address).to_owned();
-    let html = app.get(&back).await.text().await.unwrap();
+    let html = app.get(&back).await;
+    assert_eq!(html.status(), 200, "the page itself is fine; the error is about the booking");
+    let html = html.text().await.unwrap();
     let shown = html.find("booking-error").map(|at| &html[at..(at + 400).min(html.len())]);
     assert!(html.contains("just taken"), "the reason is on the page: {back} {shown:?}");
     app.stop().await;
@@ -91,10 +93,9 @@ async fn the_booking_page_ships_only_its_islands_to_the_browser() {
             day.format("%Y-%m"),
             day.format("%Y-%m-%d")
         ))
-        .await
-        .text()
-        .await
-        .unwrap();
+        .await;
+    assert_eq!(html.status(), 200);
+    let html = html.text().await.unwrap();
     assert!(html.contains("hydrateIslands"), "the islands hydration script: {html}");
     // The month grid and times are plain HTML; the form is the one island
     // (the zone is in the address, so no zone detector, and a visitor is
@@ -120,7 +121,9 @@ async fn the_host_sees_upcoming_bookings_on_the_dashboard_and_visitors_words_as_
     for backend in [Backend::Sqlite, Backend::Postgres] {
         let app = TestApp::spawn(backend).await;
         let mut ada = ada_takes_bookings(&app).await;
-        let empty = app.browse("/dashboard", &mut ada).await.text().await.unwrap();
+        let empty = app.browse("/dashboard", &mut ada).await;
+        assert_eq!(empty.status(), 200, "{backend:?}");
+        let empty = empty.text().await.unwrap();
         assert!(empty.contains("No upcoming bookings yet"), "{backend:?}: {empty}");
 
         let offered = slots(&page(&app, "America/New_York").await);
@@ -128,7 +131,9 @@ async fn the_host_sees_upcoming_bookings_on_the_dashboard_and_visitors_words_as_
             let from = format!("/ada?slot={start}");
             assert_eq!(post_form(&app, start, email, &from).await.status(), 302, "{backend:?}");
         }
-        let html = app.browse("/dashboard", &mut ada).await.text().await.unwrap();
+        let html = app.browse("/dashboard", &mut ada).await;
+        assert_eq!(html.status(), 200, "{backend:?}");
+        let html = html.text().await.unwrap();
         let (sooner, later) =
             (html.find("sooner@example.net").unwrap(), html.find("later@example.net").unwrap());
         assert!(sooner < later, "soonest first");
@@ -141,7 +146,9 @@ async fn the_host_sees_upcoming_bookings_on_the_dashboard_and_visitors_words_as_
         assert!(stranger.contains("Please sign in to see your bookings"));
         assert!(!stranger.contains("sooner@example.net"), "{backend:?}: bookings are the host's alone");
         let mut other_host = app.sign_in("grace@example.com").await;
-        let other = app.browse("/dashboard", &mut other_host).await.text().await.unwrap();
+        let other = app.browse("/dashboard", &mut other_host).await;
+        assert_eq!(other.status(), 200, "{backend:?}: Grace's own, empty dashboard");
+        let other = other.text().await.unwrap();
         assert!(!other.contains("sooner@example.net"), "{backend:?}");
         app.stop().await;
     }

@@ -1,22 +1,26 @@
 //! BookMate's Google client (OpenID Connect and Calendar), against the
 //! emulator: every check of the ID token, PKCE, refresh, and the Calendar
-//! calls with their error handling. `cargo xtask test` also runs the
-//! Calendar part against real Google when `GOOGLE_TEST_*` are set.
+//! calls with their error handling. The client suite (`client_suite.rs`)
+//! runs here against the emulator; `tests/real_google.rs` runs it against
+//! real Google when `GOOGLE_TEST_*` are set.
 
 use app::{
     db::Backend,
     google::{
-        calendar::{Attendee, CalendarApi, CalendarError, EventTime, NewEvent},
+        calendar::{CalendarApi, CalendarError},
         oidc::{AuthorizationRequest, GoogleOidc, OidcError, Purpose, Transaction},
         AccessToken,
     },
-    google_scopes::{CALENDAR_EVENTS, CALENDAR_READONLY, SIGN_IN},
+    google_scopes::{CALENDAR_EVENTS, SIGN_IN},
 };
-use chrono::{Duration, Utc};
+use chrono::Utc;
 use google_emulator::{ConsentDecision, Fault, DEVELOPMENT_CLIENT_ID, DEVELOPMENT_CLIENT_SECRET};
 use serde_json::json;
 
-use crate::helpers::{Cookies, TestApp};
+use crate::{
+    client_suite::{meeting, run_client_suite},
+    helpers::{Cookies, TestApp},
+};
 
 const ADA: &str = "ada@example.com";
 
@@ -85,7 +89,12 @@ async fn calendar_calls_work_and_fail_the_way_google_does() {
     let authorization = oidc.exchange_code(&code, &transaction, Utc::now()).await.unwrap();
     let refresh_token = authorization.refresh_token.clone().expect("offline access");
     let calendar = CalendarApi::new(&format!("{}/__google/calendar/v3", app.address), reqwest::Client::new());
-    run_client_suite(&oidc, &calendar, &refresh_token, true).await;
+    run_client_suite(&oidc, &calendar, &refresh_token).await;
+    // The write path went through: one event, in the primary calendar, once.
+    let inserted = app.google.inserted_events();
+    assert_eq!(inserted.len(), 1, "{inserted:?}");
+    assert_eq!(inserted[0].0, ADA);
+    assert_eq!(app.google.calls().get("events.insert"), Some(&2), "the insert and its duplicate");
 
     // Errors: an unknown token, and a token without the write scope.
     let bogus = AccessToken::for_tests("ya29.bogus");
@@ -168,76 +177,8 @@ async fn expire_stored_token(pool: &app::db::DbPool) {
 }
 
 async fn needs_reconnect(app: &TestApp, cookies: &Cookies) -> bool {
-    let session: serde_json::Value =
-        app.server_fn_form("get_session", &[], cookies).await.json().await.unwrap();
+    let session = app.server_fn_form("get_session", &[], cookies).await;
+    assert_eq!(session.status(), 200);
+    let session: serde_json::Value = session.json().await.unwrap();
     session["needs_reconnect"].as_bool().unwrap()
-}
-
-fn meeting(id: &str) -> NewEvent {
-    let start = Utc::now() + Duration::days(3);
-    NewEvent {
-        id: id.to_owned(),
-        summary: "BookMate client suite".to_owned(),
-        description: "Created by BookMate's tests.".to_owned(),
-        start: EventTime { date_time: start },
-        end: EventTime { date_time: start + Duration::minutes(30) },
-        attendees: vec![Attendee { email: "visitor@example.net".to_owned(), display_name: None }],
-    }
-}
-
-/// What BookMate needs from Google, in order: refresh, list calendars, busy
-/// times, and (with `write`) an idempotent insert.
-async fn run_client_suite(oidc: &GoogleOidc, calendar: &CalendarApi, refresh_token: &str, write: bool) {
-    let refreshed = oidc.refresh(refresh_token, Utc::now()).await.expect("refresh");
-    assert!(refreshed.expires_at > Utc::now() + Duration::minutes(30));
-    let scopes = refreshed.granted_scopes.expect("Google says which scopes the token carries");
-    assert!(scopes.contains(CALENDAR_READONLY));
-    let token = AccessToken::for_tests(&refreshed.access_token);
-
-    let calendars = calendar.calendar_list(&token).await.expect("calendarList.list");
-    let primary = calendars.first().expect("at least the primary calendar");
-    assert!(primary.primary, "the primary calendar comes first");
-
-    let free_busy = calendar
-        .free_busy(&token, std::slice::from_ref(&primary.id), Utc::now(), Utc::now() + Duration::days(14))
-        .await
-        .expect("freebusy.query");
-    assert!(free_busy.failed_calendars.is_empty(), "{:?}", free_busy.failed_calendars);
-    assert!(free_busy.busy.iter().all(|span| span.start < span.end));
-
-    if write {
-        let id = format!("bookmate{}", Utc::now().timestamp_millis());
-        let event = meeting(&id);
-        let inserted = calendar.insert_event(&token, "primary", &event).await.expect("events.insert");
-        assert_eq!(inserted.id, id);
-        assert!(inserted.ical_uid.is_some());
-        // A retried insert with the same id: Google says 409, which means done.
-        assert_eq!(calendar.insert_event(&token, "primary", &event).await, Err(CalendarError::Duplicate));
-    }
-}
-
-/// Against real Google, with a test account's refresh token. `cargo xtask
-/// test` runs this only when the variables are set, and says so when not.
-#[tokio::test]
-async fn the_client_suite_passes_against_real_google_when_configured() {
-    #[allow(clippy::disallowed_methods, reason = "the real-Google run is configured by the environment")]
-    let vars = ["GOOGLE_TEST_CLIENT_ID", "GOOGLE_TEST_CLIENT_SECRET", "GOOGLE_TEST_REFRESH_TOKEN"]
-        .map(|name| std::env::var(name).ok());
-    let [Some(client_id), Some(client_secret), Some(refresh_token)] = vars else {
-        // The emulator run above covers the suite; xtask reports plainly
-        // that the real-Google run was not made.
-        assert!(vars.iter().all(Option::is_none), "set all three GOOGLE_TEST_* variables, or none");
-        return;
-    };
-    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-    let oidc = GoogleOidc::new(
-        "https://accounts.google.com",
-        &client_id,
-        &client_secret,
-        "http://127.0.0.1/unused",
-        http.clone(),
-    )
-    .unwrap();
-    let calendar = CalendarApi::new("https://www.googleapis.com/calendar/v3", http);
-    run_client_suite(&oidc, &calendar, &refresh_token, false).await;
 }

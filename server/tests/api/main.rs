@@ -4,7 +4,10 @@
 mod auth;
 mod booking;
 mod booking_pages;
+mod chosen_calendars;
+mod client_suite;
 mod database;
+mod delete_account;
 mod google_client;
 mod helpers;
 mod mail;

@@ -43,17 +43,21 @@ async fn a_host_changes_only_their_own_settings() {
             &grace,
         )
         .await;
+    assert_eq!(taken.status(), 422);
     assert!(taken.text().await.unwrap().contains("That name is taken"));
 
-    let grace_view: serde_json::Value =
-        app.server_fn_form("get_settings", &[], &grace).await.json().await.unwrap();
+    let grace_view = app.server_fn_form("get_settings", &[], &grace).await;
+    assert_eq!(grace_view.status(), 200);
+    let grace_view: serde_json::Value = grace_view.json().await.unwrap();
     assert_eq!(grace_view["profile"]["display_name"], "Grace Hopper", "Grace sees her own settings");
-    let ada_view: serde_json::Value =
-        app.server_fn_form("get_settings", &[], &ada).await.json().await.unwrap();
+    let ada_view = app.server_fn_form("get_settings", &[], &ada).await;
+    assert_eq!(ada_view.status(), 200);
+    let ada_view: serde_json::Value = ada_view.json().await.unwrap();
     assert_eq!(ada_view["profile"]["username"], "ada");
 
     // Grace cannot name Ada's calendars as busy: they are not in her list.
     let foreign = app.server_fn_json("save_busy_calendars", json!({ "calendar_ids": [ADA] }), &grace).await;
+    assert_eq!(foreign.status(), 422);
     assert!(foreign.text().await.unwrap().contains("not in your Google account"));
 
     // Nobody signed in: nothing.
@@ -77,9 +81,11 @@ async fn bad_availability_is_refused_beside_its_field_and_nothing_is_saved() {
     let overlapping = app
         .server_fn_json("save_availability", form(json!([["09:00", "12:00"], ["11:00", "13:00"]])), &ada)
         .await;
+    assert_eq!(overlapping.status(), 422);
     let error = overlapping.text().await.unwrap();
     assert!(error.contains("day-1-1") && error.contains("overlap"), "{error}");
     let backwards = app.server_fn_json("save_availability", form(json!([["12:00", "09:00"]])), &ada).await;
+    assert_eq!(backwards.status(), 422);
     assert!(backwards.text().await.unwrap().contains("The end must be after the start"));
     assert!(host_settings::find(&app.pool().await, user_id(&app, ADA).await).await.unwrap().is_none());
 
@@ -111,6 +117,7 @@ async fn turn_on_direct_booking(
             cookies,
         )
         .await;
+    assert_eq!(saved.status(), 200);
     let outcome: serde_json::Value = saved.json().await.unwrap();
     let url = outcome["NeedsConsent"]["url"].as_str().expect("Google must ask first").to_owned();
     let (authorize, page) = app.start_sign_in(cookies, &url).await;
@@ -146,7 +153,9 @@ async fn direct_booking_is_saved_once_google_grants_the_write_scope() {
     let settings = host_settings::find(&db, id).await.unwrap().unwrap();
     assert_eq!(settings.direct_booking_calendar_id.as_deref(), Some(ADA_BOOKINGS));
     assert!(users::find_by_id(&db, id).await.unwrap().unwrap().additional_scopes.contains(CALENDAR_EVENTS));
-    let session: serde_json::Value = app.server_fn_form("get_session", &[], &ada).await.json().await.unwrap();
+    let session = app.server_fn_form("get_session", &[], &ada).await;
+    assert_eq!(session.status(), 200);
+    let session: serde_json::Value = session.json().await.unwrap();
     assert_eq!(session["additional_scopes"], json!([CALENDAR_EVENTS]));
     app.stop().await;
 }
@@ -181,6 +190,7 @@ async fn giving_back_write_access_leaves_google_without_it() {
     let mut ada = app.sign_in(ADA).await;
     turn_on_direct_booking(&app, &mut ada, &[], ADA).await;
     let answer = app.server_fn_form("give_back_write_access", &[], &ada).await;
+    assert_eq!(answer.status(), 200);
     let next: String = answer.json().await.unwrap();
     assert_eq!(next, "/auth/google/login");
     assert!(app.google.grant(ADA, DEVELOPMENT_CLIENT_ID).is_none(), "the whole grant was revoked");

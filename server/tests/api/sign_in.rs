@@ -47,7 +47,9 @@ async fn a_host_signs_in_and_google_grants_are_stored_sealed() {
         let app = TestApp::spawn(backend).await;
         let cookies = app.sign_in(ADA).await;
 
-        let landing = app.browse("/", &mut cookies.clone()).await.text().await.unwrap();
+        let landing = app.browse("/", &mut cookies.clone()).await;
+        assert_eq!(landing.status(), 200, "{backend:?}");
+        let landing = landing.text().await.unwrap();
         assert!(landing.contains("Ada Lovelace"), "{backend:?}: the page greets the host");
 
         let grant = app.google.grant(ADA, DEVELOPMENT_CLIENT_ID).expect("a grant at Google");
@@ -65,11 +67,14 @@ async fn a_host_signs_in_and_google_grants_are_stored_sealed() {
         );
 
         let db = app.pool().await;
-        let user = users::find_by_username(&db, "x").await.unwrap();
-        assert!(user.is_none());
         let user_id: i64 = sqlx::query_scalar("select user_id from users").fetch_one(&db).await.unwrap();
         let user = users::find_by_id(&db, user_id).await.unwrap().unwrap();
         assert_eq!(user.google_sub, "108734928374650192837");
+        assert_eq!(user.email, ADA, "{backend:?}");
+        // Signing in publishes nothing: no page until the host picks its name
+        // (none is made up from the email address).
+        assert_eq!(user.username, None, "{backend:?}");
+        assert_eq!(users::find_by_username(&db, "ada").await.unwrap(), None, "{backend:?}");
         let connection = google_connections::find(&db, user_id).await.unwrap().unwrap();
         for scope in [CALENDAR_READONLY, CALENDAR_EVENTS_READONLY, EMAIL, PROFILE, "openid"] {
             assert!(connection.granted_scopes.contains(scope), "{backend:?}: {scope} stored");
@@ -229,10 +234,11 @@ async fn a_refused_refresh_marks_the_connection_for_reconnection() {
         1,
     );
     let calendars = app.server_fn_form("list_calendars", &[], &cookies).await;
-    assert!(!calendars.status().is_success());
+    assert_eq!(calendars.status(), 409);
     assert!(calendars.text().await.unwrap().contains("Please reconnect Google"));
-    let session: serde_json::Value =
-        app.server_fn_form("get_session", &[], &cookies).await.json().await.unwrap();
+    let session = app.server_fn_form("get_session", &[], &cookies).await;
+    assert_eq!(session.status(), 200);
+    let session: serde_json::Value = session.json().await.unwrap();
     assert_eq!(session["needs_reconnect"], true);
     app.stop().await;
 }
@@ -269,8 +275,10 @@ async fn signing_out_ends_the_session_on_the_server() {
     cookies.absorb(&out);
     assert!(cookies.get("bookmate_session").is_none());
     // The old cookie is worthless now.
-    let session: serde_json::Value =
-        app.server_fn_form("get_session", &[], &stolen).await.json().await.unwrap();
+    let session = app.server_fn_form("get_session", &[], &stolen).await;
+    assert_eq!(session.status(), 200);
+    let session: serde_json::Value = session.json().await.unwrap();
     assert!(session.is_null());
+    assert_eq!(app.server_fn_form("get_settings", &[], &stolen).await.status(), 401);
     app.stop().await;
 }

@@ -1,0 +1,168 @@
+//! "Delete my account": the grant is revoked at Google and every row of the
+//! host's is gone, and nobody else's.
+
+use app::db::{Backend, DbPool};
+use google_emulator::DEVELOPMENT_CLIENT_ID;
+use serde_json::{json, Value};
+
+use crate::{
+    booking::{ada_takes_bookings, book, page, slots, ADA},
+    helpers::{Cookies, TestApp, BACKENDS},
+};
+
+const GRACE: &str = "grace@example.com";
+
+async fn user_id(pool: &DbPool, email: &str) -> i64 {
+    sqlx::query_scalar("select user_id from users where email = $1")
+        .bind(email)
+        .fetch_one(pool)
+        .await
+        .unwrap()
+}
+
+/// The rows that belong to a host, table by table: every table that names a
+/// user (see `migrations/`).
+async fn rows_of(pool: &DbPool, user_id: i64) -> Vec<(&'static str, i64)> {
+    let mut rows = Vec::new();
+    for (table, column) in [
+        ("users", "user_id"),
+        ("sessions", "user_id"),
+        ("google_connections", "user_id"),
+        ("host_settings", "user_id"),
+        ("bookings", "host_user_id"),
+    ] {
+        let count: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+            "select count(*) from {table} where {column} = $1"
+        )))
+        .bind(user_id)
+        .fetch_one(pool)
+        .await
+        .unwrap();
+        rows.push((table, count));
+    }
+    rows
+}
+
+/// Every table of BookMate's schema, so that a new table fails this test
+/// until it is decided whether a host's rows live there.
+async fn tables(pool: &DbPool, backend: Backend) -> Vec<String> {
+    let query = match backend {
+        Backend::Sqlite => {
+            "select name from sqlite_master where type = 'table' \
+             and name not like 'sqlite_%' and name not like '_sqlx_%' order by name"
+        }
+        Backend::Postgres => {
+            "select table_name::text from information_schema.tables \
+             where table_schema = 'public' and table_name not like '_sqlx_%' order by table_name"
+        }
+    };
+    sqlx::query_scalar(query).fetch_all(pool).await.unwrap()
+}
+
+/// Calls Google's calendar list with a bearer token, as any client would.
+async fn calendar_list_status(app: &TestApp, token: &str) -> u16 {
+    app.client
+        .get(format!("{}/__google/calendar/v3/users/me/calendarList", app.address))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+#[tokio::test]
+async fn deleting_my_account_revokes_google_and_leaves_no_row_of_mine() {
+    for backend in BACKENDS {
+        let app = TestApp::spawn(backend).await;
+        let pool = app.pool().await;
+        assert_eq!(
+            tables(&pool, backend).await,
+            ["bookings", "google_connections", "host_settings", "outbox_messages", "sessions", "users"],
+            "{backend:?}: a new table must be added to `rows_of` (or said to hold no host's rows)"
+        );
+
+        // Ada has settings, busy calendars, a booking, a Google grant and
+        // two signed-in browsers.
+        let mut ada = ada_takes_bookings(&app).await;
+        let saved = app.server_fn_json("save_busy_calendars", json!({ "calendar_ids": [ADA] }), &ada).await;
+        assert_eq!(saved.status(), 200, "{backend:?}");
+        let (start, _) = slots(&page(&app, "UTC").await)[0].clone();
+        assert_eq!(book(&app, start, "bob@example.net").await.status(), 200, "{backend:?}");
+        let other_browser = app.sign_in(ADA).await;
+        // The tokens Ada's grant gave BookMate, as Google saw them used.
+        let adas_tokens: Vec<String> = app.google.calls_by_token().into_keys().collect();
+        assert!(!adas_tokens.is_empty(), "{backend:?}");
+        let mut working = 0;
+        for token in &adas_tokens {
+            working += usize::from(calendar_list_status(&app, token).await == 200);
+        }
+        assert!(working > 0, "{backend:?}: Ada's tokens work before");
+        // Grace, another host, who must lose nothing.
+        let grace = app.sign_in(GRACE).await;
+        let profile =
+            [("display_name", "Grace Hopper"), ("username", "grace"), ("time_zone", "America/New_York")];
+        assert_eq!(app.server_fn_form("save_profile", &profile, &grace).await.status(), 200, "{backend:?}");
+
+        let (ada_id, grace_id) = (user_id(&pool, ADA).await, user_id(&pool, GRACE).await);
+        let before = rows_of(&pool, ada_id).await;
+        assert_eq!(
+            before,
+            [("users", 1), ("sessions", 2), ("google_connections", 1), ("host_settings", 1), ("bookings", 1)],
+            "{backend:?}: Ada has a row in every table"
+        );
+        let graces = rows_of(&pool, grace_id).await;
+
+        let this_browser = ada.clone();
+        let deleted = app.server_fn_form("delete_account", &[], &ada).await;
+        assert_eq!(deleted.status(), 200, "{backend:?}: {}", deleted.text().await.unwrap_or_default());
+        ada.absorb(&deleted);
+        assert_eq!(ada.get("bookmate_session"), None, "{backend:?}: the browser's cookie is cleared");
+
+        assert_eq!(
+            rows_of(&pool, ada_id).await,
+            [("users", 0), ("sessions", 0), ("google_connections", 0), ("host_settings", 0), ("bookings", 0)],
+            "{backend:?}: no row of Ada's is left"
+        );
+        assert_eq!(rows_of(&pool, grace_id).await, graces, "{backend:?}: Grace keeps all of hers");
+
+        // Ada's sessions, in both browsers, are worthless now; Grace's stands.
+        for (which, cookies) in [("this browser", &this_browser), ("the other browser", &other_browser)] {
+            let session = app.server_fn_form("get_session", &[], cookies).await;
+            assert_eq!(session.status(), 200, "{backend:?}: {which}");
+            assert_eq!(session.json::<Value>().await.unwrap(), Value::Null, "{backend:?}: {which}");
+            let settings = app.server_fn_form("get_settings", &[], cookies).await;
+            assert_eq!(settings.status(), 401, "{backend:?}: {which}");
+        }
+        let graces_session: Value =
+            app.server_fn_form("get_session", &[], &grace).await.json().await.unwrap();
+        assert_eq!(graces_session["email"], GRACE, "{backend:?}");
+
+        // Google no longer holds a grant of Ada's for BookMate, and the tokens
+        // it gave no longer work; Grace's grant stands.
+        assert!(
+            app.google.grant(ADA, DEVELOPMENT_CLIENT_ID).is_none(),
+            "{backend:?}: Ada's grant is revoked"
+        );
+        assert!(app.google.grant(GRACE, DEVELOPMENT_CLIENT_ID).is_some(), "{backend:?}");
+        for token in &adas_tokens {
+            assert_eq!(
+                calendar_list_status(&app, token).await,
+                401,
+                "{backend:?}: a token of Ada's still works"
+            );
+        }
+        assert_eq!(
+            app.google.calls().get("revoke"),
+            Some(&1),
+            "{backend:?}: BookMate asked Google to revoke"
+        );
+
+        // Her page is gone with her.
+        let gone = app
+            .server_fn_form("booking_page", &[("username", "ada"), ("tz", "UTC")], &Cookies::default())
+            .await;
+        assert_eq!(gone.status(), 404, "{backend:?}");
+        app.stop().await;
+    }
+}
