@@ -114,14 +114,26 @@ impl std::fmt::Debug for DatabaseUrl {
 impl DatabaseUrl {
     /// The URL with any password replaced, for logs and start-up messages.
     pub fn redacted(&self) -> String {
-        match (self.url.split_once("://"), self.url.rfind('@')) {
+        let (address, query) =
+            self.url.split_once('?').map_or((self.url.as_str(), None), |(a, q)| (a, Some(q)));
+        let address = match (address.split_once("://"), address.rfind('@')) {
             (Some((scheme, rest)), Some(at)) => {
                 let credentials = &rest[..at - scheme.len() - 3];
                 let user = credentials.split(':').next().unwrap_or_default();
-                format!("{scheme}://{user}:***@{}", &self.url[at + 1..])
+                format!("{scheme}://{user}:***@{}", &address[at + 1..])
             }
-            _ => self.url.clone(),
-        }
+            _ => address.to_owned(),
+        };
+        // A password may come as a parameter too (`?password=`, `sslpassword=`).
+        let Some(query) = query else { return address };
+        let parameters: Vec<String> = query
+            .split('&')
+            .map(|pair| match pair.split_once('=') {
+                Some((key, _)) if key.to_ascii_lowercase().contains("pass") => format!("{key}=***"),
+                _ => pair.to_owned(),
+            })
+            .collect();
+        format!("{address}?{}", parameters.join("&"))
     }
 }
 
@@ -266,6 +278,12 @@ mod tests {
         let shown = format!("{url:?}");
         assert!(!shown.contains("s3cret"), "{shown}");
         assert_eq!(shown, "postgres://bookmate:***@db.internal:5432/bookmate");
+        let in_the_query: DatabaseUrl =
+            "postgres://bookmate@db.internal/bookmate?sslmode=require&password=s3cret".parse().unwrap();
+        assert_eq!(
+            format!("{in_the_query:?}"),
+            "postgres://bookmate:***@db.internal/bookmate?sslmode=require&password=***"
+        );
     }
 
     #[test]

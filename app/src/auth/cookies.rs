@@ -47,6 +47,11 @@ impl Cookies {
         }
     }
 
+    /// Where browsers reach BookMate.
+    pub fn public_url(&self) -> &Url {
+        &self.public_url
+    }
+
     /// The origin browsers use for us, for cross-site request checks.
     pub fn origin(&self) -> String {
         self.public_url.origin().ascii_serialization()

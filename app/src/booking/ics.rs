@@ -57,7 +57,7 @@ fn escape(text: &str) -> String {
         .replace(';', "\\;")
         .replace(',', "\\,")
         .replace("\r\n", "\\n")
-        .replace('\n', "\\n")
+        .replace(['\r', '\n'], "\\n")
 }
 
 /// Parameter values are quoted; quotes themselves cannot appear.
@@ -102,6 +102,15 @@ mod tests {
             attendee_email: "bob@example.net",
             created_at: Utc.with_ymd_and_hms(2026, 11, 23, 8, 0, 0).unwrap(),
         }
+    }
+
+    #[test]
+    fn a_bare_carriage_return_in_a_visitors_words_cannot_start_a_line() {
+        let ics = request(&invite("first\rDTSTART:19700101T000000Z\r\nsecond\nthird", "Bob\rX"));
+        assert!(ics.contains("DESCRIPTION:first\\nDTSTART:19700101T000000Z\\nsecond\\nthird"), "{ics}");
+        assert!(!ics.replace("\r\n", "").contains(['\r', '\n']), "only CRLF line ends remain: {ics:?}");
+        let starting_dtstart = ics.split("\r\n").filter(|line| line.starts_with("DTSTART:")).count();
+        assert_eq!(starting_dtstart, 1, "the visitor's words start no line of their own");
     }
 
     #[test]

@@ -81,8 +81,8 @@ impl VisitorDetails {
     /// The details, or the field at fault with what to do about it.
     pub fn parse(name: &str, email: &str, note: &str) -> Result<Self, (&'static str, &'static str)> {
         let (name, email, note) = (name.trim(), email.trim(), note.trim());
-        if name.is_empty() || name.chars().count() > 100 {
-            return Err(("name", "Please give your name (up to 100 characters)."));
+        if name.is_empty() || name.chars().count() > 100 || name.chars().any(char::is_control) {
+            return Err(("name", "Please give your name on one line (up to 100 characters)."));
         }
         if !is_email(email) {
             return Err(("email", "Please give an email address such as name@example.com."));
@@ -90,7 +90,10 @@ impl VisitorDetails {
         if note.chars().count() > 2000 {
             return Err(("note", "Please keep the note under 2,000 characters."));
         }
-        Ok(Self { name: name.to_owned(), email: email.to_owned(), note: note.to_owned() })
+        // One kind of line break: a bare CR reaches invitations and emails
+        // as a line break of its own on lax readers.
+        let note = note.replace("\r\n", "\n").replace('\r', "\n");
+        Ok(Self { name: name.to_owned(), email: email.to_owned(), note })
     }
 }
 
@@ -119,6 +122,9 @@ mod tests {
             VisitorDetails { name: "Bob".into(), email: "bob@example.net".into(), note: "Hello".into() }
         );
         assert_eq!(VisitorDetails::parse(" ", "bob@example.net", "").unwrap_err().0, "name");
+        assert_eq!(VisitorDetails::parse("Bob\rBcc: x", "bob@example.net", "").unwrap_err().0, "name");
+        let note = VisitorDetails::parse("Bob", "bob@example.net", "one\rtwo\r\nthree").unwrap().note;
+        assert_eq!(note, "one\ntwo\nthree");
         assert_eq!(VisitorDetails::parse(&"b".repeat(101), "bob@example.net", "").unwrap_err().0, "name");
         for bad in [
             "bob",

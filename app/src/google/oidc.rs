@@ -79,8 +79,9 @@ pub enum Purpose {
 }
 
 /// The secrets of one authorization in flight, kept by the browser in a
-/// sealed cookie and checked when Google sends it back.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// sealed cookie and checked when Google sends it back. Its `Debug` shows no
+/// secret.
+#[derive(Clone, Serialize, Deserialize)]
 pub struct Transaction {
     pub state: String,
     pub nonce: String,
@@ -99,8 +100,7 @@ pub struct AuthorizationRequest<'a> {
     pub purpose: Purpose,
 }
 
-/// The outcome of a successful code exchange.
-#[derive(Debug)]
+/// The outcome of a successful code exchange. Its `Debug` shows no token.
 pub struct Authorization {
     pub profile: GoogleProfile,
     /// What Google granted, read from the token response: not what was asked.
@@ -110,12 +110,44 @@ pub struct Authorization {
     pub refresh_token: Option<String>,
 }
 
-#[derive(Debug)]
+/// A refresh's answer. Its `Debug` shows no token.
 pub struct RefreshedToken {
     pub access_token: String,
     pub expires_at: DateTime<Utc>,
     pub granted_scopes: Option<ScopeSet>,
     pub refresh_token: Option<String>,
+}
+
+// Secrets never reach a log line: these print what they are about, not
+// what they hold.
+impl std::fmt::Debug for Transaction {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Transaction")
+            .field("purpose", &self.purpose)
+            .field("started_at", &self.started_at)
+            .finish_non_exhaustive()
+    }
+}
+
+impl std::fmt::Debug for Authorization {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Authorization")
+            .field("profile", &self.profile)
+            .field("granted_scopes", &self.granted_scopes)
+            .field("access_token_expires_at", &self.access_token_expires_at)
+            .field("has_refresh_token", &self.refresh_token.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+impl std::fmt::Debug for RefreshedToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RefreshedToken")
+            .field("expires_at", &self.expires_at)
+            .field("granted_scopes", &self.granted_scopes)
+            .field("has_refresh_token", &self.refresh_token.is_some())
+            .finish_non_exhaustive()
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -441,4 +473,31 @@ fn with_causes(error: &dyn std::error::Error) -> String {
         cause = error.source();
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_do_not_reach_debug_output() {
+        let transaction = Transaction {
+            state: "state-secret".to_owned(),
+            nonce: "nonce-secret".to_owned(),
+            pkce_verifier: "verifier-secret".to_owned(),
+            purpose: Purpose::SignIn,
+            started_at: 1_800_000_000,
+        };
+        let refreshed = RefreshedToken {
+            access_token: "ya29.access-secret".to_owned(),
+            expires_at: Utc::now(),
+            granted_scopes: None,
+            refresh_token: Some("1//refresh-secret".to_owned()),
+        };
+        let printed = format!("{transaction:?} {refreshed:?}");
+        assert!(printed.contains("SignIn") && printed.contains("has_refresh_token: true"), "{printed}");
+        for secret in ["state-secret", "nonce-secret", "verifier-secret", "access-secret", "refresh-secret"] {
+            assert!(!printed.contains(secret), "{secret} in {printed}");
+        }
+    }
 }

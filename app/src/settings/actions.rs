@@ -65,8 +65,11 @@ pub async fn settings_view(state: &AppState, user: User) -> Result<SettingsView,
 pub async fn save_profile(state: &AppState, user: &User, profile: Profile) -> Result<(), AppError> {
     let display_name = profile.display_name.trim();
     let username = profile.username.trim().to_ascii_lowercase();
-    if display_name.is_empty() || display_name.chars().count() > 100 {
-        return Err(AppError::invalid("display_name", "Use 1 to 100 characters."));
+    if display_name.is_empty()
+        || display_name.chars().count() > 100
+        || display_name.chars().any(char::is_control)
+    {
+        return Err(AppError::invalid("display_name", "Use 1 to 100 characters, on one line."));
     }
     validate_username(&username).map_err(|message| AppError::invalid("username", message))?;
     if profile.time_zone.parse::<chrono_tz::Tz>().is_err() {

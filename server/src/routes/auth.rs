@@ -18,6 +18,7 @@ use axum::{
 };
 use chrono::Utc;
 use serde::Deserialize;
+use url::Url;
 
 use super::message_page::message_page;
 
@@ -48,7 +49,7 @@ async fn grant(
     headers: HeaderMap,
     Query(params): Query<GrantParams>,
 ) -> Response {
-    let return_to = safe_return_path(params.return_to.as_deref());
+    let return_to = safe_return_path(params.return_to.as_deref(), state.cookies.public_url());
     let user = match current_user(&state, &headers).await {
         Ok(Some(user)) => user,
         Ok(None) => return redirect_with_cookies("/auth/google/login", []),
@@ -185,14 +186,15 @@ fn our_fault(error: &dyn std::fmt::Display, body: &str) -> Response {
     message_page(StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong on our side", body)
 }
 
-/// Only a path on this site: never an open redirect.
-fn safe_return_path(return_to: Option<&str>) -> String {
-    match return_to {
-        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => {
-            path.to_owned()
-        }
-        _ => "/".to_owned(),
-    }
+/// Only a place on this site, never an open redirect: `return_to` is read as
+/// a browser would read it (which drops tabs and newlines and takes `\` for
+/// `/`), joined to the public URL, and kept only on the same origin.
+fn safe_return_path(return_to: Option<&str>, site: &Url) -> String {
+    return_to
+        .filter(|path| path.starts_with('/'))
+        .and_then(|path| site.join(path).ok())
+        .filter(|url| url.origin() == site.origin())
+        .map_or_else(|| "/".to_owned(), |url| url[url::Position::BeforePath..].to_owned())
 }
 
 /// `path` with `google_access=<outcome>` added to its query.
@@ -224,11 +226,22 @@ mod tests {
 
     #[test]
     fn only_paths_on_this_site_are_returned_to() {
-        assert_eq!(safe_return_path(Some("/settings?tab=calendars")), "/settings?tab=calendars");
-        for hostile in ["https://evil.example/", "//evil.example", "/\\evil.example", "settings", ""] {
-            assert_eq!(safe_return_path(Some(hostile)), "/", "{hostile}");
+        let site = Url::parse("https://bookmate.example/").unwrap();
+        assert_eq!(safe_return_path(Some("/settings?tab=calendars"), &site), "/settings?tab=calendars");
+        for hostile in [
+            "https://evil.example/",
+            "//evil.example",
+            "/\\evil.example",
+            // `/%09/evil.example` in the address: browsers drop the tab.
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/\r\n/evil.example",
+            "settings",
+            "",
+        ] {
+            assert_eq!(safe_return_path(Some(hostile), &site), "/", "{hostile:?}");
         }
-        assert_eq!(safe_return_path(None), "/");
+        assert_eq!(safe_return_path(None, &site), "/");
     }
 
     #[test]
