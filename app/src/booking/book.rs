@@ -29,6 +29,9 @@ use crate::{
     state::AppState,
 };
 
+/// The farthest ahead any host takes bookings (settings allow up to 365 days).
+const MAX_HORIZON_DAYS: i64 = 366;
+
 /// Time kept back from the request limit to write the answer.
 const ANSWER_MARGIN: std::time::Duration = std::time::Duration::from_secs(2);
 
@@ -58,6 +61,11 @@ pub async fn book(
         .ok_or_else(|| AppError::invalid("start", "Choose a time from the list."))?;
     if start <= now {
         return Err(AppError::invalid("start", "That time has passed; please choose another."));
+    }
+    // No host books more than a year ahead; beyond it, and near the end of
+    // chrono's time, the slot's arithmetic could overflow.
+    if start > now + Duration::days(MAX_HORIZON_DAYS) {
+        return Err(AppError::invalid("start", "Choose a time from the list."));
     }
 
     // The host as the database has it now: a booking never goes by a cache.
@@ -94,8 +102,8 @@ pub async fn book(
                 BusyError::Database(error) => error.into(),
             },
         )?;
-    let engine =
-        Host { availability: &settings.availability, time_zone: host.zone(), rules: settings.rules() };
+    let rules = settings.rules();
+    let engine = Host { availability: &settings.availability, time_zone: host.zone(), rules };
     if !free_slots(&engine, now, around, &busy).contains(&slot) {
         return Err(AppError::Conflict(
             "That time was just taken or is no longer available. Please pick another.".to_owned(),
@@ -122,6 +130,7 @@ pub async fn book(
         visitor_time_zone: visitor_zone.name().to_owned(),
         note: visitor.note,
         delivery,
+        keeps_clear: (slot.start - rules.buffer_before, slot.end + rules.buffer_after),
     };
     let mail = |booking: &bookings::Booking| match delivery {
         Delivery::Email => invitations::emails(&host, booking, HostAction::Nothing),

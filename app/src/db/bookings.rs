@@ -17,6 +17,9 @@ pub struct NewBooking {
     pub visitor_time_zone: String,
     pub note: String,
     pub delivery: Delivery,
+    /// The time the booking keeps clear of other bookings: the meeting with
+    /// the host's buffers before and after. Checked, not stored.
+    pub keeps_clear: (DateTime<Utc>, DateTime<Utc>),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -129,7 +132,8 @@ const BOOKING_COLUMNS: &str =
                                visitor_time_zone, note, delivery, google_event_id, created_at";
 
 /// Records the booking, and the mail `mail` writes about it, only if no
-/// confirmed booking of the host overlaps it; all in one transaction.
+/// confirmed booking of the host overlaps the time it keeps clear (its
+/// buffers included); all in one transaction.
 pub async fn create(
     db: &DbPool,
     backend: Backend,
@@ -156,8 +160,8 @@ pub async fn create(
          and starts_at < $2 and ends_at > $3",
     )
     .bind(booking.host_user_id)
-    .bind(to_db_time(booking.ends_at))
-    .bind(to_db_time(booking.starts_at))
+    .bind(to_db_time(booking.keeps_clear.1))
+    .bind(to_db_time(booking.keeps_clear.0))
     .fetch_one(&mut *transaction)
     .await?;
     if overlapping > 0 {

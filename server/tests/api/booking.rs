@@ -221,6 +221,14 @@ async fn bad_bookings_are_refused_with_clear_messages() {
     assert_eq!(past.status(), 422);
     let past = past.text().await.unwrap();
     assert!(past.contains("passed"), "{past}");
+    // Near the end of time the slot's arithmetic would overflow: a clear
+    // refusal, not a panic.
+    for far in [8_210_266_876_799, i64::MAX, chrono::Utc::now().timestamp() + 3 * 365 * 86_400] {
+        let too_far = book(&app, far, "bob@example.net").await;
+        assert_eq!(too_far.status(), 422, "{far}");
+        let too_far = too_far.text().await.unwrap();
+        assert!(too_far.contains("Choose a time from the list"), "{far}: {too_far}");
+    }
     let unknown = app.server_fn_form("booking_page", &[("username", "nobody")], &Cookies::default()).await;
     assert_eq!(unknown.status(), 404);
     assert!(unknown.text().await.unwrap().contains("NotFound"));

@@ -171,6 +171,41 @@ fn booking(host_user_id: i64, uid: &str, start_minute: i64, minutes: i64) -> app
         visitor_time_zone: "America/New_York".to_owned(),
         note: "<script>alert(1)</script>".to_owned(),
         delivery: app::db::bookings::Delivery::Email,
+        keeps_clear: (
+            base + chrono::Duration::minutes(start_minute),
+            base + chrono::Duration::minutes(start_minute + minutes),
+        ),
+    }
+}
+
+/// Two visitors booking adjacent times of a host with buffers: the buffers
+/// are checked inside the transaction too, so the second is refused even
+/// when both passed the check before it at once.
+#[tokio::test]
+async fn a_booking_keeps_its_buffers_clear_inside_the_transaction() {
+    use app::db::bookings::{self, BookingError};
+    for backend in BACKENDS {
+        let test_database = TestDatabase::create(backend).await;
+        let database = test_database.connect().await;
+        let now = Utc.with_ymd_and_hms(2026, 11, 23, 8, 0, 0).unwrap();
+        let host = users::upsert_from_google(database.pool(), &profile("111", "ada@example.com"), now)
+            .await
+            .unwrap();
+        let buffered = |uid: &str, start_minute: i64| {
+            let mut new = booking(host.user_id, uid, start_minute, 30);
+            new.keeps_clear =
+                (new.starts_at - chrono::Duration::minutes(10), new.ends_at + chrono::Duration::minutes(10));
+            new
+        };
+        bookings::create(database.pool(), backend, &buffered("first", 0), |_| Vec::new(), now).await.unwrap();
+        let adjacent =
+            bookings::create(database.pool(), backend, &buffered("adjacent", 30), |_| Vec::new(), now).await;
+        assert!(matches!(adjacent, Err(BookingError::Taken)), "{backend:?}: {adjacent:?}");
+        let clear_of_the_buffers =
+            bookings::create(database.pool(), backend, &buffered("later", 50), |_| Vec::new(), now).await;
+        assert!(clear_of_the_buffers.is_ok(), "{backend:?}: {clear_of_the_buffers:?}");
+        database.close().await;
+        test_database.drop_database().await;
     }
 }
 
