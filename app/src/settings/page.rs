@@ -497,7 +497,9 @@ fn GoogleAccessSection(access: Vec<String>, can_write: bool) -> impl IntoView {
 fn NumberField(label: &'static str, min: i64, max: i64, value: RwSignal<i64>) -> impl IntoView {
     view! {
         <label>{label}
-            <input type="number" min=min max=max prop:value=move || value.get().to_string()
+            // `value` for the server's HTML (before the island hydrates),
+            // `prop:value` for what the host types afterwards.
+            <input type="number" min=min max=max value=value.get_untracked() prop:value=move || value.get().to_string()
                 on:input=move |event| value.set(event_target_value(&event).parse().unwrap_or(0))/>
         </label>
     }

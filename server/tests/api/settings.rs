@@ -205,3 +205,28 @@ async fn giving_back_write_access_leaves_google_without_it() {
     assert_eq!(settings.direct_booking_calendar_id, None);
     app.stop().await;
 }
+
+/// Without JavaScript, or before the section's island has loaded, the
+/// settings page already shows the host's numbers, not empty fields.
+#[tokio::test]
+async fn the_settings_page_shows_the_hosts_rules_before_any_script_runs() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let mut ada = app.sign_in(ADA).await;
+    let saved = app
+        .server_fn_form(
+            "save_profile",
+            &[("display_name", "Ada"), ("username", "ada"), ("time_zone", "Europe/London")],
+            &ada,
+        )
+        .await;
+    assert_eq!(saved.status(), 200);
+    let _rendering = app.rendering_pages().await;
+    let page = app.browse("/settings", &mut ada).await;
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap();
+    // The defaults: four hours' notice, no buffers, sixty days ahead.
+    for field in [r#"max="720" value="4""#, r#"max="240" value="0""#, r#"max="365" value="60""#] {
+        assert!(html.contains(field), "{field} in {html}");
+    }
+    app.stop().await;
+}
