@@ -139,7 +139,7 @@ impl DatabaseUrl {
 
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {
-    #[error("could not create the database directory {path}: {source}")]
+    #[error("could not create the database file or its directory {path}: {source}")]
     CreateDirectory { path: String, source: std::io::Error },
     #[error("could not connect to the database: {0}")]
     Connect(#[source] sqlx::Error),
@@ -162,6 +162,34 @@ pub struct Database {
     backend: Backend,
 }
 
+/// Creates `path` and any missing parents readable by the owner only (0700):
+/// they hold the database, the secret key and visitors' details.
+pub fn create_private_dir(path: &Path) -> std::io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(path)
+}
+
+/// Creates an empty SQLite file (and its directory) for the owner only
+/// (0600) when there is none; SQLite gives its `-wal` and `-shm` files the
+/// same permissions.
+fn create_private_file(file: &Path) -> std::io::Result<()> {
+    if let Some(parent) = file.parent().filter(|parent| !parent.as_os_str().is_empty()) {
+        create_private_dir(parent)?;
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    match options.open(file) {
+        Ok(_) => Ok(()),
+        Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(error) => Err(error),
+    }
+}
+
 impl Database {
     /// Connects (creating a SQLite file and its directory when missing) and
     /// runs the dialect's migrations. A failed migration is an error: the
@@ -174,13 +202,10 @@ impl Database {
 
     pub async fn connect(url: &DatabaseUrl) -> Result<Self, DbError> {
         install_default_drivers();
-        if let Some(parent) = url.sqlite_file().and_then(Path::parent) {
-            if !parent.as_os_str().is_empty() {
-                std::fs::create_dir_all(parent).map_err(|source| DbError::CreateDirectory {
-                    path: parent.display().to_string(),
-                    source,
-                })?;
-            }
+        // Only when SQLite would create it too (no `mode=` of the operator's).
+        if let Some(file) = url.sqlite_file().filter(|_| url.connect_url().ends_with("mode=rwc")) {
+            create_private_file(file)
+                .map_err(|source| DbError::CreateDirectory { path: file.display().to_string(), source })?;
         }
         // SQLite serialises writers anyway; a few connections serve concurrent
         // readers. PostgreSQL gets more, well under its default limit of 100.

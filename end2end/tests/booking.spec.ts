@@ -1,5 +1,5 @@
 import { expect, test, type APIRequestContext, type Page } from "@playwright/test";
-import { signIn, signOut } from "./fixtures/google";
+import { emulatorUrl, signIn, signOut } from "./fixtures/google";
 import { openSettings, turnOnDirectBooking } from "./fixtures/settings";
 
 /** A new host with a public page at /{username}, weekdays 09:00–17:00 Berlin time. */
@@ -44,7 +44,7 @@ async function openFirstFreeTime(page: Page, username: string) {
 
 async function insertedEventsFor(request: APIRequestContext, attendee: string) {
   const events: { calendar_id: string; event: { attendees?: { email: string }[] } }[] =
-    await (await request.get("/__google/__emulator/events")).json();
+    await (await request.get(emulatorUrl("/__emulator/events"))).json();
   return events.filter(({ event }) => event.attendees?.some(({ email }) => email === attendee));
 }
 
@@ -112,7 +112,7 @@ test("a busy event in the host's Google calendar removes the slots it overlaps",
   await signOut(page);
   const day = comingWeekday();
   const offset = berlinOffset(day);
-  const added = await request.post("/__google/__emulator/events", {
+  const added = await request.post(emulatorUrl("/__emulator/events"), {
     data: {
       calendar_id: `${username}@example.com`,
       event: { summary: "Dentist", start: { dateTime: `${day}T10:00:00${offset}` }, end: { dateTime: `${day}T11:00:00${offset}` } },

@@ -7,7 +7,7 @@
 //! One router serves Google's own paths, so only the origin differs from
 //! Google; it can be nested under a prefix (BookMate mounts it at
 //! `/__google`) as long as `issuer` says where. `/__emulator/…` is the control
-//! API for tests (clock, faults, grants, consent presets, recorded calls and
+//! API for tests, served only by `router_with_controls` (clock, faults, grants, consent presets, recorded calls and
 //! invitations); the same controls are methods on [`Emulator`].
 //!
 //! State is in memory, behind one mutex that is never held across an await.
@@ -110,13 +110,15 @@ impl Emulator {
         &self.shared.issuer
     }
 
-    /// Google's paths, and the control API under `/__emulator`.
+    /// Google's paths only: what an app signs in and calls through.
     pub fn router(&self) -> Router {
-        Router::new()
-            .merge(oauth::router())
-            .merge(calendar::router())
-            .merge(control::router())
-            .with_state(self.clone())
+        Router::new().merge(oauth::router()).merge(calendar::router()).with_state(self.clone())
+    }
+
+    /// Google's paths and the control API under `/__emulator`, which shows
+    /// live tokens and can reset every grant: for tests, never for people.
+    pub fn router_with_controls(&self) -> Router {
+        self.router().merge(control::router().with_state(self.clone()))
     }
 
     fn state(&self) -> MutexGuard<'_, State> {

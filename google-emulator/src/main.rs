@@ -57,7 +57,7 @@ async fn main() -> ExitCode {
     // Printed, not logged: scripts read the issuer from stdout's first line.
     println!("{issuer}");
     tracing::info!("Google emulator at {issuer} (discovery: {issuer}/.well-known/openid-configuration)");
-    match axum::serve(listener, emulator.router()).await {
+    match axum::serve(listener, emulator.router_with_controls()).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => usage(&error.to_string()),
     }

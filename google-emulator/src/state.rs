@@ -139,6 +139,28 @@ pub struct Notification {
     pub method: String,
 }
 
+/// Consent pages open at once; beyond this the oldest is forgotten, so a
+/// stream of authorization requests cannot grow the emulator without end.
+const MAX_PENDING: usize = 1_000;
+
+impl State {
+    pub(crate) fn remember_pending(&mut self, request_id: String, pending: PendingAuthorization) {
+        while self.pending_order.len() >= MAX_PENDING {
+            if let Some(oldest) = self.pending_order.pop_front() {
+                self.pending.remove(&oldest);
+            }
+        }
+        self.pending_order.push_back(request_id.clone());
+        self.pending.insert(request_id, pending);
+    }
+
+    pub(crate) fn take_pending(&mut self, request_id: &str) -> Option<PendingAuthorization> {
+        let pending = self.pending.remove(request_id)?;
+        self.pending_order.retain(|id| id != request_id);
+        Some(pending)
+    }
+}
+
 #[derive(Default)]
 pub(crate) struct State {
     pub(crate) clock: Clock,
@@ -147,6 +169,8 @@ pub(crate) struct State {
     pub(crate) calendars: HashMap<String, Vec<Calendar>>,
     pub(crate) grants: HashMap<(String, String), Grant>,
     pub(crate) pending: HashMap<String, PendingAuthorization>,
+    /// The pending authorizations' ids, oldest first, to bound the map.
+    pub(crate) pending_order: VecDeque<String>,
     pub(crate) codes: HashMap<String, Code>,
     pub(crate) access_tokens: HashMap<String, AccessTokenRecord>,
     pub(crate) refresh_tokens: HashMap<String, RefreshTokenRecord>,

@@ -29,6 +29,8 @@ pub const GOOGLE_ISSUER_URL: &str = "GOOGLE_ISSUER_URL";
 pub const GOOGLE_CALENDAR_API_URL: &str = "GOOGLE_CALENDAR_API_URL";
 pub const SMTP_URL: &str = "SMTP_URL";
 pub const MAIL_FROM: &str = "BOOKMATE_MAIL_FROM";
+pub const PUBLIC_DEMO: &str = "BOOKMATE_PUBLIC_DEMO";
+pub const TRUSTED_PROXIES: &str = "BOOKMATE_TRUSTED_PROXIES";
 pub const LOG: &str = "RUST_LOG";
 /// Set by cargo-leptos; used as the bind address when ours is not set.
 const LEPTOS_SITE_ADDR: &str = "LEPTOS_SITE_ADDR";
@@ -48,6 +50,8 @@ const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
 #[derive(Debug)]
 pub struct Settings {
+    /// Development when the public URL is a loopback address, else production.
+    pub mode: Mode,
     pub bind_addr: SocketAddr,
     /// Where browsers reach BookMate; OAuth redirect URIs are built from it.
     pub public_url: Url,
@@ -59,6 +63,12 @@ pub struct Settings {
     /// The sender of invitations, `BookMate <bookings@example.com>`.
     pub mail_from: String,
     pub log_filter: String,
+    /// Reverse proxies whose `X-Forwarded-For`/`Forwarded` name the client.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Serves the emulator's test controls (`/__google/__emulator/…`) beside
+    /// it. Only tests set this: no environment variable can, so no deployment
+    /// exposes hosts' tokens or a reset button by a slip of configuration.
+    pub emulator_control_api: bool,
     /// How long one HTTP call to Google may take. Not read from the
     /// environment, as there is nothing for an operator to tune; tests shorten
     /// it to play a Google that hangs.
@@ -68,8 +78,36 @@ pub struct Settings {
     pub request_timeout: Duration,
 }
 
+/// Who may reach this server, from its public URL: a loopback address is
+/// one person's machine (development), anything else is the internet
+/// (production), where the embedded conveniences would be holes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Development,
+    Production,
+}
+
+impl Mode {
+    fn of(public_url: &Url) -> Self {
+        let loopback = match public_url.host() {
+            Some(url::Host::Domain(domain)) => {
+                domain.eq_ignore_ascii_case("localhost") || domain.to_ascii_lowercase().ends_with(".localhost")
+            }
+            Some(url::Host::Ipv4(address)) => address.is_loopback(),
+            Some(url::Host::Ipv6(address)) => address.is_loopback(),
+            None => false,
+        };
+        if loopback {
+            Self::Development
+        } else {
+            Self::Production
+        }
+    }
+}
+
 /// Real Google when a client is configured; otherwise the emulator built into
-/// this server, so that a new user can sign in with no setup at all.
+/// this server, so that a new user can sign in with no setup at all
+/// (development, or a production demo that says so).
 #[derive(Debug)]
 #[allow(clippy::large_enum_variant, reason = "built once at start; size is irrelevant")]
 pub enum GoogleSettings {
@@ -169,6 +207,24 @@ impl Settings {
             }
         };
 
+        let mode = Mode::of(&public_url);
+        if mode == Mode::Development && !bind_addr.ip().is_loopback() {
+            return Err(ConfigError::new(
+                BIND_ADDR,
+                format!(
+                    "{bind_addr} is reachable from other machines, but the public URL {public_url} is a loopback \
+                     address (development, with its built-in Google and mailbox): listen on 127.0.0.1, or set \
+                     {PUBLIC_URL} to the https:// address people use"
+                ),
+            ));
+        }
+        if mode == Mode::Production && public_url.scheme() != "https" {
+            return Err(ConfigError::new(
+                PUBLIC_URL,
+                format!("`{public_url}` must be https:// in production (any address but a loopback one)"),
+            ));
+        }
+
         let data_dir = PathBuf::from(var(DATA_DIR).unwrap_or_else(|| DEFAULT_DATA_DIR.to_owned()));
 
         let database_url = var(DATABASE_URL)
@@ -197,7 +253,18 @@ impl Settings {
             }
         };
 
+        let public_demo = parse_bool(PUBLIC_DEMO, var(PUBLIC_DEMO))?;
         let google = match (var(GOOGLE_CLIENT_ID), var(GOOGLE_CLIENT_SECRET)) {
+            (None, None) if mode == Mode::Production && !public_demo => {
+                return Err(ConfigError::new(
+                    GOOGLE_CLIENT_ID,
+                    format!(
+                        "required in production (the public URL {public_url} is not a loopback address): \
+                         the built-in Google emulator would let anyone sign in as anyone; set \
+                         {GOOGLE_CLIENT_ID} and {GOOGLE_CLIENT_SECRET}, or {PUBLIC_DEMO}=true for a public demo"
+                    ),
+                ));
+            }
             (None, None) => GoogleSettings::Emulator,
             (Some(client_id), Some(client_secret)) => GoogleSettings::Google {
                 client_id,
@@ -227,6 +294,13 @@ impl Settings {
         };
 
         let smtp = var(SMTP_URL).map(|value| parse_smtp_url(&value)).transpose()?;
+        if smtp.is_none() && mode == Mode::Production {
+            return Err(ConfigError::new(
+                SMTP_URL,
+                "required in production: without it invitations are never sent, and the development \
+                 mailbox is not served",
+            ));
+        }
 
         let mail_from = var(MAIL_FROM).unwrap_or_else(|| {
             format!("BookMate <bookings@{}>", public_url.host_str().unwrap_or("localhost"))
@@ -246,7 +320,10 @@ impl Settings {
             ));
         }
 
+        let trusted_proxies = var(TRUSTED_PROXIES).map(|value| parse_networks(&value)).transpose()?.unwrap_or_default();
+
         Ok(Self {
+            mode,
             bind_addr,
             public_url,
             data_dir,
@@ -256,6 +333,8 @@ impl Settings {
             smtp,
             mail_from,
             log_filter,
+            trusted_proxies,
+            emulator_control_api: false,
             google_timeout: DEFAULT_GOOGLE_TIMEOUT,
             request_timeout: DEFAULT_REQUEST_TIMEOUT,
         })
@@ -269,6 +348,33 @@ fn parse_http_url(variable: &'static str, value: &str) -> Result<Url, ConfigErro
         return Err(ConfigError::new(variable, format!("`{value}` must be an http:// or https:// URL")));
     }
     Ok(url)
+}
+
+fn parse_bool(variable: &'static str, value: Option<String>) -> Result<bool, ConfigError> {
+    match value.as_deref().map(str::to_ascii_lowercase).as_deref() {
+        None | Some("false" | "0" | "no") => Ok(false),
+        Some("true" | "1" | "yes") => Ok(true),
+        Some(other) => Err(ConfigError::new(variable, format!("`{other}` is not true or false"))),
+    }
+}
+
+/// `10.0.0.0/8, 192.0.2.7, ::1`: a bare address is a network of one.
+fn parse_networks(value: &str) -> Result<Vec<ipnet::IpNet>, ConfigError> {
+    value
+        .split(',')
+        .map(str::trim)
+        .filter(|part| !part.is_empty())
+        .map(|part| {
+            part.parse::<ipnet::IpNet>()
+                .or_else(|_| part.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                .map_err(|_| {
+                    ConfigError::new(
+                        TRUSTED_PROXIES,
+                        format!("`{part}` is not an address or network such as 10.0.0.0/8 or ::1"),
+                    )
+                })
+        })
+        .collect()
 }
 
 fn parse_smtp_url(value: &str) -> Result<SmtpSettings, ConfigError> {
@@ -312,7 +418,7 @@ fn load_or_create_secret_key(data_dir: &Path) -> Result<SecretKey, ConfigError> 
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
         Err(error) => return Err(io_error("read", error)),
     }
-    std::fs::create_dir_all(data_dir).map_err(|error| io_error("create the directory for", error))?;
+    app::db::create_private_dir(data_dir).map_err(|error| io_error("create the directory for", error))?;
     let value = generate_key();
     write_owner_only(&path, &value).map_err(|error| io_error("write", error))?;
     Ok(SecretKey { value: SecretString::from(value), source: SecretKeySource::File(path) })
@@ -450,5 +556,82 @@ mod tests {
         let ours =
             load(dir.path(), &[(LEPTOS_SITE_ADDR, "127.0.0.1:3456"), (BIND_ADDR, "127.0.0.1:4567")]).unwrap();
         assert_eq!(ours.bind_addr.port(), 4567);
+    }
+
+    const PRODUCTION: [(&str, &str); 5] = [
+        (PUBLIC_URL, "https://book.example.com"),
+        (BIND_ADDR, "0.0.0.0:3000"),
+        (GOOGLE_CLIENT_ID, "id.apps.googleusercontent.com"),
+        (GOOGLE_CLIENT_SECRET, "secret"),
+        (SMTP_URL, "smtp://mail.example.com:587"),
+    ];
+
+    fn production_without(dir: &Path, missing: &[&str], extra: &[(&str, &str)]) -> Result<Settings, ConfigError> {
+        let mut pairs: Vec<(&str, &str)> =
+            PRODUCTION.iter().copied().filter(|(name, _)| !missing.contains(name)).collect();
+        pairs.extend_from_slice(extra);
+        load(dir, &pairs)
+    }
+
+    #[test]
+    fn a_loopback_public_url_is_development_and_any_other_is_production() {
+        let dir = tempfile::tempdir().unwrap();
+        for url in ["http://127.0.0.1:3000", "http://127.8.9.10", "http://localhost:3000", "http://[::1]:3000", "http://app.localhost"] {
+            assert_eq!(load(dir.path(), &[(PUBLIC_URL, url)]).unwrap().mode, Mode::Development, "{url}");
+        }
+        assert_eq!(production_without(dir.path(), &[], &[]).unwrap().mode, Mode::Production);
+        for url in ["https://192.168.1.10", "https://[2001:db8::1]", "https://localhost.example.com"] {
+            let settings = production_without(dir.path(), &[], &[(PUBLIC_URL, url)]).unwrap();
+            assert_eq!(settings.mode, Mode::Production, "{url}");
+        }
+    }
+
+    #[test]
+    fn production_refuses_to_start_without_google_smtp_or_https_naming_the_variable() {
+        let dir = tempfile::tempdir().unwrap();
+        let cases: [(&[&str], &[(&str, &str)], &str); 4] = [
+            (&[GOOGLE_CLIENT_ID, GOOGLE_CLIENT_SECRET], &[], GOOGLE_CLIENT_ID),
+            (&[SMTP_URL], &[], SMTP_URL),
+            (&[], &[(PUBLIC_URL, "http://book.example.com")], PUBLIC_URL),
+            (&[PUBLIC_URL], &[], BIND_ADDR),
+        ];
+        for (missing, extra, variable) in cases {
+            let error = production_without(dir.path(), missing, extra).unwrap_err();
+            assert_eq!(error.variable, variable, "without {missing:?}, with {extra:?}: {error}");
+            assert!(!error.to_string().contains('\n'), "one line: {error}");
+        }
+    }
+
+    #[test]
+    fn a_public_demo_may_use_the_emulator_in_production_but_nothing_sets_its_controls() {
+        let dir = tempfile::tempdir().unwrap();
+        let demo =
+            production_without(dir.path(), &[GOOGLE_CLIENT_ID, GOOGLE_CLIENT_SECRET], &[(PUBLIC_DEMO, "true")])
+                .unwrap();
+        assert!(matches!(demo.google, GoogleSettings::Emulator));
+        assert!(!demo.emulator_control_api);
+        let error = production_without(dir.path(), &[], &[(PUBLIC_DEMO, "perhaps")]).unwrap_err();
+        assert_eq!(error.variable, PUBLIC_DEMO);
+        assert!(!load(dir.path(), &[]).unwrap().emulator_control_api);
+    }
+
+    #[test]
+    fn trusted_proxies_are_addresses_or_networks() {
+        let dir = tempfile::tempdir().unwrap();
+        let settings = load(dir.path(), &[(TRUSTED_PROXIES, "127.0.0.1, 10.0.0.0/8,::1")]).unwrap();
+        let shown: Vec<String> = settings.trusted_proxies.iter().map(ToString::to_string).collect();
+        assert_eq!(shown, ["127.0.0.1/32", "10.0.0.0/8", "::1/128"]);
+        assert!(load(dir.path(), &[]).unwrap().trusted_proxies.is_empty());
+        assert_eq!(load(dir.path(), &[(TRUSTED_PROXIES, "10.0.0.0/33")]).unwrap_err().variable, TRUSTED_PROXIES);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn the_data_directory_is_created_for_its_owner_only() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("fresh/data");
+        load(dir.path(), &[(DATA_DIR, data.to_str().unwrap())]).unwrap();
+        assert_eq!(std::fs::metadata(&data).unwrap().permissions().mode() & 0o777, 0o700);
     }
 }

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use leptos::prelude::{get_configuration, LeptosOptions};
 use server::{
-    config::{GoogleSettings, SecretKeySource, Settings},
+    config::{GoogleSettings, Mode, SecretKeySource, Settings, PUBLIC_DEMO},
     startup::{shutdown_signal, Application},
     telemetry,
 };
@@ -45,20 +45,26 @@ async fn run(settings: Settings) -> anyhow::Result<()> {
     if let SecretKeySource::File(path) = &settings.secret_key.source {
         tracing::info!("secret key: kept in {} (set BOOKMATE_SECRET_KEY to supply your own)", path.display());
     }
-    match &settings.google {
-        GoogleSettings::Emulator => tracing::info!(
+    match (&settings.google, settings.mode) {
+        (GoogleSettings::Emulator, Mode::Production) => tracing::warn!(
+            "PUBLIC DEMO ({PUBLIC_DEMO}): sign-in goes to the built-in Google emulator at {}/__google, where \
+             ANYONE can sign in as ANY host with no password. Never use this for real people's calendars",
+            settings.public_url.as_str().trim_end_matches('/')
+        ),
+        (GoogleSettings::Emulator, Mode::Development) => tracing::info!(
             "sign-in goes to the built-in Google emulator at {}/__google (test accounts ada@example.com and \
              grace@example.com); set GOOGLE_CLIENT_ID and GOOGLE_CLIENT_SECRET to use real Google",
             settings.public_url.as_str().trim_end_matches('/')
         ),
-        GoogleSettings::Google { client_id, issuer_url, .. } => {
+        (GoogleSettings::Google { client_id, issuer_url, .. }, _) => {
             tracing::info!("Google sign-in: client {client_id} at {issuer_url}");
         }
     }
     match &settings.smtp {
         Some(smtp) => tracing::info!("mail is sent through {}", smtp.server),
-        None => tracing::info!("no SMTP_URL: outgoing mail stays in the local outbox"),
+        None => tracing::info!("no SMTP_URL: outgoing mail stays in the local outbox, shown at /dev/mailbox"),
     }
+    tracing::info!("mode: {:?} (from the public URL: a loopback address is development)", settings.mode);
     application.run_until(shutdown_signal()).await
 }
 

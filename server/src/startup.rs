@@ -22,7 +22,7 @@ use tower_http::{compression::CompressionLayer, timeout::TimeoutLayer, trace::Tr
 use url::Url;
 
 use crate::{
-    config::{GoogleSettings, Settings},
+    config::{GoogleSettings, Mode, Settings},
     csrf,
     mailer::Mailer,
     routes,
@@ -115,13 +115,19 @@ impl Application {
         };
         let shared_database =
             (database.backend() == Backend::Postgres).then(|| (settings.database_url.clone(), state.clone()));
-        let mut router = router(state.clone());
-        if mailer.is_none() {
-            router = router.merge(routes::mailbox::router().with_state(state));
+        // What only the developer at this machine may see; configuration
+        // allows the emulator in production only as a demo, and never the
+        // mailbox.
+        let mut conveniences = Router::new();
+        if mailer.is_none() && settings.mode == Mode::Development {
+            conveniences = conveniences.merge(routes::mailbox::router().with_state(state.clone()));
         }
         if let Some(emulator) = &emulator {
-            router = router.nest_service(EMULATOR_PREFIX, emulator.router());
+            let served =
+                if settings.emulator_control_api { emulator.router_with_controls() } else { emulator.router() };
+            conveniences = conveniences.nest_service(EMULATOR_PREFIX, served);
         }
+        let router = router(state, conveniences);
         Ok(Self { listener, router, database, emulator, mailer, shared_database })
     }
 
@@ -181,7 +187,9 @@ fn public_url(settings: &Settings, local_addr: SocketAddr) -> anyhow::Result<Url
     Ok(url)
 }
 
-pub fn router(state: AppState) -> Router {
+/// BookMate's routes, with `conveniences` (the development mailbox, the
+/// emulator) behind the same cross-site check and time limit.
+fn router(state: AppState, conveniences: Router) -> Router {
     let origin: Arc<str> = state.cookies.origin().into();
     let request_timeout = state.request_timeout;
     let leptos_routes = generate_route_list(App);
@@ -201,6 +209,7 @@ pub fn router(state: AppState) -> Router {
         .leptos_routes_with_context(&state, leptos_routes, provide_state.clone(), render_app)
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(provide_state, shell))
         .with_state(state)
+        .merge(conveniences)
         .layer(middleware::from_fn_with_state(origin, csrf::reject_cross_site))
         .layer(CompressionLayer::new())
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, request_timeout))

@@ -114,15 +114,20 @@ fn test() -> Result {
         _ => return Err("the real-Google test target did not say whether it ran".to_owned()),
     }
 
-    // The browser tests start their own server on a fresh database.
+    // The browser tests start their own server on a fresh database, signed
+    // in through a Google emulator of their own: the server never serves the
+    // emulator's control API, which the tests need.
     let data_dir = env::temp_dir().join(format!("bookmate-e2e-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&data_dir);
+    let google = EmulatorProcess::start()?;
     let mut browser_tests = cargo_leptos(&["end-to-end"]);
     browser_tests
         .env("BOOKMATE_DATA_DIR", &data_dir)
         .env("DATABASE_URL", format!("sqlite://{}/bookmate.db", data_dir.display()))
         .env("CI", "true");
+    google.configure(&mut browser_tests);
     let browser = counted_step("browser tests (Playwright in Chromium)", &mut browser_tests);
+    drop(google);
     let _ = std::fs::remove_dir_all(&data_dir);
     tally.add(browser?);
 
@@ -339,6 +344,57 @@ fn cargo_leptos(args: &[&str]) -> Command {
     path.extend(env::split_paths(&env::var_os("PATH").unwrap_or_default()));
     command.env("PATH", env::join_paths(path).expect("PATH entries join"));
     command
+}
+
+/// The Google emulator as a process of its own (`google-emulator`), with its
+/// control API, for the browser tests; stopped when dropped.
+struct EmulatorProcess {
+    child: std::process::Child,
+    issuer: String,
+}
+
+impl EmulatorProcess {
+    /// The development client of the emulator's seed (`google-emulator/src/seed.rs`).
+    const CLIENT_ID: &str = "bookmate-dev.apps.googleusercontent.com";
+    const CLIENT_SECRET: &str = "bookmate-dev-secret";
+
+    fn start() -> Result<Self> {
+        println!("\nxtask: starting the Google emulator for the browser tests");
+        let mut child = cargo(&["run", "--quiet", "--locked", "-p", "google-emulator", "--"])
+            .args(["--port", "0", "--redirect-uri", "http://127.0.0.1:3000/auth/google/callback"])
+            .stdout(Stdio::piped())
+            .spawn()
+            .map_err(|error| format!("could not start the Google emulator: {error}"))?;
+        // Its first line on stdout is its issuer URL, printed once it listens.
+        let mut first_line = String::new();
+        if let Some(stdout) = child.stdout.take() {
+            BufReader::new(stdout).read_line(&mut first_line).ok();
+        }
+        let issuer = first_line.trim().to_owned();
+        if !issuer.starts_with("http://") {
+            let _ = child.kill();
+            return Err(format!("the Google emulator did not start (it printed `{issuer}`)"));
+        }
+        println!("xtask: Google emulator at {issuer}");
+        Ok(Self { child, issuer })
+    }
+
+    /// Points a BookMate server (and the Playwright fixtures) at it.
+    fn configure(&self, command: &mut Command) {
+        command
+            .env("GOOGLE_CLIENT_ID", Self::CLIENT_ID)
+            .env("GOOGLE_CLIENT_SECRET", Self::CLIENT_SECRET)
+            .env("GOOGLE_ISSUER_URL", &self.issuer)
+            .env("GOOGLE_CALENDAR_API_URL", format!("{}/calendar/v3", self.issuer))
+            .env("BOOKMATE_EMULATOR_URL", &self.issuer);
+    }
+}
+
+impl Drop for EmulatorProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }
 
 fn step(name: &str, command: &mut Command) -> Result {

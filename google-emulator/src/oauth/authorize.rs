@@ -115,7 +115,7 @@ pub(super) async fn authorize(
         }
     }
     let request_id = random_token("", 24);
-    emulator.state().pending.insert(request_id.clone(), pending.clone());
+    emulator.state().remember_pending(request_id.clone(), pending.clone());
     consent_page(&emulator, &request_id, &pending, account.as_ref())
 }
 

@@ -118,7 +118,7 @@ button.allow {{ background: #0b57d0; color: #fff; border-color: #0b57d0; }}
 pub(super) async fn consent(State(emulator): State<Emulator>, RawForm(body): RawForm) -> Response {
     let fields: Vec<(String, String)> = url::form_urlencoded::parse(&body).into_owned().collect();
     let field = |name: &str| fields.iter().find(|(key, _)| key == name).map(|(_, value)| value.as_str());
-    let pending = field("request_id").and_then(|id| emulator.state().pending.remove(id));
+    let pending = field("request_id").and_then(|id| emulator.state().take_pending(id));
     let Some(pending) = pending else {
         return error_page(StatusCode::BAD_REQUEST, "invalid_request", "This consent request has expired.");
     };

@@ -37,7 +37,7 @@ impl Google {
             EmulatorConfig::new(base.parse().unwrap(), Seed::development(vec![REDIRECT.to_owned()]));
         adjust(&mut config);
         let emulator = Emulator::new(config);
-        let router = emulator.router();
+        let router = emulator.router_with_controls();
         tokio::spawn(async move { axum::serve(listener, router).await });
         let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
         Self { emulator, base, http }

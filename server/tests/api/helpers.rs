@@ -92,6 +92,20 @@ fn postgres_admin_url() -> String {
 /// writing; server-side renders take it for reading.
 static ROUTE_LIST_GENERATION: tokio::sync::RwLock<()> = tokio::sync::RwLock::const_new(());
 
+/// Builds the application as `main` does, its site files under `site_root`,
+/// holding back other tests' renders while it generates its routes.
+pub async fn build_application(settings: &Settings, site_root: &std::path::Path) -> Application {
+    let leptos_options =
+        LeptosOptions::builder().output_name("bookmate").site_root(site_root.display().to_string()).build();
+    let _generating_routes = ROUTE_LIST_GENERATION.write().await;
+    Application::build(settings, leptos_options).await.expect("the application builds")
+}
+
+/// See [`TestApp::rendering_pages`], for an application built without one.
+pub async fn rendering_pages() -> tokio::sync::RwLockReadGuard<'static, ()> {
+    ROUTE_LIST_GENERATION.read().await
+}
+
 /// The whole application on 127.0.0.1 with a free port, its own data
 /// directory and database, stopped when dropped.
 pub struct TestApp {
@@ -123,14 +137,7 @@ impl TestApp {
         }
         let mut settings = Settings::load(|name| vars.get(name).cloned()).expect("test settings are valid");
         adjust(&mut settings);
-        let leptos_options = LeptosOptions::builder()
-            .output_name("bookmate")
-            .site_root(database.directory.path().display().to_string())
-            .build();
-        let application = {
-            let _generating_routes = ROUTE_LIST_GENERATION.write().await;
-            Application::build(&settings, leptos_options).await.expect("the application builds")
-        };
+        let application = build_application(&settings, database.directory.path()).await;
         let address = format!("http://{}", application.local_addr());
         let google = application.emulator().expect("tests run against the built-in emulator");
         let (shutdown, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -153,7 +160,7 @@ impl TestApp {
     /// test that renders pages through its own requests rather than
     /// [`TestApp::get`] (which must not be called while it is held).
     pub async fn rendering_pages(&self) -> tokio::sync::RwLockReadGuard<'static, ()> {
-        ROUTE_LIST_GENERATION.read().await
+        rendering_pages().await
     }
 
     /// A separate pool on the app's database, for looking behind its back.

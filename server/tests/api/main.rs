@@ -1,6 +1,7 @@
 //! Integration tests: the whole server, on a real port, against SQLite and
 //! PostgreSQL.
 
+mod attacks;
 mod auth;
 mod booking;
 mod booking_pages;
