@@ -17,6 +17,8 @@ pub mod reauth;
 pub mod settings;
 
 #[cfg(feature = "ssr")]
+pub mod content_policy;
+#[cfg(feature = "ssr")]
 pub mod crypto;
 #[cfg(feature = "ssr")]
 pub mod db;
@@ -50,6 +52,8 @@ use crate::{
 
 /// The HTML document around the app, rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    content_policy::set_for_page(options.reload_port);
     view! {
         <!DOCTYPE html>
         <html lang="en">

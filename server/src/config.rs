@@ -14,6 +14,8 @@ use std::{
 };
 
 use app::db::DatabaseUrl;
+
+use crate::serve::ConnectionLimits;
 use secrecy::{ExposeSecret, SecretString};
 use url::Url;
 
@@ -47,6 +49,10 @@ const DEFAULT_GOOGLE_TIMEOUT: Duration = Duration::from_secs(10);
 /// No request may hold a connection longer than this, so a stuck handler
 /// cannot hold up shutdown either.
 const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+/// Far above what two cores serve (BENCHMARKS.md), far below the default
+/// limit of open files; a slow client's headers get ten seconds.
+const DEFAULT_CONNECTION_LIMITS: ConnectionLimits =
+    ConnectionLimits { max_connections: 768, header_read_timeout: Duration::from_secs(10) };
 
 #[derive(Debug)]
 pub struct Settings {
@@ -76,6 +82,9 @@ pub struct Settings {
     /// How long any request may take before it is answered 408. Not read
     /// from the environment either; tests shorten it.
     pub request_timeout: Duration,
+    /// Connections served at once, and how long a client may take to send
+    /// its headers. Not read from the environment; tests shrink them.
+    pub connection_limits: ConnectionLimits,
 }
 
 /// Who may reach this server, from its public URL: a loopback address is
@@ -91,7 +100,8 @@ impl Mode {
     fn of(public_url: &Url) -> Self {
         let loopback = match public_url.host() {
             Some(url::Host::Domain(domain)) => {
-                domain.eq_ignore_ascii_case("localhost") || domain.to_ascii_lowercase().ends_with(".localhost")
+                domain.eq_ignore_ascii_case("localhost")
+                    || domain.to_ascii_lowercase().ends_with(".localhost")
             }
             Some(url::Host::Ipv4(address)) => address.is_loopback(),
             Some(url::Host::Ipv6(address)) => address.is_loopback(),
@@ -320,7 +330,8 @@ impl Settings {
             ));
         }
 
-        let trusted_proxies = var(TRUSTED_PROXIES).map(|value| parse_networks(&value)).transpose()?.unwrap_or_default();
+        let trusted_proxies =
+            var(TRUSTED_PROXIES).map(|value| parse_networks(&value)).transpose()?.unwrap_or_default();
 
         Ok(Self {
             mode,
@@ -337,6 +348,7 @@ impl Settings {
             emulator_control_api: false,
             google_timeout: DEFAULT_GOOGLE_TIMEOUT,
             request_timeout: DEFAULT_REQUEST_TIMEOUT,
+            connection_limits: DEFAULT_CONNECTION_LIMITS,
         })
     }
 }
@@ -566,7 +578,11 @@ mod tests {
         (SMTP_URL, "smtp://mail.example.com:587"),
     ];
 
-    fn production_without(dir: &Path, missing: &[&str], extra: &[(&str, &str)]) -> Result<Settings, ConfigError> {
+    fn production_without(
+        dir: &Path,
+        missing: &[&str],
+        extra: &[(&str, &str)],
+    ) -> Result<Settings, ConfigError> {
         let mut pairs: Vec<(&str, &str)> =
             PRODUCTION.iter().copied().filter(|(name, _)| !missing.contains(name)).collect();
         pairs.extend_from_slice(extra);
@@ -576,7 +592,13 @@ mod tests {
     #[test]
     fn a_loopback_public_url_is_development_and_any_other_is_production() {
         let dir = tempfile::tempdir().unwrap();
-        for url in ["http://127.0.0.1:3000", "http://127.8.9.10", "http://localhost:3000", "http://[::1]:3000", "http://app.localhost"] {
+        for url in [
+            "http://127.0.0.1:3000",
+            "http://127.8.9.10",
+            "http://localhost:3000",
+            "http://[::1]:3000",
+            "http://app.localhost",
+        ] {
             assert_eq!(load(dir.path(), &[(PUBLIC_URL, url)]).unwrap().mode, Mode::Development, "{url}");
         }
         assert_eq!(production_without(dir.path(), &[], &[]).unwrap().mode, Mode::Production);
@@ -605,9 +627,12 @@ mod tests {
     #[test]
     fn a_public_demo_may_use_the_emulator_in_production_but_nothing_sets_its_controls() {
         let dir = tempfile::tempdir().unwrap();
-        let demo =
-            production_without(dir.path(), &[GOOGLE_CLIENT_ID, GOOGLE_CLIENT_SECRET], &[(PUBLIC_DEMO, "true")])
-                .unwrap();
+        let demo = production_without(
+            dir.path(),
+            &[GOOGLE_CLIENT_ID, GOOGLE_CLIENT_SECRET],
+            &[(PUBLIC_DEMO, "true")],
+        )
+        .unwrap();
         assert!(matches!(demo.google, GoogleSettings::Emulator));
         assert!(!demo.emulator_control_api);
         let error = production_without(dir.path(), &[], &[(PUBLIC_DEMO, "perhaps")]).unwrap_err();
@@ -622,7 +647,10 @@ mod tests {
         let shown: Vec<String> = settings.trusted_proxies.iter().map(ToString::to_string).collect();
         assert_eq!(shown, ["127.0.0.1/32", "10.0.0.0/8", "::1/128"]);
         assert!(load(dir.path(), &[]).unwrap().trusted_proxies.is_empty());
-        assert_eq!(load(dir.path(), &[(TRUSTED_PROXIES, "10.0.0.0/33")]).unwrap_err().variable, TRUSTED_PROXIES);
+        assert_eq!(
+            load(dir.path(), &[(TRUSTED_PROXIES, "10.0.0.0/33")]).unwrap_err().variable,
+            TRUSTED_PROXIES
+        );
     }
 
     #[cfg(unix)]

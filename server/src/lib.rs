@@ -6,5 +6,7 @@ pub mod config;
 pub mod csrf;
 pub mod mailer;
 pub mod routes;
+pub mod security_headers;
+pub mod serve;
 pub mod startup;
 pub mod telemetry;

@@ -12,20 +12,23 @@ use app::{
     state::AppState,
     App,
 };
-use axum::{http::StatusCode, middleware, serve::ListenerExt as _, Router};
+use axum::{http::StatusCode, middleware, response::IntoResponse as _, Router};
 use google_emulator::{Emulator, EmulatorConfig, Seed};
 use leptos::prelude::{provide_context, LeptosOptions};
 use leptos_axum::{generate_route_list, LeptosRoutes as _};
 use secrecy::ExposeSecret as _;
 use tokio::net::TcpListener;
-use tower_http::{compression::CompressionLayer, timeout::TimeoutLayer, trace::TraceLayer};
+use tower_http::{
+    catch_panic::CatchPanicLayer, compression::CompressionLayer, timeout::TimeoutLayer, trace::TraceLayer,
+};
 use url::Url;
 
 use crate::{
     config::{GoogleSettings, Mode, Settings},
     csrf,
     mailer::Mailer,
-    routes,
+    routes, security_headers,
+    serve::{self, ConnectionLimits},
 };
 
 /// Where the built-in emulator is mounted, and the OAuth client it knows.
@@ -42,6 +45,7 @@ pub struct Application {
     /// Set when other processes may share the database (PostgreSQL): their
     /// hosts' changes must reach this process's caches.
     shared_database: Option<(DatabaseUrl, AppState)>,
+    connection_limits: ConnectionLimits,
 }
 
 impl Application {
@@ -123,12 +127,24 @@ impl Application {
             conveniences = conveniences.merge(routes::mailbox::router().with_state(state.clone()));
         }
         if let Some(emulator) = &emulator {
-            let served =
-                if settings.emulator_control_api { emulator.router_with_controls() } else { emulator.router() };
+            let served = if settings.emulator_control_api {
+                emulator.router_with_controls()
+            } else {
+                emulator.router()
+            };
             conveniences = conveniences.nest_service(EMULATOR_PREFIX, served);
         }
-        let router = router(state, conveniences);
-        Ok(Self { listener, router, database, emulator, mailer, shared_database })
+        let https = state.cookies.public_url().scheme() == "https";
+        let router = router(state, conveniences, security_headers::Policy { https });
+        Ok(Self {
+            listener,
+            router,
+            database,
+            emulator,
+            mailer,
+            shared_database,
+            connection_limits: settings.connection_limits,
+        })
     }
 
     /// The built-in Google emulator, when no Google client is configured.
@@ -154,16 +170,7 @@ impl Application {
                 changes::listen_for_host_changes(&url, |change| state.forget(change), stopped).await;
             })
         });
-        // Client addresses feed the booking endpoint's rate limit.
-        let service = self.router.into_make_service_with_connect_info::<SocketAddr>();
-        // Without TCP_NODELAY, a response written in more than one piece (a
-        // static file) waits for the client's delayed ACK: 40 ms each.
-        let listener = self.listener.tap_io(|stream| {
-            if let Err(error) = stream.set_nodelay(true) {
-                tracing::warn!(%error, "could not set TCP_NODELAY");
-            }
-        });
-        axum::serve(listener, service).with_graceful_shutdown(shutdown).await?;
+        serve::serve(self.listener, self.router, self.connection_limits, shutdown).await;
         stop_mailer.send(true).ok();
         stop_listening.send(()).ok();
         if let Some(mailer) = mailer {
@@ -189,7 +196,7 @@ fn public_url(settings: &Settings, local_addr: SocketAddr) -> anyhow::Result<Url
 
 /// BookMate's routes, with `conveniences` (the development mailbox, the
 /// emulator) behind the same cross-site check and time limit.
-fn router(state: AppState, conveniences: Router) -> Router {
+fn router(state: AppState, conveniences: Router, headers: security_headers::Policy) -> Router {
     let origin: Arc<str> = state.cookies.origin().into();
     let request_timeout = state.request_timeout;
     let leptos_routes = generate_route_list(App);
@@ -201,7 +208,7 @@ fn router(state: AppState, conveniences: Router) -> Router {
         let options = state.leptos_options.clone();
         move || shell(options.clone())
     };
-    Router::new()
+    let routes = Router::new()
         .merge(routes::health::router())
         .merge(routes::favicon::router())
         .merge(routes::auth::router())
@@ -209,11 +216,38 @@ fn router(state: AppState, conveniences: Router) -> Router {
         .leptos_routes_with_context(&state, leptos_routes, provide_state.clone(), render_app)
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(provide_state, shell))
         .with_state(state)
-        .merge(conveniences)
+        .merge(conveniences);
+    with_safety_layers(routes, origin, request_timeout, headers)
+}
+
+/// What every response passes through: the cross-site check, compression,
+/// the time limit, security headers, a panic turned into a logged 500, and
+/// the trace.
+pub fn with_safety_layers(
+    routes: Router,
+    origin: Arc<str>,
+    request_timeout: std::time::Duration,
+    headers: security_headers::Policy,
+) -> Router {
+    routes
         .layer(middleware::from_fn_with_state(origin, csrf::reject_cross_site))
         .layer(CompressionLayer::new())
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, request_timeout))
+        .layer(CatchPanicLayer::custom(answer_panic))
+        .layer(middleware::from_fn_with_state(headers, security_headers::add))
         .layer(TraceLayer::new_for_http())
+}
+
+/// A handler that panicked: the visitor gets a plain 500, the log the
+/// panic's message.
+fn answer_panic(panic: Box<dyn std::any::Any + Send + 'static>) -> axum::response::Response {
+    let message = panic
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| panic.downcast_ref::<&str>().copied())
+        .unwrap_or("(no message)");
+    tracing::error!(panic = message, "a request handler panicked");
+    (StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong on our side. Please try again.").into_response()
 }
 
 /// Completes on Ctrl-C or SIGTERM, whichever comes first.

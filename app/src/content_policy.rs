@@ -1,0 +1,24 @@
+//! The Content-Security-Policy of a Leptos page: its inline scripts (the
+//! hydration script) run only with this response's nonce, so an injected
+//! `<script>` would not run even if some text were ever shown unescaped.
+//! The server adds the same policy, without a nonce, to every other response.
+
+use leptos::prelude::use_context;
+use leptos_axum::ResponseOptions;
+
+/// Sets the page's policy on its response; the nonce is the one Leptos
+/// gives the hydration scripts of this render.
+pub fn set_for_page(reload_port: u32) {
+    let (Some(nonce), Some(response)) = (leptos::nonce::use_nonce(), use_context::<ResponseOptions>()) else {
+        return;
+    };
+    let policy = format!(
+        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
+         style-src 'self' 'unsafe-inline'; img-src 'self' https: data:; \
+         connect-src 'self' ws://127.0.0.1:{reload_port} ws://localhost:{reload_port}; \
+         object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
+    );
+    if let Ok(value) = axum::http::HeaderValue::from_str(&policy) {
+        response.insert_header(axum::http::header::CONTENT_SECURITY_POLICY, value);
+    }
+}
