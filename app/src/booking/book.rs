@@ -30,7 +30,7 @@ use crate::{
 };
 
 /// The farthest ahead any host takes bookings (settings allow up to 365 days).
-const MAX_HORIZON_DAYS: i64 = 366;
+pub(super) const MAX_HORIZON_DAYS: i64 = 366;
 
 /// Time kept back from the request limit to write the answer.
 const ANSWER_MARGIN: std::time::Duration = std::time::Duration::from_secs(2);

@@ -1,17 +1,14 @@
 //! Busy time of a host: one `freebusy.query` over their chosen calendars plus
 //! their BookMate bookings. A page view reads it from a cache shared by all
-//! visitors, with one fetch in flight per host and range; a booking always
-//! asks afresh.
+//! visitors, one entry per host and month whatever the visitor's zone, with
+//! one fetch in flight per entry; a booking always asks afresh.
 //!
 //! Fails closed: without an answer from Google there is no busy time, and so
 //! no free slot, rather than a guess.
 
-use std::{
-    collections::HashMap,
-    sync::{Arc, Mutex},
-    time::{Duration, Instant},
-};
+use std::{fmt, sync::Arc, time::Duration};
 
+use chrono::NaiveDate;
 use scheduling::Interval;
 
 use crate::{
@@ -22,13 +19,54 @@ use crate::{
 /// Long enough that a burst of visitors costs one Google call, short enough
 /// that an event added in Google Calendar shows within a minute.
 pub const TTL: Duration = Duration::from_secs(60);
+/// A failed answer is kept too, briefly: the page fails closed, and a
+/// failing Google is not asked again by every visitor at once.
+pub const FAILURE_TTL: Duration = Duration::from_secs(10);
+/// Hosts times months: far more than one server's hosts look at at once.
+const MAX_ENTRIES: u64 = 20_000;
+/// Every zone's day starts within this of UTC's (UTC−12 to UTC+14), so one
+/// fetch per month in UTC, widened by it, serves visitors in every zone.
+const WIDEST_OFFSET: chrono::Duration = chrono::Duration::hours(15);
 
-type Key = (i64, i64, i64);
-type Entry = Arc<tokio::sync::Mutex<Option<(Instant, Vec<Interval>)>>>;
+/// One host's month.
+type Key = (i64, NaiveDate);
+type Fetched = Result<Arc<Vec<Interval>>, Refusal>;
 
-#[derive(Debug, Default)]
+/// Why there are no busy times, as kept for [`FAILURE_TTL`].
+#[derive(Debug, Clone)]
+enum Refusal {
+    NeedsReconnect,
+    Unavailable(Arc<str>),
+}
+
 pub struct BusyCache {
-    entries: Mutex<HashMap<Key, Entry>>,
+    entries: moka::future::Cache<Key, Fetched>,
+}
+
+impl Default for BusyCache {
+    fn default() -> Self {
+        Self {
+            entries: moka::future::Cache::builder()
+                .max_capacity(MAX_ENTRIES)
+                .expire_after(KeepFailuresBriefly)
+                .support_invalidation_closures()
+                .build(),
+        }
+    }
+}
+
+impl fmt::Debug for BusyCache {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("BusyCache").field("months", &self.entries.entry_count()).finish()
+    }
+}
+
+struct KeepFailuresBriefly;
+
+impl moka::Expiry<Key, Fetched> for KeepFailuresBriefly {
+    fn expire_after_create(&self, _: &Key, fetched: &Fetched, _: std::time::Instant) -> Option<Duration> {
+        Some(if fetched.is_ok() { TTL } else { FAILURE_TTL })
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -58,45 +96,66 @@ pub struct Sources<'a> {
     pub db: &'a DbPool,
 }
 
+/// What one fetch for `month` covers: the month in every zone.
+pub fn month_range(month: NaiveDate) -> Interval {
+    let first = month.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc();
+    let next = month.checked_add_months(chrono::Months::new(1)).unwrap_or(month);
+    let next = next.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc();
+    Interval::new(first - WIDEST_OFFSET, next + WIDEST_OFFSET)
+}
+
 impl BusyCache {
-    /// Everything that blocks slots in `range`, for a page view: from the
-    /// cache when fresh. Concurrent visitors of the same host and range wait
-    /// for one fetch.
+    /// Everything that blocks slots in the month starting `month` (the
+    /// first, in any zone), for a page view: from the cache when fresh.
+    /// Concurrent visitors of the same host and month wait for one fetch.
+    /// A database failure is an error, not kept; Google's refusals are kept
+    /// for [`FAILURE_TTL`].
     pub async fn get(
         &self,
         sources: Sources<'_>,
         host_user_id: i64,
         settings: &HostSettings,
-        range: Interval,
-    ) -> Result<Vec<Interval>, BusyError> {
-        let entry = self.entry((host_user_id, range.start.timestamp(), range.end.timestamp()));
-        let mut cached = entry.lock().await;
-        if let Some((fetched, busy)) = cached.as_ref() {
-            if fetched.elapsed() < TTL {
-                return Ok(busy.clone());
+        month: NaiveDate,
+    ) -> Result<Arc<Vec<Interval>>, BusyError> {
+        let fetch = async {
+            let connection = match sources.google.connection(sources.db, host_user_id).await {
+                Ok(connection) => connection,
+                Err(error) => return refusal(error.into()),
+            };
+            match fresh(sources, &connection, settings, month_range(month)).await {
+                Ok(busy) => Ok(Ok(Arc::new(busy))),
+                Err(error) => refusal(error),
+            }
+        };
+        match self.entries.try_get_with((host_user_id, month), fetch).await {
+            Ok(Ok(busy)) => Ok(busy),
+            Ok(Err(Refusal::NeedsReconnect)) => Err(BusyError::NeedsReconnect),
+            Ok(Err(Refusal::Unavailable(detail))) => Err(BusyError::Unavailable(detail.to_string())),
+            Err(shared) => {
+                tracing::error!(error = %shared, host_user_id, "database error while reading busy times");
+                Err(BusyError::Unavailable("the database did not answer".to_owned()))
             }
         }
-        let connection = sources.google.connection(sources.db, host_user_id).await?;
-        let busy = fresh(sources, &connection, settings, range).await?;
-        *cached = Some((Instant::now(), busy.clone()));
-        Ok(busy)
     }
 
     /// Forgets a host's busy times (a booking was made, settings changed).
     pub fn invalidate(&self, host_user_id: i64) {
-        self.lock().retain(|(host, _, _), _| *host != host_user_id);
+        if self.entries.invalidate_entries_if(move |(host, _), _| *host == host_user_id).is_err() {
+            self.clear();
+        }
     }
 
     pub fn clear(&self) {
-        self.lock().clear();
+        self.entries.invalidate_all();
     }
+}
 
-    fn entry(&self, key: Key) -> Entry {
-        self.lock().entry(key).or_default().clone()
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Key, Entry>> {
-        self.entries.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+/// A failure to keep briefly, or a database error not to keep at all.
+fn refusal(error: BusyError) -> Result<Fetched, DbError> {
+    match error {
+        BusyError::NeedsReconnect => Ok(Err(Refusal::NeedsReconnect)),
+        BusyError::Unavailable(detail) => Ok(Err(Refusal::Unavailable(detail.into()))),
+        BusyError::Database(error) => Err(error),
     }
 }
 

@@ -6,15 +6,16 @@
 
 use std::sync::Arc;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 use scheduling::{free_slots, Host};
 
 use super::{
+    book::MAX_HORIZON_DAYS,
     busy::BusyError,
     hosts,
     model::{BookingPageView, PageStatus},
-    month_grid::Month,
+    month_grid::{parse_month, Month},
     months,
 };
 use crate::{db::host_settings::HostSettings, error::AppError, state::AppState};
@@ -26,6 +27,10 @@ pub async fn booking_page(
     tz: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<Arc<BookingPageView>, AppError> {
+    // What the address asks for is checked before anything is looked up,
+    // cached or fetched.
+    let month = month.filter(|month| !month.is_empty()).map(parse_month_field).transpose()?;
+    let tz = tz.filter(|tz| !tz.is_empty()).map(parse_zone_field).transpose()?;
     let host = state
         .host_cache
         .find(state.database.pool(), &username.to_ascii_lowercase())
@@ -34,38 +39,56 @@ pub async fn booking_page(
     // As of the minute's end: a later "now" can only hide a slot (minimum
     // notice), never show one that is not free.
     let as_of = months::end_of_minute(now);
+    let visitor_zone = tz.unwrap_or_else(|| host.user.zone());
+    let month = offered_month(&host, month, visitor_zone, as_of);
     let key = months::MonthKey {
         host_user_id: host.user.user_id,
-        month: month.unwrap_or_default().to_owned(),
-        time_zone: tz.unwrap_or_default().to_owned(),
+        month: month.first,
+        time_zone: visitor_zone,
         as_of: as_of.timestamp(),
     };
     if let Some(view) = state.month_cache.get(&key) {
         return Ok(view);
     }
-    let view = Arc::new(compute(state, &host, month, tz, as_of).await?);
+    let view = Arc::new(compute(state, &host, month, visitor_zone, as_of).await?);
     if view.status == PageStatus::Open {
         state.month_cache.insert(key, Arc::clone(&view));
     }
     Ok(view)
 }
 
+fn parse_month_field(text: &str) -> Result<NaiveDate, AppError> {
+    parse_month(text).ok_or_else(|| AppError::invalid("month", "Months are written like 2026-12."))
+}
+
+fn parse_zone_field(text: &str) -> Result<Tz, AppError> {
+    text.parse::<Tz>().map_err(|_| AppError::invalid("tz", "That is not a time zone BookMate knows."))
+}
+
+/// The months a visitor may page through: this one to the one holding the
+/// host's last bookable day (just this one for a host not taking bookings).
+fn offered_month(host: &hosts::Host, requested: Option<NaiveDate>, zone: Tz, now: DateTime<Utc>) -> Month {
+    let today = now.with_timezone(&zone).date_naive();
+    let horizon_days =
+        host.settings.as_ref().map_or(0, |settings| settings.horizon_days.clamp(0, MAX_HORIZON_DAYS));
+    let last_day = today.checked_add_days(chrono::Days::new(horizon_days.unsigned_abs())).unwrap_or(today);
+    Month::offered(requested, today, last_day)
+}
+
 async fn compute(
     state: &AppState,
     host: &hosts::Host,
-    month: Option<&str>,
-    tz: Option<&str>,
+    month: Month,
+    visitor_zone: Tz,
     now: DateTime<Utc>,
 ) -> Result<BookingPageView, AppError> {
     let user = &host.user;
     let host_zone = user.zone();
-    let visitor_zone = tz.and_then(|tz| tz.parse::<Tz>().ok()).unwrap_or(host_zone);
-    let month = Month::requested(month, now.with_timezone(&visitor_zone).date_naive());
     let range = month.span(visitor_zone);
 
     let (status, slots) = match &host.settings {
         Some(settings) if !settings.availability.is_empty() && host.connected => {
-            match state.busy_cache.get(state.busy_sources(), user.user_id, settings, range).await {
+            match state.busy_cache.get(state.busy_sources(), user.user_id, settings, month.first).await {
                 Ok(busy) => {
                     let engine = Host {
                         availability: &settings.availability,
@@ -102,7 +125,7 @@ async fn compute(
         month: month.first.format("%Y-%m").to_string(),
         month_name: month.first.format("%B %Y").to_string(),
         previous_month: month.previous_first().map(|first| first.format("%Y-%m").to_string()),
-        next_month: month.next_first().format("%Y-%m").to_string(),
+        next_month: month.next_offered().map(|first| first.format("%Y-%m").to_string()),
         weeks: month.weeks(visitor_zone, &slots),
         status,
     })

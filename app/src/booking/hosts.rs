@@ -4,11 +4,7 @@
 //! makes drops it (`AppState::host_changed`); the TTL bounds anything else
 //! (a token that stops working, another server process).
 
-use std::{
-    collections::HashMap,
-    sync::{Arc, Mutex, PoisonError},
-    time::{Duration, Instant},
-};
+use std::{fmt, sync::Arc, time::Duration};
 
 use crate::db::{
     google_connections,
@@ -18,6 +14,9 @@ use crate::db::{
 };
 
 pub const TTL: Duration = Duration::from_secs(5);
+/// Only hosts that exist are kept, so this bounds real hosts, not addresses
+/// typed by visitors.
+const MAX_HOSTS: u64 = 10_000;
 
 #[derive(Debug)]
 pub struct Host {
@@ -27,18 +26,33 @@ pub struct Host {
     pub connected: bool,
 }
 
-#[derive(Debug, Default)]
 pub struct HostCache {
-    entries: Mutex<HashMap<String, (Instant, Arc<Host>)>>,
+    entries: moka::sync::Cache<String, Arc<Host>>,
+}
+
+impl Default for HostCache {
+    fn default() -> Self {
+        Self {
+            entries: moka::sync::Cache::builder()
+                .max_capacity(MAX_HOSTS)
+                .time_to_live(TTL)
+                .support_invalidation_closures()
+                .build(),
+        }
+    }
+}
+
+impl fmt::Debug for HostCache {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HostCache").field("hosts", &self.entries.entry_count()).finish()
+    }
 }
 
 impl HostCache {
     /// The host at `/{username}` (lowercase), or `None` when there is none.
     pub async fn find(&self, db: &DbPool, username: &str) -> Result<Option<Arc<Host>>, DbError> {
-        if let Some((fetched, host)) = self.lock().get(username) {
-            if fetched.elapsed() < TTL {
-                return Ok(Some(host.clone()));
-            }
+        if let Some(host) = self.entries.get(username) {
+            return Ok(Some(host));
         }
         let Some(user) = users::find_by_username(db, username).await? else {
             return Ok(None);
@@ -47,19 +61,17 @@ impl HostCache {
         let connection = google_connections::find(db, user.user_id).await?;
         let connected = connection.is_some_and(|connection| connection.needs_reconnect_since.is_none());
         let host = Arc::new(Host { user, settings, connected });
-        self.lock().insert(username.to_owned(), (Instant::now(), host.clone()));
+        self.entries.insert(username.to_owned(), host.clone());
         Ok(Some(host))
     }
 
     pub fn invalidate(&self, user_id: i64) {
-        self.lock().retain(|_, (_, host)| host.user.user_id != user_id);
+        if self.entries.invalidate_entries_if(move |_, host| host.user.user_id == user_id).is_err() {
+            self.clear();
+        }
     }
 
     pub fn clear(&self) {
-        self.lock().clear();
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, (Instant, Arc<Host>)>> {
-        self.entries.lock().unwrap_or_else(PoisonError::into_inner)
+        self.entries.invalidate_all();
     }
 }

@@ -40,7 +40,8 @@ pub struct BookingPageView {
     pub month: String,
     pub month_name: String,
     pub previous_month: Option<String>,
-    pub next_month: String,
+    /// `None` on the last month the host's horizon reaches.
+    pub next_month: Option<String>,
     /// Weeks of the month, Monday first; `None` pads the first and last week.
     pub weeks: Vec<Vec<Option<DayView>>>,
     pub status: PageStatus,

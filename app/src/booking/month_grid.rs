@@ -8,28 +8,47 @@ use scheduling::Interval;
 
 use super::model::{DayView, SlotView};
 
-/// One calendar month in the visitor's zone.
+/// One calendar month in the visitor's zone, among those offered: from
+/// this month to the one holding the host's last bookable day.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Month {
     pub first: NaiveDate,
     /// The first of the visitor's current month: no month before it is shown.
     pub first_of_this_month: NaiveDate,
+    /// The first of the last month offered: none after it is shown.
+    pub first_of_last_month: NaiveDate,
+}
+
+/// `2026-12` as the first of that month; `None` for anything else.
+pub fn parse_month(text: &str) -> Option<NaiveDate> {
+    let (year, month) = text.split_once('-')?;
+    let plain_digits = |part: &str, len: usize| part.len() == len && part.bytes().all(|b| b.is_ascii_digit());
+    if !plain_digits(year, 4) || !plain_digits(month, 2) {
+        return None;
+    }
+    NaiveDate::from_ymd_opt(year.parse().ok()?, month.parse().ok()?, 1)
 }
 
 impl Month {
-    /// The month the address asks for (`2026-12`), or this month when it
-    /// asks for none, for a past one, or for nonsense.
-    pub fn requested(requested: Option<&str>, today: NaiveDate) -> Self {
+    /// The month asked for (`None`: this one), moved into the months offered:
+    /// a past month shows this one, a month past `last_day` the last one.
+    pub fn offered(requested: Option<NaiveDate>, today: NaiveDate, last_day: NaiveDate) -> Self {
         let first_of_this_month = today.with_day(1).unwrap_or(today);
+        let first_of_last_month = last_day.with_day(1).unwrap_or(last_day).max(first_of_this_month);
         let first = requested
-            .and_then(|month| NaiveDate::parse_from_str(&format!("{month}-01"), "%Y-%m-%d").ok())
-            .filter(|first| *first >= first_of_this_month)
-            .unwrap_or(first_of_this_month);
-        Self { first, first_of_this_month }
+            .and_then(|month| month.with_day(1))
+            .unwrap_or(first_of_this_month)
+            .clamp(first_of_this_month, first_of_last_month);
+        Self { first, first_of_this_month, first_of_last_month }
     }
 
     pub fn next_first(&self) -> NaiveDate {
         self.first.checked_add_months(chrono::Months::new(1)).unwrap_or(self.first)
+    }
+
+    /// The next month, unless this is the last one offered.
+    pub fn next_offered(&self) -> Option<NaiveDate> {
+        (self.first < self.first_of_last_month).then(|| self.next_first())
     }
 
     /// The previous month, unless that would be before this one.
@@ -104,31 +123,50 @@ mod tests {
         Interval::new(start, start + Duration::minutes(30))
     }
 
+    /// Sixty days from 2 December 2026, the default horizon.
+    const LAST_DAY: (i32, u32, u32) = (2027, 1, 31);
+
+    fn offered(requested: Option<&str>, today: NaiveDate) -> Month {
+        let (y, m, d) = LAST_DAY;
+        Month::offered(requested.and_then(parse_month), today, date(y, m, d))
+    }
+
     #[test]
-    fn the_address_chooses_a_month_but_never_one_before_this_one() {
-        let today = date(2026, 12, 2);
-        assert_eq!(Month::requested(Some("2027-02"), today).first, date(2027, 2, 1));
-        for past_or_nonsense in [Some("2026-11"), Some("2026-13"), Some("next"), Some(""), None] {
-            assert_eq!(
-                Month::requested(past_or_nonsense, today).first,
-                date(2026, 12, 1),
-                "{past_or_nonsense:?}"
-            );
+    fn only_plain_year_and_month_are_months() {
+        assert_eq!(parse_month("2027-02"), Some(date(2027, 2, 1)));
+        for nonsense in
+            ["2026-13", "2026-00", "next", "", "2026-1", "+2026-01", "02026-01", "2026-01-01", "９９９９-01"]
+        {
+            assert_eq!(parse_month(nonsense), None, "{nonsense}");
         }
-        assert_eq!(Month::requested(None, today).previous_first(), None);
-        assert_eq!(Month::requested(Some("2027-01"), today).previous_first(), Some(date(2026, 12, 1)));
-        assert_eq!(Month::requested(Some("2026-12"), today).next_first(), date(2027, 1, 1));
+    }
+
+    #[test]
+    fn the_months_offered_run_from_this_one_to_the_horizons() {
+        let today = date(2026, 12, 2);
+        assert_eq!(offered(Some("2027-01"), today).first, date(2027, 1, 1));
+        for past in [Some("2026-11"), Some("1999-01"), None] {
+            assert_eq!(offered(past, today).first, date(2026, 12, 1), "{past:?}");
+        }
+        for beyond in ["2027-02", "9999-12"] {
+            assert_eq!(offered(Some(beyond), today).first, date(2027, 1, 1), "{beyond}");
+        }
+        assert_eq!(offered(None, today).previous_first(), None);
+        assert_eq!(offered(None, today).next_offered(), Some(date(2027, 1, 1)));
+        assert_eq!(offered(Some("2027-01"), today).previous_first(), Some(date(2026, 12, 1)));
+        assert_eq!(offered(Some("2027-01"), today).next_offered(), None);
+        assert_eq!(offered(Some("2026-12"), today).next_first(), date(2027, 1, 1));
     }
 
     #[test]
     fn weeks_start_on_monday_and_are_padded_to_whole_weeks() {
         // February 2027 starts on a Monday and has exactly four weeks.
-        let february = Month::requested(Some("2027-02"), date(2027, 2, 1));
+        let february = Month::offered(parse_month("2027-02"), date(2027, 2, 1), date(2027, 2, 28));
         let weeks = february.weeks(Tz::UTC, &[]);
         assert_eq!(weeks.len(), 4);
         assert!(weeks.iter().flatten().all(Option::is_some));
         // December 2026 starts on a Tuesday and ends on a Thursday.
-        let december = Month::requested(None, date(2026, 12, 2));
+        let december = offered(None, date(2026, 12, 2));
         let weeks = december.weeks(Tz::UTC, &[]);
         assert_eq!(weeks.len(), 5);
         assert!(weeks[0][0].is_none());
@@ -141,7 +179,7 @@ mod tests {
     #[test]
     fn a_slot_falls_on_the_visitors_day_with_the_visitors_clock_and_outside_slots_are_dropped() {
         let tokyo: Tz = "Asia/Tokyo".parse().unwrap();
-        let december = Month::requested(None, date(2026, 12, 2));
+        let december = offered(None, date(2026, 12, 2));
         // 23:30 in New York on 14 December is 13:30 on the 15th in Tokyo.
         let new_york: Tz = "America/New_York".parse().unwrap();
         let late = slot(new_york, 2026, 12, 14, 23, 30);
@@ -160,7 +198,7 @@ mod tests {
     fn a_month_spans_local_midnights_across_a_dst_change() {
         let berlin: Tz = "Europe/Berlin".parse().unwrap();
         // March 2027: Berlin moves from UTC+1 to UTC+2 on the 28th.
-        let march = Month::requested(Some("2027-03"), date(2027, 3, 1));
+        let march = Month::offered(None, date(2027, 3, 1), date(2027, 3, 31));
         let span = march.span(berlin);
         assert_eq!(span.start, Utc.with_ymd_and_hms(2027, 2, 28, 23, 0, 0).unwrap());
         assert_eq!(span.end, Utc.with_ymd_and_hms(2027, 3, 31, 22, 0, 0).unwrap());

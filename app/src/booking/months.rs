@@ -4,29 +4,58 @@
 //! The month is computed as of the *end* of its minute: a later "now" can
 //! only hide slots (minimum notice), never show one that is not free. Only
 //! open pages are kept, so a page that could not check Google asks again.
+//!
+//! Bounded whatever visitors send: keys are a parsed month inside the host's
+//! horizon and a known zone, never the strings of the address, and the
+//! cache holds at most a few megabytes of months, none for more than two
+//! minutes.
 
-use std::{
-    collections::HashMap,
-    sync::{Arc, Mutex, PoisonError},
-};
+use std::{fmt, sync::Arc, time::Duration};
 
-use chrono::{DateTime, TimeZone as _, Utc};
+use chrono::{DateTime, NaiveDate, TimeZone as _, Utc};
+use chrono_tz::Tz;
 
 use super::model::BookingPageView;
+
+/// Months of every host and zone, as weighed below: a few dozen months of
+/// a host free all day (1,500 times each), hundreds of ordinary ones. A
+/// month not kept is computed again, in about a millisecond.
+const MAX_BYTES: u64 = 3 * 1024 * 1024;
+/// A month is fresh for its minute; a little longer covers the last visitors
+/// of that minute on a slow render.
+const TTL: Duration = Duration::from_secs(120);
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct MonthKey {
     pub host_user_id: i64,
-    /// As asked for in the address (`2026-12`, a zone name), or empty.
-    pub month: String,
-    pub time_zone: String,
+    /// The first of the month shown.
+    pub month: NaiveDate,
+    pub time_zone: Tz,
     /// The end of the minute the month was computed for, in seconds.
     pub as_of: i64,
 }
 
-#[derive(Debug, Default)]
 pub struct MonthCache {
-    entries: Mutex<HashMap<MonthKey, Arc<BookingPageView>>>,
+    entries: moka::sync::Cache<MonthKey, Arc<BookingPageView>>,
+}
+
+impl Default for MonthCache {
+    fn default() -> Self {
+        Self {
+            entries: moka::sync::Cache::builder()
+                .weigher(|_, view: &Arc<BookingPageView>| weight(view))
+                .max_capacity(MAX_BYTES)
+                .time_to_live(TTL)
+                .support_invalidation_closures()
+                .build(),
+        }
+    }
+}
+
+impl fmt::Debug for MonthCache {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MonthCache").field("months", &self.entries.entry_count()).finish()
+    }
 }
 
 /// The end of `now`'s minute: the "now" a cached month is computed for.
@@ -35,28 +64,37 @@ pub fn end_of_minute(now: DateTime<Utc>) -> DateTime<Utc> {
     Utc.timestamp_opt(seconds, 0).single().unwrap_or(now)
 }
 
+/// Roughly the bytes a month takes in memory, for the cache's bound.
+fn weight(view: &BookingPageView) -> u32 {
+    let days: usize = view
+        .weeks
+        .iter()
+        .flatten()
+        .flatten()
+        .map(|day| {
+            96 + day.long_name.len() + day.slots.iter().map(|slot| 48 + slot.label.len()).sum::<usize>()
+        })
+        .sum();
+    u32::try_from(512 + days).unwrap_or(u32::MAX)
+}
+
 impl MonthCache {
     pub fn get(&self, key: &MonthKey) -> Option<Arc<BookingPageView>> {
-        self.lock().get(key).cloned()
+        self.entries.get(key)
     }
 
-    /// Keeps `view`, dropping months of minutes gone by.
     pub fn insert(&self, key: MonthKey, view: Arc<BookingPageView>) {
-        let mut entries = self.lock();
-        entries.retain(|kept, _| kept.as_of >= key.as_of);
-        entries.insert(key, view);
+        self.entries.insert(key, view);
     }
 
     pub fn invalidate(&self, host_user_id: i64) {
-        self.lock().retain(|key, _| key.host_user_id != host_user_id);
+        if self.entries.invalidate_entries_if(move |key, _| key.host_user_id == host_user_id).is_err() {
+            self.clear();
+        }
     }
 
     pub fn clear(&self) {
-        self.lock().clear();
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<MonthKey, Arc<BookingPageView>>> {
-        self.entries.lock().unwrap_or_else(PoisonError::into_inner)
+        self.entries.invalidate_all();
     }
 }
 

@@ -42,11 +42,26 @@ pub fn BookingPage() -> impl IntoView {
                     match page.await {
                         Ok(view) => view! { <BookingCard view/> }.into_any(),
                         Err(AppError::NotFound) => view! { <crate::error::NotFoundPage/> }.into_any(),
+                        Err(error @ AppError::Validation(_)) => view! { <BadAddress error username=username()/> }.into_any(),
                         Err(error) => view! { <p class="error" role="alert">{error.to_string()}</p> }.into_any(),
                     }
                 })}
             </Suspense>
         </main>
+    }
+}
+
+/// A month or zone in the address that BookMate cannot show: say which, and
+/// offer the page as it starts.
+#[component]
+fn BadAddress(error: AppError, username: String) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response.set_status(error.http_status());
+    }
+    let reason = error.field("month").or_else(|| error.field("tz")).unwrap_or_else(|| error.to_string());
+    view! {
+        <p class="error" role="alert" data-testid="bad-address">{reason}" "<a href=format!("/{username}")>"Show this month"</a></p>
     }
 }
 
@@ -125,7 +140,9 @@ fn BookingCard(view: Arc<BookingPageView>) -> impl IntoView {
                         <a class="icon-button" href=link(&view, &previous, None, None) aria-label="Previous month">"‹"</a>
                     })}
                     <h2 id="month-heading">{view.month_name.clone()}</h2>
-                    <a class="icon-button" href=link(&view, &view.next_month, None, None) aria-label="Next month">"›"</a>
+                    {view.next_month.clone().map(|next| view! {
+                        <a class="icon-button" href=link(&view, &next, None, None) aria-label="Next month">"›"</a>
+                    })}
                 </div>
                 {status_message.map(|message| view! { <p class="notice banner" role="status" data-testid="booking-status">{message}</p> })}
                 <table class="month-grid">
@@ -251,7 +268,7 @@ fn ZonePicker(view: Arc<BookingPageView>) -> impl IntoView {
     view! {
         <form method="get" action=action class="zone-picker">
             <label for="tz">"Time zone"</label>
-            <select id="tz" name="tz" onchange="this.form.submit()">
+            <select id="tz" name="tz" onchange=ZONE_PICKER_ONCHANGE>
                 {zones.into_iter().map(|zone| {
                     let selected = zone == view.visitor_time_zone;
                     view! { <option value=zone.clone() selected=selected>{zone.replace('_', " ")}</option> }
@@ -262,6 +279,10 @@ fn ZonePicker(view: Arc<BookingPageView>) -> impl IntoView {
         </form>
     }
 }
+
+/// The zone picker's one line of script, allowed by its hash in the pages'
+/// Content-Security-Policy (`content_policy.rs`).
+pub const ZONE_PICKER_ONCHANGE: &str = "this.form.submit()";
 
 /// "Tuesday 3 December, 09:30–10:00, Asia/Tokyo time".
 fn slot_summary(view: &BookingPageView, day: &DayView, slot: &SlotView) -> String {

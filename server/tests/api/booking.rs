@@ -446,17 +446,25 @@ async fn when_freebusy_is_rate_limited_or_failing_the_booking_is_refused_and_not
 async fn when_freebusy_hangs_the_page_fails_closed_and_the_booking_is_refused() {
     let google_timeout = Duration::from_secs(1);
     let app = TestApp::spawn_with(Backend::Sqlite, |settings| settings.google_timeout = google_timeout).await;
-    ada_takes_bookings(&app).await;
     let pool = app.pool().await;
     // Answers that come well after BookMate stopped waiting, on every attempt.
     let hanging = Fault { status: 200, retry_after_seconds: None, delay_ms: Some(3000) };
     assert!(Duration::from_millis(3000) > google_timeout);
 
+    let ada = ada_takes_bookings(&app).await;
     app.google.inject_fault("freebusy", hanging.clone(), 3);
     let view = page(&app, "UTC").await;
     assert_eq!(view["status"], "AvailabilityUnknown");
     assert!(slots(&view).is_empty(), "no slot is shown on a guess");
+    // The failure is kept for a few seconds: the next visitors are not kept
+    // waiting by a hanging Google, nor do they pile calls onto it.
+    let asked = calls(&app, "freebusy");
+    assert_eq!(page(&app, "UTC").await["status"], "AvailabilityUnknown");
+    assert_eq!(calls(&app, "freebusy"), asked);
 
+    // A change of the host's drops it at once.
+    let profile = [("display_name", "Ada King"), ("username", "ada"), ("time_zone", "Europe/London")];
+    assert_eq!(app.server_fn_form("save_profile", &profile, &ada).await.status(), 200);
     let (start, _) = slots(&page(&app, "UTC").await)[0].clone();
     app.google.inject_fault("freebusy", hanging, 3);
     let refused = book(&app, start, "bob@example.net").await;

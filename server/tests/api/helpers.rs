@@ -112,9 +112,41 @@ pub struct TestApp {
     pub address: String,
     pub client: reqwest::Client,
     pub database: TestDatabase,
-    /// The Google emulator built into the app (no Google client configured).
+    /// The Google emulator built into the app (no Google client configured),
+    /// or, for a server process, one the test serves beside it.
     pub google: google_emulator::Emulator,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    process: Option<ServerProcess>,
+}
+
+/// BookMate's own binary as a child process, for tests of what only a
+/// process shows: its memory, and a crash.
+struct ServerProcess {
+    child: std::process::Child,
+    env: Vec<(String, String)>,
+    log: std::path::PathBuf,
+}
+
+impl ServerProcess {
+    fn start(env: &[(String, String)], log: &std::path::Path, directory: &std::path::Path) -> Self {
+        let log_file = std::fs::OpenOptions::new().create(true).append(true).open(log).expect("a log file");
+        let child = std::process::Command::new(env!("CARGO_BIN_EXE_server"))
+            .env_clear()
+            .envs(env.iter().map(|(name, value)| (name.as_str(), value.as_str())))
+            .current_dir(directory)
+            .stdout(log_file.try_clone().expect("the log file"))
+            .stderr(log_file)
+            .spawn()
+            .expect("the server binary starts");
+        Self { child, env: env.to_vec(), log: log.to_owned() }
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        self.child.kill().ok();
+        self.child.wait().ok();
+    }
 }
 
 impl TestApp {
@@ -148,7 +180,85 @@ impl TestApp {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .expect("a reqwest client");
-        Self { address, client, database, google, shutdown: Some(shutdown) }
+        Self { address, client, database, google, shutdown: Some(shutdown), process: None }
+    }
+
+    /// BookMate's binary as a process of its own on a fresh database, signed
+    /// in through an emulator this test serves (with its controls), with
+    /// `extra` variables beside the usual ones.
+    pub async fn spawn_process(backend: Backend, extra: &[(&str, &str)]) -> Self {
+        let database = TestDatabase::create(backend).await;
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let address = format!("http://127.0.0.1:{port}");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let issuer = format!("http://{}", listener.local_addr().unwrap());
+        let seed = google_emulator::Seed::development(vec![format!("{address}/auth/google/callback")]);
+        let google = google_emulator::Emulator::new(google_emulator::EmulatorConfig::new(
+            issuer.parse().unwrap(),
+            seed,
+        ));
+        let router = google.router_with_controls();
+        tokio::spawn(async move { axum::serve(listener, router).await });
+        let mut env: Vec<(String, String)> = [
+            ("BOOKMATE_BIND_ADDR", format!("127.0.0.1:{port}")),
+            ("BOOKMATE_DATA_DIR", database.directory.path().display().to_string()),
+            ("DATABASE_URL", url_string(&database.url)),
+            ("BOOKMATE_SECRET_KEY", "test-secret-key-test-secret-key-0123456789".to_owned()),
+            ("GOOGLE_CLIENT_ID", google_emulator::DEVELOPMENT_CLIENT_ID.to_owned()),
+            ("GOOGLE_CLIENT_SECRET", google_emulator::DEVELOPMENT_CLIENT_SECRET.to_owned()),
+            ("GOOGLE_ISSUER_URL", issuer.clone()),
+            ("GOOGLE_CALENDAR_API_URL", format!("{issuer}/calendar/v3")),
+            ("RUST_LOG", "warn".to_owned()),
+        ]
+        .into_iter()
+        .map(|(name, value)| (name.to_owned(), value))
+        .collect();
+        env.extend(extra.iter().map(|(name, value)| ((*name).to_owned(), (*value).to_owned())));
+        let log = database.directory.path().join("server.log");
+        let process = ServerProcess::start(&env, &log, database.directory.path());
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("a reqwest client");
+        let app = Self { address, client, database, google, shutdown: None, process: Some(process) };
+        app.wait_until_ready().await;
+        app
+    }
+
+    async fn wait_until_ready(&self) {
+        for _ in 0..300 {
+            if let Ok(answer) = self.client.get(format!("{}/readyz", self.address)).send().await {
+                if answer.status() == 200 {
+                    return;
+                }
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        panic!("the server process did not become ready:\n{}", self.process_log());
+    }
+
+    /// What the server process wrote, for a failing test's message.
+    pub fn process_log(&self) -> String {
+        self.process
+            .as_ref()
+            .map(|process| std::fs::read_to_string(&process.log).unwrap_or_default())
+            .unwrap_or_default()
+    }
+
+    /// The server process's id.
+    pub fn pid(&self) -> u32 {
+        self.process.as_ref().expect("a server process").child.id()
+    }
+
+    /// Kills the server process as the kernel's OOM killer would (SIGKILL:
+    /// nothing runs after it), then starts it again on the same database.
+    pub async fn kill_and_restart(&mut self) {
+        let mut old = self.process.take().expect("a server process");
+        old.child.kill().expect("SIGKILL");
+        old.child.wait().ok();
+        let process = ServerProcess::start(&old.env, &old.log, self.database.directory.path());
+        self.process = Some(process);
+        self.wait_until_ready().await;
     }
 
     pub async fn get(&self, path: &str) -> reqwest::Response {
@@ -172,6 +282,7 @@ impl TestApp {
         if let Some(shutdown) = self.shutdown.take() {
             shutdown.send(()).ok();
         }
+        self.process.take();
         self.database.drop_database().await;
     }
 }
