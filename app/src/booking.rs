@@ -8,7 +8,7 @@ pub mod book;
 #[cfg(feature = "ssr")]
 pub mod busy;
 #[cfg(feature = "ssr")]
-mod direct;
+pub mod direct;
 #[cfg(feature = "ssr")]
 mod free_times;
 #[cfg(feature = "ssr")]
@@ -25,3 +25,4 @@ pub mod month_grid;
 #[cfg(feature = "ssr")]
 pub mod months;
 pub mod page;
+pub mod zone_picker;

@@ -7,7 +7,7 @@ use leptos::prelude::use_context;
 use leptos_axum::ResponseOptions;
 
 /// The one inline event handler BookMate writes, the zone picker's
-/// `onchange="this.form.submit()"` (`booking/page.rs`), allowed by its hash
+/// `onchange="this.form.submit()"` (`booking/zone_picker.rs`), allowed by its hash
 /// and nothing else: `'unsafe-hashes'` admits handlers, not `<script>`s.
 const ZONE_PICKER_SUBMIT: &str = "'unsafe-hashes' 'sha256-osjxnKEPL/pQJbFk1dKsF7PYFmTyMWGmVSiL9inhxJY='";
 
@@ -35,7 +35,7 @@ mod tests {
 
     #[test]
     fn the_policy_allows_exactly_the_zone_pickers_handler() {
-        let digest = sha2::Sha256::digest(crate::booking::page::ZONE_PICKER_ONCHANGE.as_bytes());
+        let digest = sha2::Sha256::digest(crate::booking::zone_picker::ZONE_PICKER_ONCHANGE.as_bytes());
         let hash = base64::engine::general_purpose::STANDARD.encode(digest);
         assert!(super::ZONE_PICKER_SUBMIT.contains(&format!("'sha256-{hash}'")));
     }

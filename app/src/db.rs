@@ -9,6 +9,7 @@
 pub mod bookings;
 pub mod changes;
 pub mod google_connections;
+pub mod google_jobs;
 pub mod host_settings;
 pub mod outbox;
 pub mod sessions;

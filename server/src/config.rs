@@ -611,7 +611,8 @@ mod tests {
     #[test]
     fn production_refuses_to_start_without_google_smtp_or_https_naming_the_variable() {
         let dir = tempfile::tempdir().unwrap();
-        let cases: [(&[&str], &[(&str, &str)], &str); 4] = [
+        type Case<'a> = (&'a [&'a str], &'a [(&'a str, &'a str)], &'a str);
+        let cases: [Case<'_>; 4] = [
             (&[GOOGLE_CLIENT_ID, GOOGLE_CLIENT_SECRET], &[], GOOGLE_CLIENT_ID),
             (&[SMTP_URL], &[], SMTP_URL),
             (&[], &[(PUBLIC_URL, "http://book.example.com")], PUBLIC_URL),

@@ -10,3 +10,4 @@ pub mod security_headers;
 pub mod serve;
 pub mod startup;
 pub mod telemetry;
+pub mod worker;

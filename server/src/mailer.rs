@@ -1,6 +1,12 @@
-//! The outbox worker: sends queued mail through SMTP, retrying with backoff,
-//! so an SMTP outage delays mail and loses none. Without `SMTP_URL` there is
-//! no worker, and the outbox is the development mailbox (`/dev/mailbox`).
+//! The outbox's sender, run by the worker (`worker.rs`): sends queued mail
+//! through SMTP, retrying with backoff, so an SMTP outage delays mail and
+//! loses none. Without `SMTP_URL` nothing is sent, and the outbox is the
+//! development mailbox (`/dev/mailbox`).
+//!
+//! Delivery is at least once: a process that dies after the SMTP server took
+//! a message, before marking it sent, sends it again once its claim runs
+//! out. Each message carries a `Message-ID` made from its row, the same on
+//! every attempt, so a resend is recognisably the same message.
 
 use std::time::Duration;
 
@@ -20,7 +26,6 @@ use secrecy::ExposeSecret as _;
 
 use crate::config::SmtpSettings;
 
-const POLL_INTERVAL: Duration = Duration::from_secs(2);
 const BATCH: i64 = 20;
 /// 30 s, 1 min, 2 min … up to an hour between attempts, for as long as it
 /// takes: an outage delays mail and loses none.
@@ -56,20 +61,6 @@ impl Mailer {
         Ok(Self { transport, from, database })
     }
 
-    /// Sends what is due until `shutdown` resolves.
-    pub async fn run(self, shutdown: tokio::sync::watch::Receiver<bool>) {
-        let mut shutdown = shutdown;
-        loop {
-            if let Err(error) = self.send_due().await {
-                tracing::error!(%error, "could not read the outbox");
-            }
-            tokio::select! {
-                _ = tokio::time::sleep(POLL_INTERVAL) => {}
-                _ = shutdown.changed() => return,
-            }
-        }
-    }
-
     /// One pass over the due messages; returns how many were sent.
     pub async fn send_due(&self) -> Result<usize, app::db::DbError> {
         let db = self.database.pool();
@@ -96,10 +87,25 @@ impl Mailer {
         Ok(sent)
     }
 
+    /// `<outbox.{id}.{created}@{sender's domain}>`: stable across attempts,
+    /// distinct across messages (and across databases, by the creation time).
+    fn message_id(&self, message: &OutboxMessage) -> String {
+        format!(
+            "<outbox.{}.{}@{}>",
+            message.message_id,
+            message.created_at.timestamp(),
+            self.from.email.domain()
+        )
+    }
+
     async fn send(&self, message: &OutboxMessage) -> Result<(), String> {
         let to: lettre::message::Mailbox =
             message.recipient.parse().map_err(|error: lettre::address::AddressError| error.to_string())?;
-        let builder = Message::builder().from(self.from.clone()).to(to).subject(message.subject.clone());
+        let builder = Message::builder()
+            .message_id(Some(self.message_id(message)))
+            .from(self.from.clone())
+            .to(to)
+            .subject(message.subject.clone());
         let email = match &message.calendar_ics {
             Some(ics) => {
                 let calendar = ContentType::parse("text/calendar; charset=UTF-8; method=REQUEST")

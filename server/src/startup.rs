@@ -29,6 +29,7 @@ use crate::{
     mailer::Mailer,
     routes, security_headers,
     serve::{self, ConnectionLimits},
+    worker,
 };
 
 /// Where the built-in emulator is mounted, and the OAuth client it knows.
@@ -42,6 +43,7 @@ pub struct Application {
     database: Database,
     emulator: Option<Emulator>,
     mailer: Option<Mailer>,
+    state: AppState,
     /// Set when other processes may share the database (PostgreSQL): their
     /// hosts' changes must reach this process's caches.
     shared_database: Option<(DatabaseUrl, AppState)>,
@@ -135,13 +137,14 @@ impl Application {
             conveniences = conveniences.nest_service(EMULATOR_PREFIX, served);
         }
         let https = state.cookies.public_url().scheme() == "https";
-        let router = router(state, conveniences, security_headers::Policy { https });
+        let router = router(state.clone(), conveniences, security_headers::Policy { https });
         Ok(Self {
             listener,
             router,
             database,
             emulator,
             mailer,
+            state,
             shared_database,
             connection_limits: settings.connection_limits,
         })
@@ -159,8 +162,8 @@ impl Application {
     /// Serves until `shutdown` completes, then lets requests in flight finish
     /// and closes the database pool.
     pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
-        let (stop_mailer, mailer_stopped) = tokio::sync::watch::channel(false);
-        let mailer = self.mailer.map(|mailer| tokio::spawn(mailer.run(mailer_stopped)));
+        let (stop_worker, worker_stopped) = tokio::sync::watch::channel(false);
+        let worker = tokio::spawn(worker::run(self.state.clone(), self.mailer, worker_stopped));
         let (stop_listening, listening_stopped) = tokio::sync::oneshot::channel::<()>();
         let listening = self.shared_database.map(|(url, state)| {
             tokio::spawn(async move {
@@ -171,11 +174,9 @@ impl Application {
             })
         });
         serve::serve(self.listener, self.router, self.connection_limits, shutdown).await;
-        stop_mailer.send(true).ok();
+        stop_worker.send(true).ok();
         stop_listening.send(()).ok();
-        if let Some(mailer) = mailer {
-            mailer.await.ok();
-        }
+        worker.await.ok();
         if let Some(listening) = listening {
             listening.await.ok();
         }

@@ -3,9 +3,10 @@
 //! The slot is checked again against fresh busy times and, in one
 //! transaction, against the database, so it lands exactly once. Without
 //! direct booking the invitations are queued in that transaction; with it,
-//! the Google insert runs in a task of its own (`direct`), so a visitor who
-//! leaves, or an answer given at the request's time limit, never leaves a
-//! booking with neither Google's event nor BookMate's emails.
+//! the Google insert is (`direct`), as a job the request starts at once in a
+//! task of its own: a visitor who leaves, an answer given at the request's
+//! time limit, or a process that dies never leaves a booking with neither
+//! Google's event nor BookMate's emails.
 
 use chrono::{DateTime, Duration, TimeZone as _, Utc};
 use chrono_tz::Tz;
@@ -13,13 +14,14 @@ use scheduling::{free_slots, Host, Interval};
 
 use super::{
     busy::{self, BusyError},
-    direct::{self, DirectBooking},
+    direct,
     invitations::{self, HostAction},
     model::{BookingConfirmation, Invitation, VisitorDetails},
 };
 use crate::{
     db::{
         bookings::{self, BookingError, Delivery, NewBooking},
+        google_jobs::{self, NewGoogleJob},
         host_settings,
         users::{self, User},
     },
@@ -120,6 +122,13 @@ pub async fn book(
         Some(_) => (Delivery::Google, format!("{event_id}@google.com")),
         None => (Delivery::Email, format!("{event_id}@bookmate")),
     };
+    let google_job = direct_calendar.map(|calendar_id| NewGoogleJob {
+        calendar_id,
+        event_id,
+        // This request makes the first attempt; the worker takes it up only
+        // if the request's process dies.
+        claimed_until: now + direct::claim_length(state),
+    });
     let new = NewBooking {
         host_user_id: host.user_id,
         uid: uid.clone(),
@@ -131,6 +140,7 @@ pub async fn book(
         note: visitor.note,
         delivery,
         keeps_clear: (slot.start - rules.buffer_before, slot.end + rules.buffer_after),
+        google_job,
     };
     let mail = |booking: &bookings::Booking| match delivery {
         Delivery::Email => invitations::emails(&host, booking, HostAction::Nothing),
@@ -147,35 +157,30 @@ pub async fn book(
         )?;
     state.host_changed(host.user_id);
 
-    let invitation = match direct_calendar {
-        None => Invitation::ByEmail,
-        Some(calendar_id) => {
-            let booking_id = booking.booking_id;
-            let direct = DirectBooking { booking, calendar_id, event_id };
+    let invitation = match delivery {
+        Delivery::Email => Invitation::ByEmail,
+        Delivery::Google => {
+            let job = google_jobs::for_booking(db, booking.booking_id).await?.ok_or(AppError::Internal)?;
             let patience = state.request_timeout.saturating_sub(started.elapsed() + ANSWER_MARGIN);
-            let (task_state, task_host) = (state.clone(), host.clone());
-            let insert =
-                tokio::spawn(
-                    async move { direct::insert(&task_state, &task_host, &connection, &direct).await },
-                );
+            let task_state = state.clone();
+            let attempt = tokio::spawn(async move { direct::attempt(&task_state, &job).await });
             // Answer before the server's time limit would: a slow Google at
-            // both steps must not turn a booking made into a 408. The task
-            // goes on; the visitor gets Google's invitation or, failing that,
-            // BookMate's by email, and is told only what is known.
-            match tokio::time::timeout(patience, insert).await {
-                Ok(joined) => {
-                    let in_google = joined.map_err(|error| {
-                        tracing::error!(%error, "the direct-booking task failed");
-                        AppError::Internal
-                    })??;
-                    if in_google {
-                        Invitation::InHostCalendar
-                    } else {
-                        Invitation::ByEmail
-                    }
+            // both steps must not turn a booking made into a 408. The
+            // attempt goes on (and, should this process die, the worker
+            // takes the job up); the visitor is told only what is known.
+            match tokio::time::timeout(patience, attempt).await {
+                Ok(Ok(Ok(direct::Outcome::InGoogle))) => Invitation::InHostCalendar,
+                Ok(Ok(Ok(direct::Outcome::ByEmail))) => Invitation::ByEmail,
+                Ok(Ok(Err(error))) => {
+                    tracing::error!(%error, "a direct booking's first attempt failed; the worker will retry");
+                    Invitation::OnItsWay
+                }
+                Ok(Err(error)) => {
+                    tracing::error!(%error, "the direct-booking task failed; the worker will retry");
+                    Invitation::OnItsWay
                 }
                 Err(_) => {
-                    tracing::warn!(booking_id, "Google is slow to take a booking; answering first");
+                    tracing::warn!(booking.booking_id, "Google is slow to take a booking; answering first");
                     Invitation::OnItsWay
                 }
             }

@@ -4,7 +4,10 @@
 use chrono::{DateTime, Utc};
 
 use super::{from_db_time, to_db_time, Backend, DbError, DbPool};
-use crate::db::outbox::{self, NewMessage};
+use crate::db::{
+    google_jobs::{self, NewGoogleJob},
+    outbox::{self, NewMessage},
+};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewBooking {
@@ -20,6 +23,8 @@ pub struct NewBooking {
     /// The time the booking keeps clear of other bookings: the meeting with
     /// the host's buffers before and after. Checked, not stored.
     pub keeps_clear: (DateTime<Utc>, DateTime<Utc>),
+    /// For a direct booking: the insert owed to Google, queued with it.
+    pub google_job: Option<NewGoogleJob>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -131,9 +136,9 @@ const BOOKING_COLUMNS: &str =
     "booking_id, host_user_id, uid, starts_at, ends_at, visitor_name, visitor_email, \
                                visitor_time_zone, note, delivery, google_event_id, created_at";
 
-/// Records the booking, and the mail `mail` writes about it, only if no
-/// confirmed booking of the host overlaps the time it keeps clear (its
-/// buffers included); all in one transaction.
+/// Records the booking, with the mail `mail` writes about it and the work
+/// it owes Google, only if no confirmed booking of the host overlaps the
+/// time it keeps clear (its buffers included); all in one transaction.
 pub async fn create(
     db: &DbPool,
     backend: Backend,
@@ -189,6 +194,9 @@ pub async fn create(
     for message in &mail(&created) {
         outbox::enqueue(&mut *transaction, message, now).await?;
     }
+    if let Some(job) = &booking.google_job {
+        google_jobs::enqueue(&mut *transaction, created.booking_id, job, now).await?;
+    }
     transaction.commit().await?;
     Ok(created)
 }
@@ -214,34 +222,11 @@ pub async fn overlapping(
     rows.into_iter().map(Booking::try_from).collect()
 }
 
-/// Remembers the Google event a direct booking became.
-pub async fn set_google_event(db: &DbPool, booking_id: i64, event_id: &str) -> Result<(), DbError> {
-    sqlx::query("update bookings set google_event_id = $1 where booking_id = $2")
-        .bind(event_id)
-        .bind(booking_id)
-        .execute(db)
-        .await?;
-    Ok(())
-}
-
-/// Google would not take a direct booking: the invitations go by email
-/// instead, queued with the change.
-pub async fn fall_back_to_email(
-    db: &DbPool,
-    booking_id: i64,
-    mail: &[NewMessage],
-    now: DateTime<Utc>,
-) -> Result<(), DbError> {
-    let mut transaction = db.begin().await?;
-    sqlx::query("update bookings set delivery = 'email' where booking_id = $1")
-        .bind(booking_id)
-        .execute(&mut *transaction)
-        .await?;
-    for message in mail {
-        outbox::enqueue(&mut *transaction, message, now).await?;
-    }
-    transaction.commit().await?;
-    Ok(())
+pub async fn find_by_id(db: &DbPool, booking_id: i64) -> Result<Option<Booking>, DbError> {
+    let sql = format!("select {BOOKING_COLUMNS} from bookings where booking_id = $1");
+    let row: Option<BookingRow> =
+        sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(booking_id).fetch_optional(db).await?;
+    row.map(Booking::try_from).transpose()
 }
 
 pub async fn find_by_uid(db: &DbPool, uid: &str) -> Result<Option<Booking>, DbError> {

@@ -55,6 +55,11 @@ impl GoogleClient {
         self
     }
 
+    /// The longest one call to Google may take, retries included.
+    pub fn call_budget(&self) -> Duration {
+        self.call_budget
+    }
+
     /// Sign-in and incremental authorization.
     pub fn oidc(&self) -> &GoogleOidc {
         &self.oidc

@@ -40,7 +40,7 @@ pub(crate) async fn ada_takes_bookings(app: &TestApp) -> Cookies {
 
 /// Ada turns direct booking on into her primary calendar and grants
 /// calendar.events on Google's consent page.
-async fn ada_books_directly(app: &TestApp, ada: &mut Cookies) {
+pub(crate) async fn ada_books_directly(app: &TestApp, ada: &mut Cookies) {
     let saved =
         app.server_fn_json("save_direct_booking", json!({ "enabled": true, "calendar_id": ADA }), ada).await;
     assert_eq!(saved.status(), 200);

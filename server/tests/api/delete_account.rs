@@ -6,7 +6,7 @@ use google_emulator::DEVELOPMENT_CLIENT_ID;
 use serde_json::{json, Value};
 
 use crate::{
-    booking::{ada_takes_bookings, book, page, slots, ADA},
+    booking::{ada_books_directly, ada_takes_bookings, book, page, slots, ADA},
     helpers::{Cookies, TestApp, BACKENDS},
 };
 
@@ -24,20 +24,25 @@ async fn user_id(pool: &DbPool, email: &str) -> i64 {
 /// user (see `migrations/`).
 async fn rows_of(pool: &DbPool, user_id: i64) -> Vec<(&'static str, i64)> {
     let mut rows = Vec::new();
-    for (table, column) in [
-        ("users", "user_id"),
-        ("sessions", "user_id"),
-        ("google_connections", "user_id"),
-        ("host_settings", "user_id"),
-        ("bookings", "host_user_id"),
+    for (table, belongs) in [
+        ("users", "user_id = $1"),
+        ("sessions", "user_id = $1"),
+        ("google_connections", "user_id = $1"),
+        ("host_settings", "user_id = $1"),
+        ("bookings", "host_user_id = $1"),
+        // Through the host's bookings; one left without its booking counts too.
+        (
+            "google_jobs",
+            "booking_id in (select booking_id from bookings where host_user_id = $1) \
+             or booking_id not in (select booking_id from bookings)",
+        ),
     ] {
-        let count: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
-            "select count(*) from {table} where {column} = $1"
-        )))
-        .bind(user_id)
-        .fetch_one(pool)
-        .await
-        .unwrap();
+        let count: i64 =
+            sqlx::query_scalar(sqlx::AssertSqlSafe(format!("select count(*) from {table} where {belongs}")))
+                .bind(user_id)
+                .fetch_one(pool)
+                .await
+                .unwrap();
         rows.push((table, count));
     }
     rows
@@ -78,13 +83,22 @@ async fn deleting_my_account_revokes_google_and_leaves_no_row_of_mine() {
         let pool = app.pool().await;
         assert_eq!(
             tables(&pool, backend).await,
-            ["bookings", "google_connections", "host_settings", "outbox_messages", "sessions", "users"],
+            [
+                "bookings",
+                "google_connections",
+                "google_jobs",
+                "host_settings",
+                "outbox_messages",
+                "sessions",
+                "users"
+            ],
             "{backend:?}: a new table must be added to `rows_of` (or said to hold no host's rows)"
         );
 
-        // Ada has settings, busy calendars, a booking, a Google grant and
-        // two signed-in browsers.
+        // Ada has settings, busy calendars, a direct booking, a Google grant
+        // and two signed-in browsers.
         let mut ada = ada_takes_bookings(&app).await;
+        ada_books_directly(&app, &mut ada).await;
         let saved = app.server_fn_json("save_busy_calendars", json!({ "calendar_ids": [ADA] }), &ada).await;
         assert_eq!(saved.status(), 200, "{backend:?}");
         let (start, _) = slots(&page(&app, "UTC").await)[0].clone();
@@ -108,7 +122,14 @@ async fn deleting_my_account_revokes_google_and_leaves_no_row_of_mine() {
         let before = rows_of(&pool, ada_id).await;
         assert_eq!(
             before,
-            [("users", 1), ("sessions", 2), ("google_connections", 1), ("host_settings", 1), ("bookings", 1)],
+            [
+                ("users", 1),
+                ("sessions", 2),
+                ("google_connections", 1),
+                ("host_settings", 1),
+                ("bookings", 1),
+                ("google_jobs", 1)
+            ],
             "{backend:?}: Ada has a row in every table"
         );
         let graces = rows_of(&pool, grace_id).await;
@@ -121,7 +142,14 @@ async fn deleting_my_account_revokes_google_and_leaves_no_row_of_mine() {
 
         assert_eq!(
             rows_of(&pool, ada_id).await,
-            [("users", 0), ("sessions", 0), ("google_connections", 0), ("host_settings", 0), ("bookings", 0)],
+            [
+                ("users", 0),
+                ("sessions", 0),
+                ("google_connections", 0),
+                ("host_settings", 0),
+                ("bookings", 0),
+                ("google_jobs", 0)
+            ],
             "{backend:?}: no row of Ada's is left"
         );
         assert_eq!(rows_of(&pool, grace_id).await, graces, "{backend:?}: Grace keeps all of hers");

@@ -63,6 +63,46 @@ fn invitation(recipient: &str) -> outbox::NewMessage {
     }
 }
 
+/// The `Message-ID` header of a raw message.
+fn message_id(raw: &str) -> String {
+    raw.lines()
+        .find_map(|line| line.strip_prefix("Message-ID: "))
+        .unwrap_or_else(|| panic!("no Message-ID in {raw}"))
+        .to_owned()
+}
+
+#[tokio::test]
+async fn a_message_sent_again_after_a_crash_carries_the_same_message_id() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let port = free_port();
+    let smtp =
+        SmtpSettings { url: format!("smtp://127.0.0.1:{port}").into(), server: format!("127.0.0.1:{port}") };
+    let database = app.database.connect().await;
+    let mailer = Mailer::new(&smtp, "BookMate <bookings@example.com>", database.clone()).unwrap();
+    let received = start_smtp_server(port).await;
+    for recipient in ["ada@example.com", "bob@example.net"] {
+        outbox::enqueue(database.pool(), &invitation(recipient), chrono::Utc::now()).await.unwrap();
+    }
+    assert_eq!(mailer.send_due().await.unwrap(), 2);
+    // The process died after the SMTP server took the first message, before
+    // it was marked sent: once its claim runs out, it goes again.
+    sqlx::query(
+        "update outbox_messages set sent_at = null, next_attempt_at = 0 where recipient = 'ada@example.com'",
+    )
+    .execute(database.pool())
+    .await
+    .unwrap();
+    assert_eq!(mailer.send_due().await.unwrap(), 1);
+
+    let messages = received.lock().unwrap().clone();
+    assert_eq!(messages.len(), 3, "at least once: the first message twice");
+    let ids: Vec<String> = messages.iter().map(|raw| message_id(raw)).collect();
+    assert_eq!(ids[0], ids[2], "a resend is recognisably the same message");
+    assert_ne!(ids[0], ids[1], "two messages, two ids");
+    assert!(ids.iter().all(|id| id.starts_with("<outbox.") && id.ends_with("@example.com>")), "{ids:?}");
+    app.stop().await;
+}
+
 #[tokio::test]
 async fn an_smtp_outage_delays_invitations_and_loses_none() {
     let app = TestApp::spawn(Backend::Sqlite).await;

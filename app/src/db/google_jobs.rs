@@ -1,0 +1,182 @@
+//! Work owed to Google for a booking, kept in the database until done, so
+//! that no crash between a booking's commit and Google's answer loses it.
+
+use chrono::{DateTime, Utc};
+
+use super::{
+    outbox::{self, NewMessage},
+    to_db_time, DbError, DbPool,
+};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewGoogleJob {
+    pub calendar_id: String,
+    pub event_id: String,
+    /// The booking request makes the first attempt at once: no worker takes
+    /// the job before this.
+    pub claimed_until: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GoogleJob {
+    pub job_id: i64,
+    pub booking_id: i64,
+    pub calendar_id: String,
+    pub event_id: String,
+    /// Attempts started so far, this one included once claimed.
+    pub attempts: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct JobRow {
+    job_id: i64,
+    booking_id: i64,
+    kind: String,
+    calendar_id: String,
+    event_id: String,
+    attempts: i64,
+}
+
+impl TryFrom<JobRow> for GoogleJob {
+    type Error = DbError;
+
+    fn try_from(row: JobRow) -> Result<Self, DbError> {
+        if row.kind != INSERT_EVENT {
+            return Err(DbError::UnknownValue { column: "google_jobs.kind", value: row.kind });
+        }
+        Ok(Self {
+            job_id: row.job_id,
+            booking_id: row.booking_id,
+            calendar_id: row.calendar_id,
+            event_id: row.event_id,
+            attempts: row.attempts,
+        })
+    }
+}
+
+const INSERT_EVENT: &str = "insert_event";
+const JOB_COLUMNS: &str = "job_id, booking_id, kind, calendar_id, event_id, attempts";
+
+/// Queues the insert of a booking's event inside the booking's transaction,
+/// already claimed (and its first attempt counted) by the request that made
+/// it.
+pub async fn enqueue<'e, E>(
+    executor: E,
+    booking_id: i64,
+    job: &NewGoogleJob,
+    now: DateTime<Utc>,
+) -> Result<GoogleJob, DbError>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    let sql = format!(
+        "insert into google_jobs (booking_id, kind, calendar_id, event_id, attempts, next_attempt_at, created_at) \
+         values ($1, $2, $3, $4, 1, $5, $6) returning {JOB_COLUMNS}"
+    );
+    let row: JobRow = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(booking_id)
+        .bind(INSERT_EVENT)
+        .bind(&job.calendar_id)
+        .bind(&job.event_id)
+        .bind(to_db_time(job.claimed_until))
+        .bind(to_db_time(now))
+        .fetch_one(executor)
+        .await?;
+    GoogleJob::try_from(row)
+}
+
+/// The job a booking owes Google, done or not.
+pub async fn for_booking(db: &DbPool, booking_id: i64) -> Result<Option<GoogleJob>, DbError> {
+    let sql = format!("select {JOB_COLUMNS} from google_jobs where booking_id = $1");
+    let row: Option<JobRow> =
+        sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(booking_id).fetch_optional(db).await?;
+    row.map(GoogleJob::try_from).transpose()
+}
+
+/// Jobs not done whose time has come (never attempted, or claimed by a
+/// process that did not finish), oldest first.
+pub async fn due(db: &DbPool, now: DateTime<Utc>, limit: i64) -> Result<Vec<GoogleJob>, DbError> {
+    let sql = format!(
+        "select {JOB_COLUMNS} from google_jobs where done_at is null and next_attempt_at <= $1 \
+         order by job_id limit $2"
+    );
+    let rows: Vec<JobRow> =
+        sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(to_db_time(now)).bind(limit).fetch_all(db).await?;
+    rows.into_iter().map(GoogleJob::try_from).collect()
+}
+
+/// Takes a due job until `until`, counting the attempt; false when another
+/// process took it first.
+pub async fn claim(
+    db: &DbPool,
+    job_id: i64,
+    now: DateTime<Utc>,
+    until: DateTime<Utc>,
+) -> Result<bool, DbError> {
+    let result = sqlx::query(
+        "update google_jobs set next_attempt_at = $1, attempts = attempts + 1 \
+         where job_id = $2 and done_at is null and next_attempt_at <= $3",
+    )
+    .bind(to_db_time(until))
+    .bind(job_id)
+    .bind(to_db_time(now))
+    .execute(db)
+    .await?;
+    Ok(result.rows_affected() == 1)
+}
+
+/// Google has the event: the booking remembers it, and the job is done.
+pub async fn finish_in_google(db: &DbPool, job: &GoogleJob, now: DateTime<Utc>) -> Result<(), DbError> {
+    let mut transaction = db.begin().await?;
+    sqlx::query("update bookings set google_event_id = $1 where booking_id = $2")
+        .bind(&job.event_id)
+        .bind(job.booking_id)
+        .execute(&mut *transaction)
+        .await?;
+    mark_done(&mut transaction, job.job_id, now, None).await?;
+    transaction.commit().await?;
+    Ok(())
+}
+
+/// Google will not take the event: the invitations go by email instead,
+/// queued with the change, and the job is done.
+pub async fn finish_by_email(
+    db: &DbPool,
+    job: &GoogleJob,
+    mail: &[NewMessage],
+    reason: &str,
+    now: DateTime<Utc>,
+) -> Result<(), DbError> {
+    let mut transaction = db.begin().await?;
+    sqlx::query("update bookings set delivery = 'email' where booking_id = $1")
+        .bind(job.booking_id)
+        .execute(&mut *transaction)
+        .await?;
+    for message in mail {
+        outbox::enqueue(&mut *transaction, message, now).await?;
+    }
+    mark_done(&mut transaction, job.job_id, now, Some(reason)).await?;
+    transaction.commit().await?;
+    Ok(())
+}
+
+/// The booking went away before Google was asked: nothing is owed.
+pub async fn abandon(db: &DbPool, job: &GoogleJob, now: DateTime<Utc>) -> Result<(), DbError> {
+    let mut connection = db.acquire().await?;
+    mark_done(&mut connection, job.job_id, now, Some("the booking is gone")).await
+}
+
+async fn mark_done(
+    connection: &mut sqlx::AnyConnection,
+    job_id: i64,
+    now: DateTime<Utc>,
+    last_error: Option<&str>,
+) -> Result<(), DbError> {
+    sqlx::query("update google_jobs set done_at = $1, last_error = $2 where job_id = $3")
+        .bind(to_db_time(now))
+        .bind(last_error)
+        .bind(job_id)
+        .execute(connection)
+        .await?;
+    Ok(())
+}
