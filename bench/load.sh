@@ -28,7 +28,7 @@ google="http://127.0.0.1:3998"
 emulator=$!
 BOOKMATE_DATA_DIR="$data" DATABASE_URL="sqlite://$data/bookmate.db" BOOKMATE_BIND_ADDR="$address" \
   GOOGLE_CLIENT_ID=bookmate-dev.apps.googleusercontent.com GOOGLE_CLIENT_SECRET=bookmate-dev-secret \
-  GOOGLE_ISSUER_URL="$google" GOOGLE_CALENDAR_API_URL="$google/calendar/v3" \
+  GOOGLE_ISSUER_URL="$google" GOOGLE_CALENDAR_API_URL="$google/calendar/v3" BOOKMATE_TRUSTED_PROXIES=127.0.0.1 \
   LEPTOS_SITE_ROOT=target/site LEPTOS_OUTPUT_NAME=bookmate RUST_LOG=warn \
   "$CARGO_TARGET_DIR/release/server" >"$data/server.log" 2>&1 &
 server=$!
@@ -63,7 +63,7 @@ run() {
 }
 echo "## Load: wrk -t2 -c64 -d${duration}s"
 echo
-run "SSR booking page (GET $page)" "$page"
+run "SSR booking page (GET $page)" -s bench/visitors.lua "$page"
 run "Slots server function (POST /api/booking_page)" -s bench/booking_page.lua "$base/api/booking_page"
 run "Static file, the ceiling (GET /pkg/bookmate.css)" "$base/pkg/bookmate.css"
 echo "freebusy.query calls during the whole run: $(curl -sf "$google/__emulator/calls" | python3 -c 'import json,sys; print(json.load(sys.stdin).get("freebusy", 0))')"

@@ -31,7 +31,10 @@ pub struct AppState {
     pub busy_cache: Arc<BusyCache>,
     pub host_cache: Arc<HostCache>,
     pub month_cache: Arc<MonthCache>,
+    #[from_ref(skip)]
     pub booking_limiter: Arc<RateLimiter>,
+    #[from_ref(skip)]
+    pub read_limiter: Arc<RateLimiter>,
     /// The server answers any request still running after this with 408.
     pub request_timeout: Duration,
 }

@@ -2,6 +2,7 @@
 //! outside Leptos. The binary in `main.rs` is a thin shim over this library,
 //! which the integration tests drive directly.
 
+pub mod client_address;
 pub mod config;
 pub mod csrf;
 pub mod mailer;

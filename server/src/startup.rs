@@ -6,6 +6,7 @@ use std::{future::Future, net::SocketAddr, sync::Arc};
 use anyhow::Context as _;
 use app::{
     auth::cookies::Cookies,
+    booking::limiter::RateLimiter,
     db::{changes, Backend, Database, DatabaseUrl},
     google::{calendar::CalendarApi, oidc::GoogleOidc, GoogleClient},
     shell,
@@ -24,6 +25,7 @@ use tower_http::{
 use url::Url;
 
 use crate::{
+    client_address::{self, ProxyTrust},
     config::{GoogleSettings, Mode, Settings},
     csrf,
     mailer::Mailer,
@@ -112,7 +114,8 @@ impl Application {
             busy_cache: Default::default(),
             host_cache: Default::default(),
             month_cache: Default::default(),
-            booking_limiter: Default::default(),
+            booking_limiter: Arc::new(RateLimiter::bookings()),
+            read_limiter: Arc::new(RateLimiter::reads()),
             request_timeout: settings.request_timeout,
         };
         let mailer = match &settings.smtp {
@@ -137,7 +140,8 @@ impl Application {
             conveniences = conveniences.nest_service(EMULATOR_PREFIX, served);
         }
         let https = state.cookies.public_url().scheme() == "https";
-        let router = router(state.clone(), conveniences, security_headers::Policy { https });
+        let trust = ProxyTrust::new(&settings.trusted_proxies);
+        let router = router(state.clone(), conveniences, trust, security_headers::Policy { https });
         Ok(Self {
             listener,
             router,
@@ -197,7 +201,12 @@ fn public_url(settings: &Settings, local_addr: SocketAddr) -> anyhow::Result<Url
 
 /// BookMate's routes, with `conveniences` (the development mailbox, the
 /// emulator) behind the same cross-site check and time limit.
-fn router(state: AppState, conveniences: Router, headers: security_headers::Policy) -> Router {
+fn router(
+    state: AppState,
+    conveniences: Router,
+    trust: ProxyTrust,
+    headers: security_headers::Policy,
+) -> Router {
     let origin: Arc<str> = state.cookies.origin().into();
     let request_timeout = state.request_timeout;
     let leptos_routes = generate_route_list(App);
@@ -216,8 +225,10 @@ fn router(state: AppState, conveniences: Router, headers: security_headers::Poli
         .merge(routes::invites::router())
         .leptos_routes_with_context(&state, leptos_routes, provide_state.clone(), render_app)
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(provide_state, shell))
-        .with_state(state)
-        .merge(conveniences);
+        .with_state(state.clone())
+        .merge(conveniences)
+        .layer(middleware::from_fn_with_state(state, client_address::limit_reads))
+        .layer(middleware::from_fn_with_state(trust, client_address::resolve));
     with_safety_layers(routes, origin, request_timeout, headers)
 }
 

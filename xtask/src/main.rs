@@ -153,6 +153,7 @@ fn setup(needs: Needs) -> Result {
         ensure_chromium()?;
     }
     if needs.postgres {
+        ensure_nginx()?;
         ensure_postgres()?;
     }
     Ok(())
@@ -224,6 +225,18 @@ fn ensure_npm_packages() -> Result {
     }
     say("npm packages", "installing Playwright and binaryen into end2end/node_modules (npm ci)")?;
     status(Command::new("npm").args(["ci", "--no-audit", "--no-fund"]).current_dir(&end2end))
+}
+
+/// The attack suite puts a real reverse proxy in front of BookMate.
+fn ensure_nginx() -> Result {
+    if output(Command::new("nginx").arg("-v")).is_ok() {
+        return say("nginx", "already installed (the attack suite's reverse proxy)");
+    }
+    say("nginx", "installing Debian's nginx-light for the attack suite's reverse-proxy test")?;
+    apt_install(&["nginx-light"])?;
+    // Debian starts it on port 80; the tests start their own.
+    let _ = Command::new("service").args(["nginx", "stop"]).status();
+    Ok(())
 }
 
 fn ensure_chromium() -> Result {

@@ -37,11 +37,12 @@ pub async fn book(
     email: String,
     note: String,
 ) -> Result<BookingConfirmation, AppError> {
-    use super::book::{book, rate_limit, BookingRequest};
+    use super::book::{book, check, rate_limit, BookingRequest};
     crate::server_fns::public(|state| async move {
+        let now = chrono::Utc::now();
+        let request = check(BookingRequest { username, start, tz, name, email, note }, now)?;
         rate_limit(&state).await?;
-        let request = BookingRequest { username, start, tz, name, email, note };
-        let confirmation = book(&state, &request, chrono::Utc::now()).await?;
+        let confirmation = book(&state, request, now).await?;
         // A plain form post (no JavaScript) follows this; the page's form is
         // sent there by Leptos's redirect hook.
         leptos_axum::redirect(&format!("/bookings/{}", confirmation.uid));

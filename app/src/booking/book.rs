@@ -16,6 +16,7 @@ use super::{
     busy::{self, BusyError},
     direct,
     invitations::{self, HostAction},
+    limiter::ClientAddress,
     model::{BookingConfirmation, Invitation, VisitorDetails},
 };
 use crate::{
@@ -47,12 +48,17 @@ pub struct BookingRequest {
     pub note: String,
 }
 
-pub async fn book(
-    state: &AppState,
-    request: &BookingRequest,
-    now: DateTime<Utc>,
-) -> Result<BookingConfirmation, AppError> {
-    let started = tokio::time::Instant::now();
+/// A request whose fields are well formed: what a booking token is spent on.
+pub struct CheckedRequest {
+    username: String,
+    visitor: VisitorDetails,
+    visitor_zone: Tz,
+    start: DateTime<Utc>,
+}
+
+/// Checks what the form sent, without touching the database or Google, so
+/// that a malformed request costs the visitor no booking attempt.
+pub fn check(request: BookingRequest, now: DateTime<Utc>) -> Result<CheckedRequest, AppError> {
     let visitor = VisitorDetails::parse(&request.name, &request.email, &request.note)
         .map_err(|(field, message)| AppError::invalid(field, message))?;
     let visitor_zone: Tz =
@@ -69,12 +75,21 @@ pub async fn book(
     if start > now + Duration::days(MAX_HORIZON_DAYS) {
         return Err(AppError::invalid("start", "Choose a time from the list."));
     }
+    Ok(CheckedRequest { username: request.username, visitor, visitor_zone, start })
+}
+
+pub async fn book(
+    state: &AppState,
+    request: CheckedRequest,
+    now: DateTime<Utc>,
+) -> Result<BookingConfirmation, AppError> {
+    let started = tokio::time::Instant::now();
+    let CheckedRequest { username, visitor, visitor_zone, start } = request;
 
     // The host as the database has it now: a booking never goes by a cache.
     let db = state.database.pool();
-    let host = users::find_by_username(db, &request.username.to_ascii_lowercase())
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let host =
+        users::find_by_username(db, &username.to_ascii_lowercase()).await?.ok_or(AppError::NotFound)?;
     let not_taking =
         || AppError::Conflict(format!("{} is not taking bookings right now.", host.display_name));
     let settings = host_settings::find(db, host.user_id)
@@ -213,14 +228,8 @@ pub async fn confirmation(state: &AppState, uid: &str) -> Result<BookingConfirma
 /// A public endpoint: at most a few bookings a minute from one address, so
 /// abuse gets a 429, not a flood of invitations.
 pub async fn rate_limit(state: &AppState) -> Result<(), AppError> {
-    let address = leptos_axum::extract::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-        .await
-        .map(|info| info.0.ip())
-        .ok();
-    match address {
-        Some(address) if !state.booking_limiter.allow(address, std::time::Instant::now()) => {
-            Err(AppError::RateLimited)
-        }
+    match leptos_axum::extract::<axum::Extension<ClientAddress>>().await {
+        Ok(axum::Extension(address)) if !state.booking_limiter.allow(address) => Err(AppError::RateLimited),
         _ => Ok(()),
     }
 }

@@ -55,4 +55,3 @@ pub fn ZonePicker(view: Arc<BookingPageView>) -> impl IntoView {
 /// The zone picker's one line of script, allowed by its hash in the pages'
 /// Content-Security-Policy (`content_policy.rs`).
 pub const ZONE_PICKER_ONCHANGE: &str = "this.form.submit()";
-

@@ -1,0 +1,7 @@
+-- wrk: GET requests from many visitors (forwarded addresses; the server trusts
+-- 127.0.0.1 as its proxy), so the per-address read limit does not stand in for
+-- the server.
+request = function()
+  wrk.headers["X-Forwarded-For"] = string.format("10.%d.%d.%d", math.random(0, 255), math.random(0, 255), math.random(1, 254))
+  return wrk.format()
+end
