@@ -25,4 +25,5 @@ pub mod month_grid;
 #[cfg(feature = "ssr")]
 pub mod months;
 pub mod page;
+pub mod refusals;
 pub mod zone_picker;

@@ -17,6 +17,7 @@ use super::{
     direct,
     invitations::{self, HostAction},
     limiter::ClientAddress,
+    refusals,
     model::{BookingConfirmation, Invitation, VisitorDetails},
 };
 use crate::{
@@ -62,18 +63,18 @@ pub fn check(request: BookingRequest, now: DateTime<Utc>) -> Result<CheckedReque
     let visitor = VisitorDetails::parse(&request.name, &request.email, &request.note)
         .map_err(|(field, message)| AppError::invalid(field, message))?;
     let visitor_zone: Tz =
-        request.tz.parse().map_err(|_| AppError::invalid("tz", "Choose your time zone from the list."))?;
+        request.tz.parse().map_err(|_| AppError::invalid("tz", refusals::ZONE))?;
     let start = Utc
         .timestamp_opt(request.start, 0)
         .single()
-        .ok_or_else(|| AppError::invalid("start", "Choose a time from the list."))?;
+        .ok_or_else(|| AppError::invalid("start", refusals::TIME))?;
     if start <= now {
-        return Err(AppError::invalid("start", "That time has passed; please choose another."));
+        return Err(AppError::invalid("start", refusals::PASSED));
     }
     // No host books more than a year ahead; beyond it, and near the end of
     // chrono's time, the slot's arithmetic could overflow.
     if start > now + Duration::days(MAX_HORIZON_DAYS) {
-        return Err(AppError::invalid("start", "Choose a time from the list."));
+        return Err(AppError::invalid("start", refusals::TIME));
     }
     Ok(CheckedRequest { username: request.username, visitor, visitor_zone, start })
 }
@@ -91,7 +92,7 @@ pub async fn book(
     let host =
         users::find_by_username(db, &username.to_ascii_lowercase()).await?.ok_or(AppError::NotFound)?;
     let not_taking =
-        || AppError::Conflict(format!("{} is not taking bookings right now.", host.display_name));
+        || AppError::Conflict(refusals::not_taking_bookings(&host.display_name));
     let settings = host_settings::find(db, host.user_id)
         .await?
         .filter(|settings| !settings.availability.is_empty())
@@ -111,10 +112,7 @@ pub async fn book(
                 BusyError::NeedsReconnect => not_taking(),
                 BusyError::Unavailable(detail) => {
                     tracing::warn!(detail, "busy times unavailable at booking");
-                    AppError::Conflict(
-                        "We cannot check the host's calendar right now. Please try again in a minute."
-                            .to_owned(),
-                    )
+                    AppError::Conflict(refusals::CANNOT_CHECK.to_owned())
                 }
                 BusyError::Database(error) => error.into(),
             },
@@ -122,9 +120,7 @@ pub async fn book(
     let rules = settings.rules();
     let engine = Host { availability: &settings.availability, time_zone: host.zone(), rules };
     if !free_slots(&engine, now, around, &busy).contains(&slot) {
-        return Err(AppError::Conflict(
-            "That time was just taken or is no longer available. Please pick another.".to_owned(),
-        ));
+        return Err(AppError::Conflict(refusals::NO_LONGER_FREE.to_owned()));
     }
 
     let direct_calendar = settings
@@ -165,7 +161,7 @@ pub async fn book(
         bookings::create(db, state.database.backend(), &new, mail, now).await.map_err(
             |error| match error {
                 BookingError::Taken => {
-                    AppError::Conflict("That time was just taken. Please pick another.".to_owned())
+                    AppError::Conflict(refusals::JUST_TAKEN.to_owned())
                 }
                 BookingError::Database(error) => error.into(),
             },

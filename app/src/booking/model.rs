@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::refusals;
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum PageStatus {
     Open,
@@ -83,13 +85,13 @@ impl VisitorDetails {
     pub fn parse(name: &str, email: &str, note: &str) -> Result<Self, (&'static str, &'static str)> {
         let (name, email, note) = (name.trim(), email.trim(), note.trim());
         if name.is_empty() || name.chars().count() > 100 || name.chars().any(char::is_control) {
-            return Err(("name", "Please give your name on one line (up to 100 characters)."));
+            return Err(("name", refusals::NAME));
         }
         if !is_email(email) {
-            return Err(("email", "Please give an email address such as name@example.com."));
+            return Err(("email", refusals::EMAIL));
         }
         if note.chars().count() > 2000 {
-            return Err(("note", "Please keep the note under 2,000 characters."));
+            return Err(("note", refusals::NOTE));
         }
         // One kind of line break: a bare CR reaches invitations and emails
         // as a line break of its own on lax readers.

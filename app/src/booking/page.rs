@@ -18,7 +18,7 @@ use leptos::{
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
-use super::zone_picker::ZonePicker;
+use super::{refusals, zone_picker::ZonePicker};
 use super::{
     api::{get_booking_confirmation, get_booking_page, Book},
     model::{BookingConfirmation, BookingPageView, DayView, Invitation, PageStatus, SlotView},
@@ -105,7 +105,8 @@ fn BookingCard(view: Arc<BookingPageView>) -> impl IntoView {
         let failed_booking = (query.get_str("__path") == Some(<Book as ServerFn>::PATH))
             .then(|| query.get_str("__err"))
             .flatten()
-            .map(ServerFnUrlError::<AppError>::decode_err);
+            .map(ServerFnUrlError::<AppError>::decode_err)
+            .map(|error| refusals::from_address(error, &view.host_name));
         let chosen_slot = query.get_str("slot").and_then(|slot| slot.parse::<i64>().ok());
         (query.get("day"), chosen_slot, failed_booking)
     });

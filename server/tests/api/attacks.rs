@@ -593,3 +593,27 @@ async fn a_script_reading_pages_from_one_address_is_slowed_and_a_person_elsewher
     assert_eq!(read(&person).await.unwrap().status(), 404, "another address reads on");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_link_cannot_put_its_own_words_into_the_booking_pages_alert() {
+    use base64::Engine as _;
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    crate::booking::ada_takes_bookings(&app).await;
+    let start = crate::booking::slots(&crate::booking::page(&app, "UTC").await)[0].0;
+    let link = |error: serde_json::Value| {
+        let encoded = base64::engine::general_purpose::URL_SAFE.encode(error.to_string());
+        format!("/ada?tz=UTC&slot={start}&__path=/api/book&__err={encoded}")
+    };
+    for forged in [
+        serde_json::json!({ "Conflict": "Your booking is on hold: pay at evil.example" }),
+        serde_json::json!({ "Validation": { "email": "Write to help@evil.example instead." } }),
+        serde_json::json!({ "Transport": "call evil.example" }),
+    ] {
+        let html = app.get(&link(forged.clone())).await.text().await.unwrap();
+        assert!(!html.contains("evil.example"), "{forged} reached the page");
+        assert!(html.contains("That booking did not go through. Please try again."), "{forged}");
+    }
+    let ours = serde_json::json!({ "Conflict": "That time was just taken. Please pick another." });
+    assert!(app.get(&link(ours)).await.text().await.unwrap().contains("That time was just taken."));
+    app.stop().await;
+}
