@@ -40,3 +40,35 @@ pub fn reload_in_zone(zone: &str) {
     #[cfg(not(feature = "hydrate"))]
     let _ = zone;
 }
+
+/// Where incremental authorization starts: a POST from BookMate's own page,
+/// so that another site's link cannot start one (and replace a pending one).
+pub const GRANT_PATH: &str = "/auth/google/grant";
+
+/// Asks Google for the scopes the host's settings need, coming back to
+/// `return_to`; `silent` for restoring scopes granted before, without a page.
+pub fn ask_google_for_more(return_to: &str, silent: bool) {
+    #[cfg(feature = "hydrate")]
+    {
+        use leptos::wasm_bindgen::JsCast as _;
+        let Some(document) = leptos::prelude::window().document() else { return };
+        let Ok(form) = document.create_element("form") else { return };
+        let Ok(form) = form.dyn_into::<leptos::web_sys::HtmlFormElement>() else { return };
+        form.set_method("post");
+        form.set_action(GRANT_PATH);
+        for (name, value) in [("return_to", return_to), ("silent", if silent { "true" } else { "false" })] {
+            let Ok(input) = document.create_element("input") else { return };
+            let Ok(input) = input.dyn_into::<leptos::web_sys::HtmlInputElement>() else { return };
+            input.set_type("hidden");
+            input.set_name(name);
+            input.set_value(value);
+            let _ = form.append_child(&input);
+        }
+        if let Some(body) = document.body() {
+            let _ = body.append_child(&form);
+            let _ = form.submit();
+        }
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (return_to, silent);
+}

@@ -85,9 +85,10 @@ pub fn ReauthProvider(session: Option<SessionInfo>) -> impl IntoView {
                     "BookMate no longer has the Google access your settings need (adding bookings to your calendar). "
                     "Until you grant it again, visitors get an email invitation instead."
                 </p>
-                <a class="button primary small" href="/auth/google/grant?return_to=/" rel="external">
-                    "Grant access again"
-                </a>
+                <form method="post" action=crate::browser::GRANT_PATH>
+                    <input type="hidden" name="return_to" value="/"/>
+                    <button type="submit" class="button primary small">"Grant access again"</button>
+                </form>
             </div>
         </Show>
     }
@@ -121,8 +122,7 @@ mod browser {
                     location.pathname().unwrap_or_else(|_| "/".to_owned()),
                     location.search().unwrap_or_default()
                 );
-                let return_to = String::from(leptos::web_sys::js_sys::encode_uri_component(&here));
-                let _ = location.set_href(&format!("/auth/google/grant?silent=true&return_to={return_to}"));
+                crate::browser::ask_google_for_more(&here, true);
             }
         }
     }

@@ -74,7 +74,8 @@ test("the ReauthProvider restores a narrowed grant silently, once per sign-in", 
   await google.narrowNextToken(email, [CALENDAR_EVENTS]);
   const grantRequests: string[] = [];
   page.on("request", (request) => {
-    if (request.url().includes("/auth/google/grant")) grantRequests.push(request.url());
+    // A POST from BookMate's page, its fields in the body.
+    if (request.url().includes("/auth/google/grant") && request.method() === "POST") grantRequests.push(request.postData() ?? "");
   });
   await page.getByTestId("sign-in").click();
   // No consent page: Google remembers the grant. The provider notices the

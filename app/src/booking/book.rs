@@ -17,8 +17,8 @@ use super::{
     direct,
     invitations::{self, HostAction},
     limiter::ClientAddress,
-    refusals,
     model::{BookingConfirmation, Invitation, VisitorDetails},
+    refusals,
 };
 use crate::{
     db::{
@@ -62,8 +62,7 @@ pub struct CheckedRequest {
 pub fn check(request: BookingRequest, now: DateTime<Utc>) -> Result<CheckedRequest, AppError> {
     let visitor = VisitorDetails::parse(&request.name, &request.email, &request.note)
         .map_err(|(field, message)| AppError::invalid(field, message))?;
-    let visitor_zone: Tz =
-        request.tz.parse().map_err(|_| AppError::invalid("tz", refusals::ZONE))?;
+    let visitor_zone: Tz = request.tz.parse().map_err(|_| AppError::invalid("tz", refusals::ZONE))?;
     let start = Utc
         .timestamp_opt(request.start, 0)
         .single()
@@ -91,8 +90,7 @@ pub async fn book(
     let db = state.database.pool();
     let host =
         users::find_by_username(db, &username.to_ascii_lowercase()).await?.ok_or(AppError::NotFound)?;
-    let not_taking =
-        || AppError::Conflict(refusals::not_taking_bookings(&host.display_name));
+    let not_taking = || AppError::Conflict(refusals::not_taking_bookings(&host.display_name));
     let settings = host_settings::find(db, host.user_id)
         .await?
         .filter(|settings| !settings.availability.is_empty())
@@ -160,9 +158,7 @@ pub async fn book(
     let booking =
         bookings::create(db, state.database.backend(), &new, mail, now).await.map_err(
             |error| match error {
-                BookingError::Taken => {
-                    AppError::Conflict(refusals::JUST_TAKEN.to_owned())
-                }
+                BookingError::Taken => AppError::Conflict(refusals::JUST_TAKEN.to_owned()),
                 BookingError::Database(error) => error.into(),
             },
         )?;

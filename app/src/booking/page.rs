@@ -18,11 +18,11 @@ use leptos::{
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
-use super::{refusals, zone_picker::ZonePicker};
 use super::{
     api::{get_booking_confirmation, get_booking_page, Book},
     model::{BookingConfirmation, BookingPageView, DayView, Invitation, PageStatus, SlotView},
 };
+use super::{refusals, zone_picker::ZonePicker};
 use crate::error::AppError;
 
 #[component]

@@ -237,7 +237,7 @@ pub async fn save_direct_booking(
     // Google must ask first. Nothing changes until it says yes.
     settings.pending_direct_booking_calendar_id = Some(calendar_id);
     host_settings::save(db, user.user_id, &settings, Utc::now()).await?;
-    Ok(DirectBookingSaved::NeedsConsent { url: "/auth/google/grant?return_to=/settings".to_owned() })
+    Ok(DirectBookingSaved::NeedsConsent { return_to: "/settings".to_owned() })
 }
 
 /// Called when Google's answer to a direct-booking consent comes back.

@@ -125,9 +125,10 @@ pub struct SettingsView {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum DirectBookingSaved {
     Saved,
-    /// Google must ask the host first: send the browser here.
+    /// Google must ask the host first (`browser::ask_google_for_more`),
+    /// then come back here.
     NeedsConsent {
-        url: String,
+        return_to: String,
     },
 }
 

@@ -367,8 +367,8 @@ fn DirectBookingSection(calendars: Calendars, current: Option<String>) -> impl I
     let pending = Memo::new(move |_| save.pending().get());
     let done = Signal::derive(move || matches!(result.get(), Some(Ok(DirectBookingSaved::Saved))));
     Effect::new(move |_| {
-        if let Some(Ok(DirectBookingSaved::NeedsConsent { url })) = result.get() {
-            crate::browser::go_to(&url);
+        if let Some(Ok(DirectBookingSaved::NeedsConsent { return_to })) = result.get() {
+            crate::browser::ask_google_for_more(&return_to, false);
         }
     });
     let can_save = move || !enabled.get() || !target.get().is_empty();

@@ -1,5 +1,5 @@
 //! Sign-in with Google, as HTTP: `/auth/google/login` and
-//! `/auth/google/grant` start an authorization, `/auth/google/callback`
+//! `/auth/google/grant` (a POST) start an authorization, `/auth/google/callback`
 //! finishes it, `/auth/logout` ends the session. What each step checks and
 //! stores is in `app::sign_in`; here its outcomes become redirects and its
 //! errors pages.
@@ -10,7 +10,7 @@ use app::{
     state::AppState,
 };
 use axum::{
-    extract::{Query, State},
+    extract::{Form, Query, State},
     http::{header, HeaderMap, StatusCode},
     response::{IntoResponse, Response},
     routing::{get, post},
@@ -26,7 +26,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/auth/google/login", get(login))
         .route("/auth/google/callback", get(callback))
-        .route("/auth/google/grant", get(grant))
+        .route("/auth/google/grant", post(grant))
         .route("/auth/logout", post(logout))
 }
 
@@ -43,11 +43,13 @@ struct GrantParams {
 }
 
 /// Asks Google for the scopes the signed-in host's features need beyond
-/// sign-in (incremental authorization).
+/// sign-in (incremental authorization). A POST from BookMate's own pages
+/// (the cross-site check sees to the rest): it replaces the transaction
+/// cookie, which a link from another site must not do.
 async fn grant(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Query(params): Query<GrantParams>,
+    Form(params): Form<GrantParams>,
 ) -> Response {
     let return_to = safe_return_path(params.return_to.as_deref(), state.cookies.public_url());
     let user = match current_user(&state, &headers).await {

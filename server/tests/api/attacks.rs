@@ -617,3 +617,39 @@ async fn a_link_cannot_put_its_own_words_into_the_booking_pages_alert() {
     assert!(app.get(&link(ours)).await.text().await.unwrap().contains("That time was just taken."));
     app.stop().await;
 }
+
+#[tokio::test]
+async fn another_sites_link_or_form_cannot_start_a_grant_and_drop_a_pending_setting() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let mut ada = app.sign_in("ada@example.com").await;
+    // A link (GET) changes nothing: no transaction cookie is set.
+    let link = app.browse("/auth/google/grant?return_to=/settings", &mut ada).await;
+    assert_eq!(link.status(), 405);
+    assert!(link.headers().get_all("set-cookie").iter().next().is_none());
+    // Another site's form is refused by the cross-site check.
+    let forged = app
+        .client
+        .post(format!("{}/auth/google/grant", app.address))
+        .header("cookie", ada.header())
+        .header("origin", "https://evil.example")
+        .form(&[("return_to", "/settings")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), 403);
+    assert!(forged.headers().get_all("set-cookie").iter().next().is_none());
+    // BookMate's own page's form is answered (here, with nothing to ask
+    // Google for, straight back to the settings).
+    let own = app
+        .client
+        .post(format!("{}/auth/google/grant", app.address))
+        .header("cookie", ada.header())
+        .header("origin", &app.address)
+        .form(&[("return_to", "/settings")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(own.status(), 303);
+    assert_eq!(own.headers()["location"], "/settings");
+    app.stop().await;
+}

@@ -45,8 +45,8 @@ pub(crate) async fn ada_books_directly(app: &TestApp, ada: &mut Cookies) {
         app.server_fn_json("save_direct_booking", json!({ "enabled": true, "calendar_id": ADA }), ada).await;
     assert_eq!(saved.status(), 200);
     let saved: Value = saved.json().await.unwrap();
-    let url = saved["NeedsConsent"]["url"].as_str().unwrap().to_owned();
-    let (_, consent) = app.start_sign_in(ada, &url).await;
+    let return_to = saved["NeedsConsent"]["return_to"].as_str().unwrap().to_owned();
+    let (_, consent) = app.start_grant(ada, &return_to).await;
     let callback = app.answer_consent(&consent, ada, ADA, &[], true).await;
     assert_eq!(app.browse(&callback, ada).await.status(), 303);
 }

@@ -124,8 +124,9 @@ async fn a_direct_booking_lands_in_the_chosen_calendar_and_not_in_the_primary_on
             .await;
         assert_eq!(saved.status(), 200, "{backend:?}");
         let saved: Value = saved.json().await.unwrap();
-        let url = saved["NeedsConsent"]["url"].as_str().expect("Google must ask first").to_owned();
-        let (_, consent) = app.start_sign_in(&mut ada, &url).await;
+        let return_to =
+            saved["NeedsConsent"]["return_to"].as_str().expect("Google must ask first").to_owned();
+        let (_, consent) = app.start_grant(&mut ada, &return_to).await;
         let callback = app.answer_consent(&consent, &mut ada, ADA, &[], true).await;
         assert_eq!(app.browse(&callback, &mut ada).await.status(), 303, "{backend:?}");
 

@@ -376,6 +376,31 @@ impl TestApp {
     /// page; returns the page's HTML.
     pub async fn start_sign_in(&self, cookies: &mut Cookies, path: &str) -> (String, String) {
         let start = self.browse(path, cookies).await;
+        self.follow_to_google(start, cookies, path).await
+    }
+
+    /// Incremental authorization as BookMate's pages start it: a form POST
+    /// to `/auth/google/grant`, then Google's consent page.
+    pub async fn start_grant(&self, cookies: &mut Cookies, return_to: &str) -> (String, String) {
+        let start = self
+            .client
+            .post(format!("{}/auth/google/grant", self.address))
+            .header("cookie", cookies.header())
+            .header("origin", &self.address)
+            .form(&[("return_to", return_to)])
+            .send()
+            .await
+            .expect("the request is answered");
+        cookies.absorb(&start);
+        self.follow_to_google(start, cookies, "/auth/google/grant").await
+    }
+
+    async fn follow_to_google(
+        &self,
+        start: reqwest::Response,
+        cookies: &mut Cookies,
+        path: &str,
+    ) -> (String, String) {
         assert_eq!(start.status(), 303, "{path} must redirect to Google");
         let authorize = start.headers()["location"].to_str().unwrap().to_owned();
         let consent = self.browse(&authorize, cookies).await;

@@ -119,8 +119,9 @@ async fn turn_on_direct_booking(
         .await;
     assert_eq!(saved.status(), 200);
     let outcome: serde_json::Value = saved.json().await.unwrap();
-    let url = outcome["NeedsConsent"]["url"].as_str().expect("Google must ask first").to_owned();
-    let (authorize, page) = app.start_sign_in(cookies, &url).await;
+    let return_to = outcome["NeedsConsent"]["return_to"].as_str().expect("Google must ask first").to_owned();
+    assert_eq!(return_to, "/settings");
+    let (authorize, page) = app.start_grant(cookies, &return_to).await;
     let query: std::collections::HashMap<_, _> =
         url::Url::parse(&authorize).unwrap().query_pairs().into_owned().collect();
     let mut asked: Vec<&str> = query["scope"].split(' ').collect();
