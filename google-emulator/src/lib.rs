@@ -207,6 +207,13 @@ impl Emulator {
     /// Calendar and userinfo calls per bearer token presented, live or not
     /// (faulted calls included),
     /// so a test can tell which token a client used.
+    /// Every access and refresh token issued so far, for tests that look for
+    /// them where they must never be.
+    pub fn issued_tokens(&self) -> Vec<String> {
+        let state = self.state();
+        state.access_tokens.keys().chain(state.refresh_tokens.keys()).cloned().collect()
+    }
+
     pub fn calls_by_token(&self) -> BTreeMap<String, u64> {
         self.state().calls_by_token.clone()
     }

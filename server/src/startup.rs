@@ -20,7 +20,8 @@ use leptos_axum::{generate_route_list, LeptosRoutes as _};
 use secrecy::ExposeSecret as _;
 use tokio::net::TcpListener;
 use tower_http::{
-    catch_panic::CatchPanicLayer, compression::CompressionLayer, timeout::TimeoutLayer, trace::TraceLayer,
+    catch_panic::CatchPanicLayer, compression::CompressionLayer, limit::RequestBodyLimitLayer,
+    timeout::TimeoutLayer, trace::TraceLayer,
 };
 use url::Url;
 
@@ -232,9 +233,13 @@ fn router(
     with_safety_layers(routes, origin, request_timeout, headers)
 }
 
+/// Far above any form of BookMate's (a booking's note is at most 2,000
+/// characters); a larger body is refused (413) before it is read.
+const MAX_REQUEST_BODY: usize = 64 * 1024;
+
 /// What every response passes through: the cross-site check, compression,
-/// the time limit, security headers, a panic turned into a logged 500, and
-/// the trace.
+/// a limit on request bodies, the time limit, security headers, a panic
+/// turned into a logged 500, and the trace.
 pub fn with_safety_layers(
     routes: Router,
     origin: Arc<str>,
@@ -244,6 +249,7 @@ pub fn with_safety_layers(
     routes
         .layer(middleware::from_fn_with_state(origin, csrf::reject_cross_site))
         .layer(CompressionLayer::new())
+        .layer(RequestBodyLimitLayer::new(MAX_REQUEST_BODY))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, request_timeout))
         .layer(CatchPanicLayer::custom(answer_panic))
         .layer(middleware::from_fn_with_state(headers, security_headers::add))
