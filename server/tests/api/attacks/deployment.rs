@@ -27,7 +27,7 @@ pub(super) async fn deploy(pairs: &[(&str, &str)], adjust: impl FnOnce(&mut Sett
     let data = tempfile::tempdir().unwrap();
     let mut vars: HashMap<String, String> =
         pairs.iter().map(|(name, value)| ((*name).to_owned(), (*value).to_owned())).collect();
-    vars.insert("BOOKMATE_DATA_DIR".to_owned(), data.path().display().to_string());
+    vars.entry("BOOKMATE_DATA_DIR".to_owned()).or_insert_with(|| data.path().display().to_string());
     vars.insert("RUST_LOG".to_owned(), "warn".to_owned());
     let mut settings = Settings::load(|name| vars.get(name).cloned()).expect("valid settings");
     // A free port, whatever the variables say.
@@ -94,6 +94,25 @@ async fn development_serves_the_emulator_and_mailbox_but_the_controls_only_when_
     }
     let asked = deploy(&development, |settings| settings.emulator_control_api = true).await;
     assert_eq!(status_of(&asked.base, "/__google/__emulator/calls").await, 200);
+}
+
+/// Visitors' details and the secret key live there: only their owner reads.
+#[cfg(unix)]
+#[tokio::test]
+async fn the_data_directory_and_the_database_file_are_their_owners_alone() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let parent = tempfile::tempdir().unwrap();
+    let data = parent.path().join("fresh/data");
+    let app = deploy(
+        &[("BOOKMATE_BIND_ADDR", "127.0.0.1:0"), ("BOOKMATE_DATA_DIR", data.to_str().unwrap())],
+        |_| {},
+    )
+    .await;
+    assert_eq!(status_of(&app.base, "/healthz").await, 200);
+    let mode = |path: &std::path::Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&data), 0o700);
+    assert_eq!(mode(&data.join("bookmate.db")), 0o600);
+    assert_eq!(mode(&data.join("secret_key")), 0o600);
 }
 
 /// The real binary, as an operator starts it: a missing piece of production
