@@ -121,7 +121,7 @@ async fn the_host_sees_upcoming_bookings_on_the_dashboard_and_visitors_words_as_
     for backend in [Backend::Sqlite, Backend::Postgres] {
         let app = TestApp::spawn(backend).await;
         let mut ada = ada_takes_bookings(&app).await;
-        let empty = app.browse("/dashboard", &mut ada).await;
+        let empty = app.browse_page("/dashboard", &mut ada).await;
         assert_eq!(empty.status(), 200, "{backend:?}");
         let empty = empty.text().await.unwrap();
         assert!(empty.contains("No upcoming bookings yet"), "{backend:?}: {empty}");
@@ -131,7 +131,7 @@ async fn the_host_sees_upcoming_bookings_on_the_dashboard_and_visitors_words_as_
             let from = format!("/ada?slot={start}");
             assert_eq!(post_form(&app, start, email, &from).await.status(), 302, "{backend:?}");
         }
-        let html = app.browse("/dashboard", &mut ada).await;
+        let html = app.browse_page("/dashboard", &mut ada).await;
         assert_eq!(html.status(), 200, "{backend:?}");
         let html = html.text().await.unwrap();
         let (sooner, later) =
@@ -146,7 +146,7 @@ async fn the_host_sees_upcoming_bookings_on_the_dashboard_and_visitors_words_as_
         assert!(stranger.contains("Please sign in to see your bookings"));
         assert!(!stranger.contains("sooner@example.net"), "{backend:?}: bookings are the host's alone");
         let mut other_host = app.sign_in("grace@example.com").await;
-        let other = app.browse("/dashboard", &mut other_host).await;
+        let other = app.browse_page("/dashboard", &mut other_host).await;
         assert_eq!(other.status(), 200, "{backend:?}: Grace's own, empty dashboard");
         let other = other.text().await.unwrap();
         assert!(!other.contains("sooner@example.net"), "{backend:?}");

@@ -356,6 +356,15 @@ impl TestApp {
             .expect("the request is answered")
     }
 
+    /// A page rendered by Leptos, as this browser sees it; like
+    /// [`TestApp::get`], it waits while another test's app generates its
+    /// routes (which would stall the render). Not for use while holding
+    /// [`TestApp::rendering_pages`].
+    pub async fn browse_page(&self, path: &str, cookies: &mut Cookies) -> reqwest::Response {
+        let _rendering = ROUTE_LIST_GENERATION.read().await;
+        self.browse(path, cookies).await
+    }
+
     /// A server function whose arguments are form-encoded (the default).
     pub async fn server_fn_form(
         &self,

@@ -47,7 +47,7 @@ async fn a_host_signs_in_and_google_grants_are_stored_sealed() {
         let app = TestApp::spawn(backend).await;
         let cookies = app.sign_in(ADA).await;
 
-        let landing = app.browse("/", &mut cookies.clone()).await;
+        let landing = app.browse_page("/", &mut cookies.clone()).await;
         assert_eq!(landing.status(), 200, "{backend:?}");
         let landing = landing.text().await.unwrap();
         assert!(landing.contains("Ada Lovelace"), "{backend:?}: the page greets the host");

@@ -34,7 +34,7 @@ async fn every_visitor_field_is_text_wherever_it_is_shown() {
         let mut ada = ada_takes_bookings(&app).await;
         let uid = book_as(&app, name, note).await;
         for (place, response) in [
-            ("the host's dashboard", app.browse("/dashboard", &mut ada).await),
+            ("the host's dashboard", app.browse_page("/dashboard", &mut ada).await),
             ("the confirmation page", app.get(&format!("/bookings/{uid}")).await),
             ("the development mailbox", app.get("/dev/mailbox").await),
         ] {
@@ -45,7 +45,7 @@ async fn every_visitor_field_is_text_wherever_it_is_shown() {
                 "{backend:?}: {place}"
             );
         }
-        let dashboard = app.browse("/dashboard", &mut ada).await.text().await.unwrap();
+        let dashboard = app.browse_page("/dashboard", &mut ada).await.text().await.unwrap();
         assert!(dashboard.contains("&lt;img src=x onerror=alert(1)&gt;"), "{backend:?}: shown, as text");
         let invite = app.get(&format!("/booking/{uid}/invite.ics")).await;
         assert!(
