@@ -107,27 +107,29 @@ async fn a_verifier_without_a_challenge_is_refused_and_plain_pkce_works() {
 }
 
 #[tokio::test]
-async fn refresh_tokens_come_on_the_first_offline_grant_and_after_a_consent_screen_only() {
+async fn refresh_tokens_come_only_with_a_consent_screen_even_to_a_client_holding_none() {
     let google = Google::start().await;
-    let first = google.signed_in("openid email").await;
-    assert!(first["refresh_token"].is_string());
+    let online = google.consent("openid email", ConsentDecision::Allow, &[("access_type", "online")]).await;
+    let (_, online) = google.exchange(&online["code"]).await;
+    assert!(online.get("refresh_token").is_none(), "online access never gets one");
 
-    // Granted before and no prompt: no screen, so no new refresh token.
+    // Offline now, but everything is granted and there is no prompt: no
+    // screen, so no refresh token, although the client has none yet.
     let silent = google.authorize(&[("scope", "openid email")]).await;
     let query = query_of(silent.headers()["location"].to_str().unwrap());
     assert_eq!(query["prompt"], "none");
-    let (_, again) = google.exchange(&query["code"]).await;
-    assert!(again.get("refresh_token").is_none(), "{again}");
+    let (_, silent) = google.exchange(&query["code"]).await;
+    assert!(silent.get("refresh_token").is_none(), "{silent}");
+
+    // New scopes bring the consent screen, and with it a refresh token.
+    let wider = google.consent(&format!("openid email {READONLY}"), ConsentDecision::Allow, &[]).await;
+    assert_eq!(wider["prompt"], "consent");
+    let (_, wider) = google.exchange(&wider["code"]).await;
+    assert!(wider["refresh_token"].is_string(), "{wider}");
 
     let forced = google.consent("openid email", ConsentDecision::Allow, &[("prompt", "consent")]).await;
     let (_, forced) = google.exchange(&forced["code"]).await;
     assert!(forced["refresh_token"].is_string(), "prompt=consent gives a new one");
-
-    let online = google
-        .consent("openid email", ConsentDecision::Allow, &[("prompt", "consent"), ("access_type", "online")])
-        .await;
-    let (_, online) = google.exchange(&online["code"]).await;
-    assert!(online.get("refresh_token").is_none(), "online access never gets one");
 }
 
 #[tokio::test]
@@ -309,6 +311,27 @@ async fn revoking_a_refresh_token_kills_its_access_tokens_and_an_unknown_token_i
     assert_eq!(unknown.status(), 400);
     let body: Value = unknown.json().await.unwrap();
     assert_eq!(body["error"], "invalid_token");
+}
+
+#[tokio::test]
+async fn an_expired_access_token_does_not_revoke_and_the_grant_stays() {
+    let google = Google::start().await;
+    let tokens = google.signed_in(&format!("openid email {READONLY}")).await;
+    google.emulator.expire_access_tokens(ADA);
+    let refused = google
+        .http
+        .post(format!("{}/revoke", google.base))
+        .form(&[("token", tokens["access_token"].as_str().unwrap())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 400);
+    let body: Value = refused.json().await.unwrap();
+    assert_eq!(body["error"], "invalid_token");
+    assert_eq!(body["error_description"], "Token expired or revoked");
+    assert!(google.emulator.grant(ADA, CLIENT).is_some(), "the grant stays");
+    let (status, _) = google.refresh(tokens["refresh_token"].as_str().unwrap()).await;
+    assert_eq!(status, 200, "the refresh token still works");
 }
 
 #[tokio::test]

@@ -1,4 +1,4 @@
-//! `POST /revoke`: revoking any token of a grant revokes the whole grant.
+//! `POST /revoke`: revoking any live token of a grant revokes the whole grant.
 
 // A part of its parent module: it shares the parent's imports and helpers.
 use super::*;
@@ -13,12 +13,26 @@ pub(super) async fn revoke(
             .find(|(key, _)| key == "token")
             .map(|(_, value)| value.into_owned())
     });
+    let now = emulator.now();
     let mut state = emulator.state();
     state.record_call("revoke");
+    // Only a live token revokes: an expired access token (or a Testing
+    // client's expired refresh token) is answered as invalid, and the grant
+    // stays.
     let owner = token.as_ref().and_then(|token| {
-        state.access_tokens.get(token).map(|record| (record.sub.clone(), record.client_id.clone())).or_else(
-            || state.refresh_tokens.get(token).map(|record| (record.sub.clone(), record.client_id.clone())),
-        )
+        let access = state
+            .access_tokens
+            .get(token)
+            .filter(|record| record.expires_at > now)
+            .map(|record| (record.sub.clone(), record.client_id.clone()));
+        let refresh = || {
+            state
+                .refresh_tokens
+                .get(token)
+                .filter(|record| record.expires_at.is_none_or(|expires| expires > now))
+                .map(|record| (record.sub.clone(), record.client_id.clone()))
+        };
+        access.or_else(refresh)
     });
     match owner {
         Some((sub, client_id)) => {

@@ -145,11 +145,9 @@ pub(super) fn exchange_code(
             scopes.remove(&normalize_scope(&scope));
         }
     }
-    let has_live_refresh_token = state
-        .refresh_tokens
-        .values()
-        .any(|token| token.sub == code.sub && token.client_id == client.client_id);
-    let refresh_token = (code.offline && (!has_live_refresh_token || code.consent_shown)).then(|| {
+    // Google sends a refresh token only with a consent screen (the first
+    // grant, new scopes, or prompt=consent), even to a client holding none.
+    let refresh_token = (code.offline && code.consent_shown).then(|| {
         let token = random_token("1//0g", 80);
         let beyond_basic = scopes.iter().any(|scope| !is_sign_in_scope(scope));
         state.refresh_tokens.insert(
