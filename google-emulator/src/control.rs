@@ -19,6 +19,7 @@ pub(crate) fn router() -> Router<Emulator> {
         .route("/__emulator/clock", get(clock).post(advance_clock))
         .route("/__emulator/grants", get(grant))
         .route("/__emulator/revoke-grant", post(revoke_grant))
+        .route("/__emulator/delete-client", post(delete_client))
         .route("/__emulator/consent", post(consent))
         .route("/__emulator/narrow-next-token", post(narrow_next_token))
         .route("/__emulator/withdraw-scopes", post(withdraw_scopes))
@@ -75,6 +76,19 @@ async fn grant(State(emulator): State<Emulator>, Query(query): Query<GrantFilter
 async fn revoke_grant(State(emulator): State<Emulator>, Json(query): Json<GrantQuery>) -> Response {
     emulator.revoke_grant(&query.email, &query.client_id);
     StatusCode::NO_CONTENT.into_response()
+}
+
+#[derive(Deserialize)]
+struct ClientRef {
+    client_id: String,
+}
+
+async fn delete_client(State(emulator): State<Emulator>, Json(client): Json<ClientRef>) -> Response {
+    if emulator.delete_client(&client.client_id) {
+        StatusCode::NO_CONTENT.into_response()
+    } else {
+        StatusCode::NOT_FOUND.into_response()
+    }
 }
 
 #[derive(Deserialize)]

@@ -157,6 +157,18 @@ impl Emulator {
         }
     }
 
+    /// As if the client were deleted in the Cloud console: its token
+    /// requests answer 401 `deleted_client` and its authorization requests
+    /// an error page. False if there is no such client.
+    pub fn delete_client(&self, client_id: &str) -> bool {
+        let mut state = self.state();
+        if state.clients.remove(client_id).is_none() {
+            return false;
+        }
+        state.deleted_clients.insert(client_id.to_owned());
+        true
+    }
+
     pub fn set_consent(&self, email: &str, decision: ConsentDecision) {
         self.state().consent_presets.insert(email.to_ascii_lowercase(), decision);
     }

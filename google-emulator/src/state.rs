@@ -165,6 +165,9 @@ impl State {
 pub(crate) struct State {
     pub(crate) clock: Clock,
     pub(crate) clients: HashMap<String, SeedClient>,
+    /// Clients deleted in the Cloud console: known to Google, refused with
+    /// `deleted_client` rather than `invalid_client`.
+    pub(crate) deleted_clients: BTreeSet<String>,
     pub(crate) accounts: Vec<Account>,
     pub(crate) calendars: HashMap<String, Vec<Calendar>>,
     pub(crate) grants: HashMap<(String, String), Grant>,

@@ -109,6 +109,37 @@ async fn a_grant_revoked_as_the_person_would_stops_every_token() {
 }
 
 #[tokio::test]
+async fn a_deleted_client_is_refused_as_deleted_not_as_unknown() {
+    let google = Google::start().await;
+    let tokens = google.signed_in("openid email").await;
+    let deleted = google.post_json("/__emulator/delete-client", &json!({ "client_id": CLIENT })).await;
+    assert_eq!(deleted.status(), 204);
+
+    let (status, body) = google.refresh(tokens["refresh_token"].as_str().unwrap()).await;
+    assert_eq!(status, 401);
+    assert_eq!(
+        body,
+        json!({ "error": "deleted_client", "error_description": "The OAuth client was deleted." })
+    );
+    let page = google.authorize(&[("scope", "openid")]).await;
+    assert_eq!(page.status(), 401, "an error page, not a redirect");
+    assert!(page.text().await.unwrap().contains("deleted_client"));
+
+    let again = google.post_json("/__emulator/delete-client", &json!({ "client_id": CLIENT })).await;
+    assert_eq!(again.status(), 404, "there is no such client any more");
+    let unknown = google
+        .http
+        .post(format!("{}/token", google.base))
+        .basic_auth("nobody.apps.googleusercontent.com", Some("x"))
+        .form(&[("grant_type", "refresh_token"), ("refresh_token", "1//x")])
+        .send()
+        .await
+        .unwrap();
+    let body: Value = unknown.json().await.unwrap();
+    assert_eq!(body["error"], "invalid_client", "a client that never existed stays unknown");
+}
+
+#[tokio::test]
 async fn preset_consent_decisions_drive_the_flow_without_a_page() {
     let google = Google::start().await;
     let preset = json!({ "email": ADA, "decision": "allow_except", "scopes": [EVENTS] });

@@ -335,6 +335,29 @@ async fn an_expired_access_token_does_not_revoke_and_the_grant_stays() {
 }
 
 #[tokio::test]
+async fn a_refresh_token_presented_by_another_client_is_unauthorized_client() {
+    let google = Google::start_with(|config| with_testing_client(&mut config.seed)).await;
+    let tokens = google.signed_in("openid email").await;
+    let borrowed = google
+        .http
+        .post(format!("{}/token", google.base))
+        .basic_auth(TESTING_CLIENT, Some("testing-secret"))
+        .form(&[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", tokens["refresh_token"].as_str().unwrap()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(borrowed.status(), 401);
+    let body: Value = borrowed.json().await.unwrap();
+    assert_eq!(body["error"], "unauthorized_client");
+    assert_eq!(body["error_description"], "Unauthorized");
+    let (status, _) = google.refresh(tokens["refresh_token"].as_str().unwrap()).await;
+    assert_eq!(status, 200, "its own client still refreshes");
+}
+
+#[tokio::test]
 async fn unsupported_and_missing_grant_types_follow_rfc_6749() {
     let google = Google::start().await;
     let (status, body) = google.token(&[("grant_type", "password")]).await;

@@ -17,6 +17,9 @@ pub(super) async fn authorize(
             "Missing required parameter: client_id",
         );
     };
+    if emulator.state().deleted_clients.contains(client_id) {
+        return error_page(StatusCode::UNAUTHORIZED, "deleted_client", "The OAuth client was deleted.");
+    }
     let registered = emulator.state().clients.get(client_id).cloned();
     let Some(client) = registered else {
         return error_page(StatusCode::UNAUTHORIZED, "invalid_client", "The OAuth client was not found.");

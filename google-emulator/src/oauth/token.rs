@@ -69,6 +69,9 @@ pub(super) async fn token(
     let Some((client_id, client_secret)) = client_credentials(&headers, &fields) else {
         return oauth_error(StatusCode::UNAUTHORIZED, "invalid_client", "The OAuth client was not found.");
     };
+    if emulator.state().deleted_clients.contains(&client_id) {
+        return oauth_error(StatusCode::UNAUTHORIZED, "deleted_client", "The OAuth client was deleted.");
+    }
     let client = emulator.state().clients.get(&client_id).cloned();
     let Some(client) = client else {
         return oauth_error(StatusCode::UNAUTHORIZED, "invalid_client", "The OAuth client was not found.");
@@ -272,10 +275,13 @@ pub(super) fn refresh(
         );
     };
     let mut state = emulator.state();
-    let record = state.refresh_tokens.get(&refresh_token).cloned();
-    let Some(record) = record.filter(|record| record.client_id == client.client_id) else {
+    let Some(record) = state.refresh_tokens.get(&refresh_token).cloned() else {
         return oauth_error(StatusCode::BAD_REQUEST, "invalid_grant", "Token has been expired or revoked.");
     };
+    if record.client_id != client.client_id {
+        // Google's answer to a client presenting another client's token.
+        return oauth_error(StatusCode::UNAUTHORIZED, "unauthorized_client", "Unauthorized");
+    }
     if record.expires_at.is_some_and(|expires| expires <= now) {
         state.refresh_tokens.remove(&refresh_token);
         return oauth_error(StatusCode::BAD_REQUEST, "invalid_grant", "Token has been expired or revoked.");
