@@ -65,8 +65,8 @@ pub use seed::{
     DEVELOPMENT_CLIENT_SECRET,
 };
 use state::{
-    random_event_id, random_token, seeded_event, AccessTokenRecord, Calendar, Code, PendingAuthorization,
-    RefreshTokenRecord, State,
+    random_event_id, random_ical_uid, random_token, seeded_event, AccessTokenRecord, Calendar, Code,
+    PendingAuthorization, RefreshTokenRecord, State,
 };
 pub use state::{Account, ConsentDecision, Event, Grant, GrantView, Notification};
 

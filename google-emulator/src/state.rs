@@ -245,7 +245,7 @@ impl State {
 pub(crate) fn seeded_event(event: &SeedEvent, now: DateTime<Utc>) -> Event {
     let id = event.id.clone().unwrap_or_else(random_event_id);
     Event {
-        ical_uid: format!("{id}@google.com"),
+        ical_uid: random_ical_uid(),
         id,
         summary: event.summary.clone(),
         description: None,
@@ -266,6 +266,12 @@ pub(crate) fn seeded_event(event: &SeedEvent, now: DateTime<Utc>) -> Event {
 pub(crate) fn random_event_id() -> String {
     const ALPHABET: &[u8] = b"0123456789abcdefghijklmnopqrstuv";
     (0..26).map(|_| ALPHABET[rand::random_range(0..ALPHABET.len())] as char).collect()
+}
+
+/// An iCalendar UID unrelated to the event id, as Google's are: clients must
+/// read it from the event, never derive it.
+pub(crate) fn random_ical_uid() -> String {
+    format!("{}@google.com", random_event_id())
 }
 
 pub(crate) fn random_token(prefix: &str, length: usize) -> String {

@@ -394,6 +394,43 @@ async fn insert_respects_the_calendars_role_and_creates_meet_links_only_with_ver
 }
 
 #[tokio::test]
+async fn the_ical_uid_is_random_not_derived_from_the_id_and_the_same_wherever_the_event_is_read() {
+    let google = fixed().await;
+    let token = google.signed_in(&format!("openid {EVENTS}")).await["access_token"].clone();
+    let token = token.as_str().unwrap();
+    let event = json!({
+        "id": "bookmate0002",
+        "start": { "dateTime": "2030-03-07T10:00:00Z" },
+        "end": { "dateTime": "2030-03-07T10:30:00Z" },
+    });
+    let inserted = json_of(google.calendar_post(token, "/calendars/primary/events", &event).await).await;
+    let ical_uid = inserted["iCalUID"].as_str().unwrap().to_owned();
+    let (random, domain) = ical_uid.split_once('@').unwrap();
+    assert_eq!(domain, "google.com");
+    assert!(random != "bookmate0002" && !random.contains("bookmate"), "{ical_uid}");
+    assert!(random.len() == 26 && random.chars().all(|c| matches!(c, 'a'..='v' | '0'..='9')), "{ical_uid}");
+
+    let got = json_of(google.calendar(token, "/calendars/primary/events/bookmate0002").await).await;
+    assert_eq!(got["iCalUID"], ical_uid.as_str());
+    let patched = google
+        .http
+        .patch(format!("{}/calendar/v3/calendars/primary/events/bookmate0002", google.base))
+        .bearer_auth(token)
+        .json(&json!({ "summary": "Renamed" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(json_of(patched).await["iCalUID"], ical_uid.as_str(), "stable for the event's life");
+    let listed = json_of(google.calendar(token, &format!("/calendars/primary/events?{MARCH}")).await).await;
+    let listed =
+        listed["items"].as_array().unwrap().iter().find(|item| item["id"] == "bookmate0002").unwrap();
+    assert_eq!(listed["iCalUID"], ical_uid.as_str());
+
+    let seeded = json_of(google.calendar(token, "/calendars/primary/events/opaque01").await).await;
+    assert!(!seeded["iCalUID"].as_str().unwrap().contains("opaque01"), "seeded events too: {seeded}");
+}
+
+#[tokio::test]
 async fn freebusy_counts_opaque_all_day_and_recurring_time_but_not_free_or_cancelled_events() {
     let google = fixed().await;
     let token = google.signed_in(&format!("openid {READONLY}")).await["access_token"].clone();

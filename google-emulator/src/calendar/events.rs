@@ -238,7 +238,7 @@ pub(super) async fn insert_event(
     }
     let event = Event {
         extra,
-        ical_uid: format!("{id}@google.com"),
+        ical_uid: random_ical_uid(),
         id: id.clone(),
         summary: body.get("summary").and_then(Value::as_str).unwrap_or_default().to_owned(),
         description: body.get("description").and_then(Value::as_str).map(str::to_owned),

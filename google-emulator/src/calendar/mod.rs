@@ -18,7 +18,7 @@ use serde_json::{json, Value};
 use crate::{
     error::ApiError,
     oauth::{authenticate, bearer},
-    random_event_id,
+    random_event_id, random_ical_uid,
     seed::EventTime,
     Account, Emulator, Event, Notification,
 };
