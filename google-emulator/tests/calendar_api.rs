@@ -323,6 +323,39 @@ async fn every_calendar_call_with_a_too_narrow_token_is_403_naming_the_accepted_
 }
 
 #[tokio::test]
+async fn the_narrow_list_and_availability_scopes_list_calendars_and_query_free_busy_but_cannot_write() {
+    let google = fixed().await;
+    let list_only = "https://www.googleapis.com/auth/calendar.calendarlist.readonly";
+    let availability = "https://www.googleapis.com/auth/calendar.events.freebusy";
+    let query = google
+        .consent(
+            &format!("openid {list_only} {availability}"),
+            ConsentDecision::Allow,
+            &[("prompt", "consent")],
+        )
+        .await;
+    let (_, tokens) = google.exchange(&query["code"]).await;
+    assert_eq!(scopes_of(&tokens), [list_only, availability, "openid"]);
+    let token = tokens["access_token"].as_str().unwrap();
+
+    assert_eq!(google.calendar(token, "/users/me/calendarList").await.status(), 200);
+    let busy_query = json!({ "timeMin": "2030-03-04T00:00:00Z", "timeMax": "2030-03-05T00:00:00Z", "items": [{ "id": "primary" }] });
+    let busy = json_of(google.calendar_post(token, "/freeBusy", &busy_query).await).await;
+    assert_eq!(
+        busy["calendars"]["primary"]["busy"][0],
+        json!({ "start": "2030-03-04T09:00:00Z", "end": "2030-03-04T10:00:00Z" }),
+        "the busy hour is visible"
+    );
+    // The discovery document lists calendar.events.freebusy among
+    // events.list's scopes (rev 20261030), so Google lets the read through.
+    assert_eq!(google.calendar(token, &format!("/calendars/primary/events?{MARCH}")).await.status(), 200);
+    let new_event = json!({ "start": { "dateTime": "2030-03-07T10:00:00Z" }, "end": { "dateTime": "2030-03-07T11:00:00Z" } });
+    let refused = google.calendar_post(token, "/calendars/primary/events", &new_event).await;
+    assert_eq!(refused.status(), 403);
+    assert_eq!(json_of(refused).await["error"]["errors"][0]["reason"], "insufficientPermissions");
+}
+
+#[tokio::test]
 async fn delete_answers_204_then_410_and_get_still_returns_the_cancelled_event() {
     let google = fixed().await;
     let token = google.signed_in(&format!("openid {EVENTS}")).await["access_token"].clone();

@@ -56,6 +56,24 @@ async fn unticking_a_scope_on_the_consent_page_grants_the_rest() {
 }
 
 #[tokio::test]
+async fn the_narrow_calendar_scopes_are_described_in_googles_words() {
+    let google = Google::start().await;
+    let scopes = [
+        "https://www.googleapis.com/auth/calendar.calendarlist.readonly",
+        "https://www.googleapis.com/auth/calendar.events.freebusy",
+        "https://www.googleapis.com/auth/calendar.freebusy",
+    ];
+    let (_, _, html) = google.consent_form(&[("scope", &format!("openid {}", scopes.join(" ")))]).await;
+    for words in [
+        "See the list of Google calendars you\u{2019}re subscribed to",
+        "See the availability on Google calendars you have access to",
+        "View your availability in your calendars",
+    ] {
+        assert!(html.contains(words), "{words}");
+    }
+}
+
+#[tokio::test]
 async fn cancel_on_the_consent_page_sends_access_denied_with_the_state() {
     let google = Google::start().await;
     let (action, inputs, _) = google.consent_form(&[("scope", "openid email")]).await;

@@ -4,7 +4,8 @@
 // A part of its parent module: it shares the parent's imports and helpers.
 use super::*;
 
-/// What a person reads on Google's consent screen, for the scopes we know.
+/// What a person reads on Google's consent screen, for the scopes we know
+/// (the Calendar ones as the discovery document words them).
 pub(super) fn describe(scope: &str) -> &str {
     match scope {
         "openid" => "Associate you with your personal info on Google",
@@ -16,6 +17,13 @@ pub(super) fn describe(scope: &str) -> &str {
             "See and download any calendar you can access using your Google Calendar"
         }
         "https://www.googleapis.com/auth/calendar.events.readonly" => "View events on all your calendars",
+        "https://www.googleapis.com/auth/calendar.calendarlist.readonly" => {
+            "See the list of Google calendars you’re subscribed to"
+        }
+        "https://www.googleapis.com/auth/calendar.events.freebusy" => {
+            "See the availability on Google calendars you have access to"
+        }
+        "https://www.googleapis.com/auth/calendar.freebusy" => "View your availability in your calendars",
         "https://www.googleapis.com/auth/calendar.events" => "View and edit events on all your calendars",
         "https://www.googleapis.com/auth/calendar" => {
             "See, edit, share, and permanently delete all the calendars you can access using Google Calendar"
