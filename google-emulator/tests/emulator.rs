@@ -49,6 +49,56 @@ async fn unknown_clients_and_mismatched_redirects_get_an_error_page_not_a_redire
 }
 
 #[tokio::test]
+async fn redirect_uris_google_would_refuse_get_an_error_page_even_when_registered() {
+    const LOOSE: &str = "loose.apps.googleusercontent.com";
+    let refused = [
+        ("http://bookmate.example.com/auth/google/callback", "must use the HTTPS scheme"),
+        ("https://203.0.113.7/auth/google/callback", "cannot be raw IP addresses"),
+        ("http://10.0.0.2:3000/auth/google/callback", "cannot be raw IP addresses"),
+        ("https://bookmate.example.com/auth/google/callback#done", "fragment"),
+        ("https://ada@bookmate.example.com/auth/google/callback", "userinfo"),
+        ("https://*.example.com/auth/google/callback", "wildcard"),
+    ];
+    let accepted = [
+        "http://127.0.0.1:3000/auth/google/callback",
+        "http://127.8.9.10:3000/auth/google/callback",
+        "http://localhost:3000/auth/google/callback",
+        "http://[::1]:3000/auth/google/callback",
+        "https://bookmate.example.com/auth/google/callback",
+    ];
+    let google = Google::start_with(|config| {
+        config.seed.clients.push(google_emulator::SeedClient {
+            client_id: LOOSE.to_owned(),
+            client_secret: "s".to_owned(),
+            redirect_uris: refused.iter().map(|(uri, _)| *uri).chain(accepted).map(str::to_owned).collect(),
+            testing: false,
+        });
+    })
+    .await;
+    let authorize = |redirect_uri: &str| {
+        google
+            .http
+            .get(format!("{}/o/oauth2/v2/auth", google.base))
+            .query(&[
+                ("client_id", LOOSE),
+                ("redirect_uri", redirect_uri),
+                ("response_type", "code"),
+                ("scope", "openid"),
+            ])
+            .send()
+    };
+    for (uri, rule) in refused {
+        let page = authorize(uri).await.unwrap();
+        assert_eq!(page.status(), 400, "{uri}");
+        let html = page.text().await.unwrap();
+        assert!(html.contains("invalid_request") && html.contains(rule), "{uri}: {html}");
+    }
+    for uri in accepted {
+        assert_eq!(authorize(uri).await.unwrap().status(), 200, "{uri} gets the consent page");
+    }
+}
+
+#[tokio::test]
 async fn the_callback_carries_state_iss_and_the_granted_scopes_in_long_form() {
     let google = Google::start().await;
     let query = google.consent("openid email profile", ConsentDecision::Allow, &[]).await;

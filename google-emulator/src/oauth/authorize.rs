@@ -25,6 +25,13 @@ pub(super) async fn authorize(
         return error_page(StatusCode::UNAUTHORIZED, "invalid_client", "The OAuth client was not found.");
     };
     let redirect_uri = param("redirect_uri").unwrap_or_default();
+    if let Some(rule) = broken_redirect_rule(redirect_uri) {
+        return error_page(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            &format!("Invalid redirect_uri: {rule} Request details: redirect_uri={redirect_uri}"),
+        );
+    }
     if !client.redirect_uris.iter().any(|registered| registered == redirect_uri) {
         return error_page(
             StatusCode::BAD_REQUEST,
@@ -120,6 +127,34 @@ pub(super) async fn authorize(
     let request_id = random_token("", 24);
     emulator.state().remember_pending(request_id.clone(), pending.clone());
     consent_page(&emulator, &request_id, &pending, account.as_ref())
+}
+
+/// The rule of Google's redirect URI validation a URI breaks, if any. Google
+/// refuses such URIs at registration; seeds may still hold them, so they are
+/// refused where they are used. A URI that does not parse is left to the
+/// exact match against the registered ones.
+fn broken_redirect_rule(redirect_uri: &str) -> Option<&'static str> {
+    if redirect_uri.contains('*') {
+        return Some("Redirect URIs cannot contain wildcard characters ('*').");
+    }
+    let url = url::Url::parse(redirect_uri).ok()?;
+    if url.fragment().is_some() {
+        return Some("Redirect URIs cannot contain the fragment component.");
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Some("Redirect URIs cannot contain the userinfo subcomponent.");
+    }
+    let loopback = match url.host() {
+        Some(url::Host::Domain(domain)) => domain.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(address)) if address.is_loopback() => true,
+        Some(url::Host::Ipv6(address)) if address.is_loopback() => true,
+        Some(url::Host::Ipv4(_) | url::Host::Ipv6(_)) => {
+            return Some("Hosts cannot be raw IP addresses, except localhost IP addresses.");
+        }
+        None => false,
+    };
+    let secure = url.scheme() == "https" || (url.scheme() == "http" && loopback);
+    (!secure).then_some("Redirect URIs must use the HTTPS scheme; only localhost URIs may use plain HTTP.")
 }
 
 pub(super) fn decide(
