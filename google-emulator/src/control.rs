@@ -25,6 +25,7 @@ pub(crate) fn router() -> Router<Emulator> {
         .route("/__emulator/withdraw-scopes", post(withdraw_scopes))
         .route("/__emulator/faults", post(fault))
         .route("/__emulator/tamper-next-id-token", post(tamper_next_id_token))
+        .route("/__emulator/bare-issuer", post(bare_issuer))
         .route("/__emulator/calls", get(calls))
         .route("/__emulator/calls-by-token", get(calls_by_token))
         .route("/__emulator/expire-tokens", post(expire_tokens))
@@ -215,5 +216,15 @@ async fn tamper_next_id_token(
     Json(claims): Json<serde_json::Map<String, serde_json::Value>>,
 ) -> Response {
     emulator.tamper_next_id_token(claims);
+    StatusCode::NO_CONTENT.into_response()
+}
+
+#[derive(Deserialize)]
+struct Switch {
+    enabled: bool,
+}
+
+async fn bare_issuer(State(emulator): State<Emulator>, Json(switch): Json<Switch>) -> Response {
+    emulator.set_bare_issuer(switch.enabled);
     StatusCode::NO_CONTENT.into_response()
 }

@@ -205,6 +205,14 @@ impl Emulator {
         self.state().tamper_next_id_token = Some(claims);
     }
 
+    /// While on, ID tokens (from code exchange and refresh) carry the issuer
+    /// without its scheme (`accounts.google.com` for
+    /// `https://accounts.google.com`), which Google documents as equally
+    /// valid; discovery and the redirect's `iss` keep the full URL.
+    pub fn set_bare_issuer(&self, enabled: bool) {
+        self.state().bare_issuer = enabled;
+    }
+
     pub fn inject_fault(&self, endpoint: &str, fault: Fault, times: usize) {
         let mut state = self.state();
         let queue = state.faults.entry(endpoint.to_owned()).or_default();

@@ -184,6 +184,9 @@ pub(crate) struct State {
     pub(crate) consent_presets: HashMap<String, ConsentDecision>,
     pub(crate) narrow_next_token: HashMap<String, Vec<String>>,
     pub(crate) tamper_next_id_token: Option<serde_json::Map<String, serde_json::Value>>,
+    /// ID tokens carry the issuer without its scheme, the other form Google
+    /// documents for `iss`.
+    pub(crate) bare_issuer: bool,
     pub(crate) inserted_events: Vec<(String, String)>,
 }
 

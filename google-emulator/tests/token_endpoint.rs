@@ -299,6 +299,27 @@ async fn id_tokens_verify_against_the_published_key_with_at_hash_and_rotation_ch
 }
 
 #[tokio::test]
+async fn a_bare_issuer_drops_the_scheme_from_id_tokens_only() {
+    let google = Google::start().await;
+    let switched = google.post_json("/__emulator/bare-issuer", &serde_json::json!({ "enabled": true })).await;
+    assert_eq!(switched.status(), 204);
+    let bare = google.base.strip_prefix("http://").unwrap();
+
+    let query = google.consent("openid email", ConsentDecision::Allow, &[]).await;
+    assert_eq!(query["iss"], google.base, "the redirect keeps the full URL");
+    let (_, tokens) = google.exchange(&query["code"]).await;
+    assert_eq!(claims_of(tokens["id_token"].as_str().unwrap())["iss"], bare);
+    let (_, refreshed) = google.refresh(tokens["refresh_token"].as_str().unwrap()).await;
+    assert_eq!(claims_of(refreshed["id_token"].as_str().unwrap())["iss"], bare);
+    let (_, discovery) = google.get_json("/.well-known/openid-configuration").await;
+    assert_eq!(discovery["issuer"], google.base, "discovery keeps the full URL");
+
+    google.emulator.set_bare_issuer(false);
+    let (_, refreshed) = google.refresh(tokens["refresh_token"].as_str().unwrap()).await;
+    assert_eq!(claims_of(refreshed["id_token"].as_str().unwrap())["iss"], google.base);
+}
+
+#[tokio::test]
 async fn revoking_a_refresh_token_kills_its_access_tokens_and_an_unknown_token_is_400() {
     let google = Google::start().await;
     let tokens = google.signed_in(&format!("openid email {READONLY}")).await;

@@ -230,8 +230,11 @@ pub(super) fn id_token(
     scopes: &BTreeSet<String>,
 ) -> String {
     let now = emulator.now().timestamp();
+    let issuer = emulator.issuer();
+    let bare_issuer = emulator.state().bare_issuer;
+    let issuer = if bare_issuer { issuer.split_once("://").map_or(issuer, |(_, bare)| bare) } else { issuer };
     let mut claims = json!({
-        "iss": emulator.issuer(),
+        "iss": issuer,
         "azp": client_id,
         "aud": client_id,
         "sub": account.sub,
