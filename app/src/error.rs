@@ -135,6 +135,12 @@ impl From<crate::google::DisconnectError> for AppError {
                         .to_owned(),
                 )
             }
+            crate::google::DisconnectError::NoTokenToRevokeWith => Self::Conflict(
+                "BookMate holds no working Google token to withdraw its access with, so nothing was changed. \
+                 Reconnect Google, then try again; or remove BookMate yourself at \
+                 https://myaccount.google.com/connections."
+                    .to_owned(),
+            ),
             crate::google::DisconnectError::Database(error) => error.into(),
         }
     }

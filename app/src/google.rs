@@ -1,7 +1,8 @@
 //! Talking to Google (or the emulator, which answers the same way). Server
 //! only. `GoogleClient` owns it all; the files below are its parts:
-//! `oidc` (discovery, authorization URLs, code exchange with ID-token checks,
-//! refresh, revocation), `calendar` (the Calendar calls and Google's error
+//! `oidc` (discovery, authorization URLs, code exchange, refresh,
+//! revocation) over `token_endpoint` and `id_token` (every check of an ID
+//! token), `calendar` (the Calendar calls and Google's error
 //! shapes), `tokens` (custody of hosts' tokens: sealing, one refresh per host
 //! at a time), `calls` (scope check, 401-refresh-retry and backoff around
 //! every call), `sealed` (the token cipher).
@@ -9,8 +10,10 @@
 pub mod calendar;
 mod calls;
 mod client;
+pub mod id_token;
 pub mod oidc;
 mod sealed;
+mod token_endpoint;
 mod tokens;
 
 pub use calls::GoogleCallError;

@@ -8,6 +8,12 @@
 //! time), `iss` (RFC 9207), Google's own error, the code exchange with the
 //! PKCE verifier, and the ID token (signature, issuer, audience, expiry,
 //! nonce). Only then is anything stored.
+//!
+//! Google sends a refresh token only when it shows its consent screen. When
+//! an answer carries none and BookMate holds none it can use (the secret key
+//! changed, a database was restored, another instance shares the client),
+//! the host goes through consent once more with `prompt=consent`; else the
+//! connection would work for an hour and then ask to reconnect, forever.
 
 use axum::http::HeaderMap;
 use chrono::{DateTime, Utc};
@@ -18,7 +24,7 @@ use url::Url;
 use crate::{
     auth::sessions::{end_session, start_session},
     db::{host_settings, users, users::User, DbError},
-    google::oidc::{Authorization, AuthorizationRequest, OidcError, Purpose},
+    google::oidc::{Authorization, AuthorizationRequest, OidcError, Prompt, Purpose, Transaction},
     google_scopes::{ScopeSet, CALENDAR_EVENTS, SIGN_IN},
     settings::actions::complete_pending_direct_booking,
     state::AppState,
@@ -28,6 +34,13 @@ use crate::{
 pub struct Started {
     pub url: Url,
     pub transaction_cookie: String,
+}
+
+// The cookie is sealed, but holds the transaction's secrets all the same.
+impl std::fmt::Debug for Started {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Started").field("to", &self.url.host_str()).finish_non_exhaustive()
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -55,6 +68,10 @@ pub enum Finished {
     SignedIn {
         session_cookie: String,
     },
+    /// Google kept the grant but sent no refresh token, and BookMate holds
+    /// none: back to Google's consent screen, which gives one. Nothing was
+    /// stored.
+    ConsentAgain(Started),
     /// Back to where the host asked from, with what came of it.
     Granted {
         return_to: String,
@@ -104,6 +121,10 @@ pub enum SignInError {
     CodeRejected,
     #[error("Google cannot be reached: {0}")]
     GoogleUnreachable(String),
+    #[error("Google refuses BookMate's OAuth client: {0}")]
+    ClientRejected(String),
+    #[error("could not start the consent again: {0}")]
+    ConsentAgain(StartError),
     #[error("Google's answer did not verify: {0}")]
     Unverified(OidcError),
     #[error("Google did not share the email address")]
@@ -118,7 +139,12 @@ pub enum SignInError {
 pub async fn start_sign_in(state: &AppState) -> Result<Started, StartError> {
     start(
         state,
-        AuthorizationRequest { scopes: &SIGN_IN, login_hint: None, silent: false, purpose: Purpose::SignIn },
+        AuthorizationRequest {
+            scopes: &SIGN_IN,
+            login_hint: None,
+            prompt: Prompt::Default,
+            purpose: Purpose::SignIn,
+        },
     )
     .await
 }
@@ -126,12 +152,12 @@ pub async fn start_sign_in(state: &AppState) -> Result<Started, StartError> {
 /// Asks Google, for a signed-in host, for the scopes their features need
 /// beyond sign-in: `include_granted_scopes=true` keeps what was granted
 /// before, and `login_hint` names the host's account. `None` when there is
-/// nothing to ask for. `silent` (`prompt=none`) restores scopes granted
-/// before without showing a page.
+/// nothing to ask for. `Prompt::None` restores scopes granted before
+/// without showing a page.
 pub async fn start_grant(
     state: &AppState,
     user: &User,
-    silent: bool,
+    prompt: Prompt,
     return_to: String,
 ) -> Result<Option<Started>, StartError> {
     let wanted = wanted_scopes(state, user).await?;
@@ -142,7 +168,7 @@ pub async fn start_grant(
     let purpose =
         Purpose::GrantScopes { user_id: user.user_id, expected_sub: user.google_sub.clone(), return_to };
     let request =
-        AuthorizationRequest { scopes: &scopes, login_hint: Some(&user.google_sub), silent, purpose };
+        AuthorizationRequest { scopes: &scopes, login_hint: Some(&user.google_sub), prompt, purpose };
     start(state, request).await.map(Some)
 }
 
@@ -194,8 +220,16 @@ pub async fn finish(
         state.google.oidc().exchange_code(code, &transaction, now).await.map_err(|error| match error {
             OidcError::InvalidGrant => SignInError::CodeRejected,
             OidcError::Unavailable(detail) => SignInError::GoogleUnreachable(detail),
+            OidcError::ClientRejected(detail) => SignInError::ClientRejected(detail),
             other => SignInError::Unverified(other),
         })?;
+    if needs_consent_again(state, &transaction, &authorization).await.map_err(SignInError::SaveGrant)? {
+        tracing::info!("Google sent no refresh token and BookMate holds none; asking for consent again");
+        let started = consent_again(state, transaction.purpose, &authorization.profile.sub)
+            .await
+            .map_err(SignInError::ConsentAgain)?;
+        return Ok(Finished::ConsentAgain(started));
+    }
 
     match transaction.purpose {
         Purpose::SignIn if authorization.profile.email.is_empty() => Err(SignInError::NoEmail),
@@ -216,6 +250,52 @@ pub async fn finish(
             Ok(Finished::Granted { return_to, outcome })
         }
     }
+}
+
+/// Whether this answer, without a refresh token, would leave the host
+/// without one: asked once with `prompt=consent` already, it is taken as
+/// it is.
+async fn needs_consent_again(
+    state: &AppState,
+    transaction: &Transaction,
+    authorization: &Authorization,
+) -> Result<bool, DbError> {
+    if authorization.refresh_token.is_some() || transaction.consent_prompted {
+        return Ok(false);
+    }
+    let db = state.database.pool();
+    let user_id = match &transaction.purpose {
+        Purpose::GrantScopes { user_id, .. } => Some(*user_id),
+        Purpose::SignIn => {
+            users::find_by_google_sub(db, &authorization.profile.sub).await?.map(|user| user.user_id)
+        }
+    };
+    match user_id {
+        Some(user_id) => Ok(!state.google.holds_refresh_token(db, user_id).await?),
+        None => Ok(true),
+    }
+}
+
+/// The same request again, for the same account, with Google's consent
+/// screen shown.
+async fn consent_again(state: &AppState, purpose: Purpose, google_sub: &str) -> Result<Started, StartError> {
+    let wanted = match &purpose {
+        Purpose::SignIn => SIGN_IN.iter().copied().collect(),
+        Purpose::GrantScopes { user_id, .. } => {
+            match users::find_by_id(state.database.pool(), *user_id).await? {
+                Some(user) => wanted_scopes(state, &user).await?,
+                None => ScopeSet::default(),
+            }
+        }
+    };
+    let scopes: Vec<&str> = if wanted.is_empty() { SIGN_IN.to_vec() } else { wanted.iter().collect() };
+    let request = AuthorizationRequest {
+        scopes: &scopes,
+        login_hint: Some(google_sub),
+        prompt: Prompt::Consent,
+        purpose,
+    };
+    start(state, request).await
 }
 
 /// Creates or updates the host, stores what Google granted, and starts a new

@@ -107,6 +107,12 @@ pub async fn find_by_id(db: &DbPool, user_id: i64) -> Result<Option<User>, DbErr
     Ok(row.map(User::from))
 }
 
+pub async fn find_by_google_sub(db: &DbPool, google_sub: &str) -> Result<Option<User>, DbError> {
+    let sql = format!("select {USER_COLUMNS} from users where google_sub = $1");
+    let row: Option<UserRow> = sqlx::query_as(AssertSqlSafe(sql)).bind(google_sub).fetch_optional(db).await?;
+    Ok(row.map(User::from))
+}
+
 pub async fn find_by_username(db: &DbPool, username: &str) -> Result<Option<User>, DbError> {
     let sql = format!("select {USER_COLUMNS} from users where username = $1");
     let row: Option<UserRow> = sqlx::query_as(AssertSqlSafe(sql)).bind(username).fetch_optional(db).await?;

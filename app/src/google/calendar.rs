@@ -1,5 +1,5 @@
 //! The Calendar API v3 calls BookMate makes, with plain reqwest and serde:
-//! `calendarList.list`, `freebusy.query` and `events.insert`.
+//! `calendarList.list`, `freebusy.query`, `events.insert` and `events.get`.
 //!
 //! Google's error envelope is read into `CalendarError`, so callers can tell
 //! an expired token (refresh and retry once) from a missing scope (ask the
@@ -132,12 +132,15 @@ pub struct Attendee {
     pub display_name: Option<String>,
 }
 
+/// An event as Google answers it, with what BookMate keeps of it.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct InsertedEvent {
+pub struct GoogleEvent {
     pub id: String,
+    /// Google's, not derivable from `id`: invites that should merge with
+    /// this event carry it.
     #[serde(rename = "iCalUID")]
-    pub ical_uid: Option<String>,
+    pub ical_uid: String,
     pub html_link: Option<String>,
 }
 
@@ -222,13 +225,32 @@ impl CalendarApi {
         token: &AccessToken,
         calendar_id: &str,
         event: &NewEvent,
-    ) -> Result<InsertedEvent, CalendarError> {
+    ) -> Result<GoogleEvent, CalendarError> {
         let request = self
             .http
             .post(format!("{}/calendars/{}/events", self.base_url, path_segment(calendar_id)))
             .bearer_auth(token.secret())
             .query(&[("sendUpdates", "all")])
             .json(event);
+        read_json(request.send().await).await
+    }
+
+    /// One event by id; `NotFound` if there is none.
+    pub async fn get_event(
+        &self,
+        token: &AccessToken,
+        calendar_id: &str,
+        event_id: &str,
+    ) -> Result<GoogleEvent, CalendarError> {
+        let request = self
+            .http
+            .get(format!(
+                "{}/calendars/{}/events/{}",
+                self.base_url,
+                path_segment(calendar_id),
+                path_segment(event_id)
+            ))
+            .bearer_auth(token.secret());
         read_json(request.send().await).await
     }
 }

@@ -4,14 +4,17 @@
 //! the time budget of a call all live behind it; the rest of the app asks it
 //! for what a feature needs, in the feature's words.
 
-use std::time::Duration;
+use std::{
+    sync::atomic::{AtomicBool, Ordering},
+    time::Duration,
+};
 
 use chrono::{DateTime, Utc};
 
 use super::{
-    calendar::{CalendarApi, CalendarError, CalendarListEntry, FreeBusy, NewEvent},
+    calendar::{CalendarApi, CalendarError, CalendarListEntry, FreeBusy, GoogleEvent, NewEvent},
     calls::{Caller, GoogleCallError},
-    oidc::{Authorization, GoogleOidc, OidcError},
+    oidc::{Authorization, GoogleOidc, RevokeError},
     sealed::TokenKind,
     tokens::TokenCustody,
 };
@@ -37,7 +40,11 @@ pub enum DisconnectError {
     /// A grant we cannot revoke must not be forgotten silently: the host
     /// would believe BookMate holds no access while Google says it does.
     #[error("Google could not be reached to revoke the grant: {0}")]
-    GoogleUnreachable(OidcError),
+    GoogleUnreachable(String),
+    /// No refresh token opens and the access token has expired: nothing
+    /// BookMate holds can revoke the grant, which Google may still keep.
+    #[error("no token BookMate holds can revoke the grant")]
+    NoTokenToRevokeWith,
     #[error(transparent)]
     Database(#[from] DbError),
 }
@@ -92,14 +99,35 @@ impl GoogleClient {
         google_connections::save_grant(db, user_id, &tokens, now).await
     }
 
+    /// Whether BookMate holds a refresh token for the host that it can open
+    /// and Google has not refused: without one, the host's pages work for an
+    /// hour at most.
+    pub async fn holds_refresh_token(&self, db: &DbPool, user_id: i64) -> Result<bool, DbError> {
+        let Some(connection) = google_connections::find(db, user_id).await? else {
+            return Ok(false);
+        };
+        Ok(connection.needs_reconnect_since.is_none() && self.tokens.refresh_token(&connection).is_some())
+    }
+
     /// Revokes the host's grant at Google (any token of a grant revokes all
     /// of it), then forgets the tokens.
+    ///
+    /// Google answers 400 for a token it does not know. For a refresh token
+    /// that means BookMate's access is gone (revoked, or expired unused), so
+    /// the connection is forgotten; a live access token is offered only
+    /// with a minute to spare, so its 400 means revoked too. With neither,
+    /// the connection stays, and the host is told how to end the grant.
     pub async fn disconnect(&self, db: &DbPool, user_id: i64) -> Result<(), DisconnectError> {
         let Some(connection) = google_connections::find(db, user_id).await? else {
             return Ok(());
         };
-        if let Some(token) = self.tokens.revocable_token(&connection) {
-            self.oidc.revoke(&token).await.map_err(DisconnectError::GoogleUnreachable)?;
+        let token = self.tokens.revocable_token(&connection).ok_or(DisconnectError::NoTokenToRevokeWith)?;
+        match self.oidc.revoke(token.secret()).await {
+            Ok(()) => {}
+            Err(RevokeError::UnknownToken) => {
+                tracing::info!(user_id, "Google no longer knew BookMate's token; the grant was gone already");
+            }
+            Err(RevokeError::Unavailable(detail)) => return Err(DisconnectError::GoogleUnreachable(detail)),
         }
         google_connections::delete(db, user_id).await?;
         Ok(())
@@ -139,21 +167,39 @@ impl GoogleClient {
     }
 
     /// `events.insert` into one of the host's calendars; Google invites the
-    /// attendees. Idempotent: the event's id is ours, and an insert retried
-    /// after a lost answer finds it there already.
+    /// attendees. Returns the event as Google holds it.
+    ///
+    /// The event's id is ours, but Google does not promise to notice a
+    /// second insert with the same id, so an insert whose answer was lost
+    /// (a network error, a 5xx, a timeout: Google may have acted) is followed
+    /// by `events.get` of that id before any insert again. `maybe_inserted`
+    /// says an earlier attempt, in some process, may have inserted it.
     pub async fn insert_event(
         &self,
         db: &DbPool,
         host: &GoogleConnection,
         calendar_id: &str,
         event: &NewEvent,
-    ) -> Result<(), GoogleCallError> {
+        maybe_inserted: bool,
+    ) -> Result<GoogleEvent, GoogleCallError> {
         let calendar = &self.calendar;
+        let answer_lost = AtomicBool::new(maybe_inserted);
+        let answer_lost = &answer_lost;
         self.caller(db)
             .authorized(host, &[CALENDAR_EVENTS], |token| async move {
+                if answer_lost.load(Ordering::Relaxed) {
+                    match calendar.get_event(&token, calendar_id, &event.id).await {
+                        Err(CalendarError::NotFound) => {}
+                        found => return found,
+                    }
+                }
                 match calendar.insert_event(&token, calendar_id, event).await {
-                    Err(CalendarError::Duplicate) => Ok(()),
-                    result => result.map(drop),
+                    Err(CalendarError::Duplicate) => calendar.get_event(&token, calendar_id, &event.id).await,
+                    Err(error) if error.is_transient() => {
+                        answer_lost.store(true, Ordering::Relaxed);
+                        Err(error)
+                    }
+                    result => result,
                 }
             })
             .await

@@ -1,36 +1,35 @@
 //! The OpenID Connect client: authorization URLs, the code exchange with
-//! PKCE and ID-token verification, refresh and revocation.
+//! PKCE and ID-token verification (`id_token.rs`), refresh and revocation.
 //!
 //! Every endpoint comes from discovery at one issuer URL, fetched lazily (the
 //! built-in emulator is served by this very process, which is not listening
-//! yet at start) and refreshed hourly so Google's key rotation is followed.
+//! yet at start) and refreshed hourly, and at once when an ID token names a key
+//! not held, so Google's key rotation is followed.
 
 // tidy: long file: one protocol's client, each endpoint beside the checks
 // RFC 9700 and OpenID Connect ask of its answer; split, the checks would
 // drift from the calls they guard.
 
-use std::{
-    future::Future,
-    pin::Pin,
-    time::{Duration, Instant},
-};
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use openidconnect::{
     core::{
         CoreAuthDisplay, CoreAuthPrompt, CoreClaimName, CoreClaimType, CoreClient, CoreClientAuthMethod,
-        CoreErrorResponseType, CoreGrantType, CoreJsonWebKey, CoreJweContentEncryptionAlgorithm,
-        CoreJweKeyManagementAlgorithm, CoreResponseMode, CoreResponseType, CoreSubjectIdentifierType,
+        CoreGrantType, CoreJsonWebKey, CoreJweContentEncryptionAlgorithm, CoreJweKeyManagementAlgorithm,
+        CoreResponseMode, CoreResponseType, CoreSubjectIdentifierType,
     },
-    AccessTokenHash, AdditionalProviderMetadata, AsyncHttpClient, AuthenticationFlow, AuthorizationCode,
-    ClientId, ClientSecret, CsrfToken, EndpointMaybeSet, EndpointNotSet, EndpointSet, HttpClientError,
-    HttpRequest, HttpResponse, IssuerUrl, LoginHint, Nonce, OAuth2TokenResponse as _, PkceCodeChallenge,
-    PkceCodeVerifier, ProviderMetadata, RedirectUrl, RefreshToken, RequestTokenError, Scope,
-    TokenResponse as _,
+    AdditionalProviderMetadata, AuthenticationFlow, ClientId, ClientSecret, CsrfToken, EndpointMaybeSet,
+    EndpointNotSet, EndpointSet, IssuerUrl, LoginHint, Nonce, PkceCodeChallenge, ProviderMetadata,
+    RedirectUrl, Scope,
 };
 use serde::{Deserialize, Serialize};
 use tokio::sync::RwLock;
 
+use super::{
+    id_token::{self, IdTokenError},
+    token_endpoint::{self, with_causes, ClientCredentials, TokenResponse},
+};
 use crate::{db::users::GoogleProfile, google_scopes::ScopeSet};
 
 const DISCOVERY_TTL: Duration = Duration::from_secs(3600);
@@ -88,6 +87,10 @@ pub struct Transaction {
     pub pkce_verifier: String,
     pub purpose: Purpose,
     pub started_at: i64,
+    /// Sent with `prompt=consent`: Google showed its consent screen, so the
+    /// answer carries a refresh token if any ever will.
+    #[serde(default)]
+    pub consent_prompted: bool,
 }
 
 /// How to ask: which scopes, and for whom.
@@ -95,9 +98,20 @@ pub struct Transaction {
 pub struct AuthorizationRequest<'a> {
     pub scopes: &'a [&'a str],
     pub login_hint: Option<&'a str>,
-    /// `prompt=none`: Google answers at once, without a page, or with an error.
-    pub silent: bool,
+    pub prompt: Prompt,
     pub purpose: Purpose,
+}
+
+/// Whether Google shows a page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Prompt {
+    /// Google decides: a consent screen only for what was never granted.
+    Default,
+    /// `prompt=none`: an answer at once, without a page, or an error.
+    None,
+    /// `prompt=consent`: the consent screen even for what was granted, the
+    /// only way to get a new refresh token for a standing grant.
+    Consent,
 }
 
 /// The outcome of a successful code exchange. Its `Debug` shows no token.
@@ -157,6 +171,14 @@ pub enum OidcError {
     /// The grant is gone (revoked, expired, or the code was used before).
     #[error("Google refused the grant")]
     InvalidGrant,
+    /// `unauthorized_client`: the refresh token was issued to another OAuth
+    /// client (the operator recreated or rotated it).
+    #[error("the refresh token belongs to another OAuth client")]
+    OtherClientsToken,
+    /// `invalid_client` or `deleted_client`: Google refuses BookMate's own
+    /// client credentials; no host can fix this, the operator must.
+    #[error("Google refuses BookMate's OAuth client: {0}")]
+    ClientRejected(String),
     /// The token endpoint answered 429: slow down, never a verdict on the
     /// grant.
     #[error("Google's token endpoint asked us to slow down")]
@@ -164,9 +186,21 @@ pub enum OidcError {
     #[error("Google refused the request: {0}")]
     Refused(String),
     #[error("the ID token did not verify: {0}")]
-    IdToken(String),
+    IdToken(#[from] IdTokenError),
     #[error("the token response did not say which scopes were granted")]
     ScopesUnknown,
+}
+
+/// Why a revocation did not happen.
+#[derive(Debug, thiserror::Error)]
+pub enum RevokeError {
+    /// 400 `invalid_token`: Google does not know this token. For a refresh
+    /// token, BookMate's access is gone; for an access token it may only have
+    /// expired, and the grant may stand.
+    #[error("Google does not know the token (revoked or expired)")]
+    UnknownToken,
+    #[error("Google could not be reached to revoke: {0}")]
+    Unavailable(String),
 }
 
 pub struct GoogleOidc {
@@ -220,11 +254,21 @@ impl GoogleOidc {
             }
         }
         let mut slot = self.discovered.write().await;
-        let metadata = GoogleProviderMetadata::discover_async(self.issuer.clone(), &self.http)
-            .await
-            .map_err(|error| OidcError::Unavailable(format!("discovery: {error}")))?;
-        *slot = Some((Instant::now(), metadata.clone()));
-        Ok(metadata)
+        match GoogleProviderMetadata::discover_async(self.issuer.clone(), &self.http).await {
+            Ok(metadata) => {
+                *slot = Some((Instant::now(), metadata.clone()));
+                Ok(metadata)
+            }
+            // Google's keys outlive their announcement by days: a document
+            // we hold serves better than none while discovery fails.
+            Err(error) => match slot.as_ref() {
+                Some((_, held)) => {
+                    tracing::warn!(%error, "OpenID discovery failed; keeping the document held");
+                    Ok(held.clone())
+                }
+                None => Err(OidcError::Unavailable(format!("discovery: {error}"))),
+            },
+        }
     }
 
     /// The client as the issuer's discovery document describes it, with our
@@ -264,8 +308,10 @@ impl GoogleOidc {
         if let Some(hint) = request.login_hint {
             authorize = authorize.set_login_hint(LoginHint::new(hint.to_owned()));
         }
-        if request.silent {
-            authorize = authorize.add_prompt(CoreAuthPrompt::None);
+        match request.prompt {
+            Prompt::Default => {}
+            Prompt::None => authorize = authorize.add_prompt(CoreAuthPrompt::None),
+            Prompt::Consent => authorize = authorize.add_prompt(CoreAuthPrompt::Consent),
         }
         let (url, state, nonce) = authorize.url();
         let transaction = Transaction {
@@ -274,12 +320,13 @@ impl GoogleOidc {
             pkce_verifier: pkce_verifier.secret().clone(),
             purpose: request.purpose,
             started_at: now.timestamp(),
+            consent_prompted: request.prompt == Prompt::Consent,
         };
         Ok((url, transaction))
     }
 
     /// Exchanges the code (with the PKCE verifier), then verifies the ID
-    /// token: signature against the JWKS, issuer, audience, expiry, nonce and
+    /// token (`id_token.rs`): signature, issuer, audience, expiry, nonce and
     /// the access-token hash.
     pub async fn exchange_code(
         &self,
@@ -287,67 +334,66 @@ impl GoogleOidc {
         transaction: &Transaction,
         now: DateTime<Utc>,
     ) -> Result<Authorization, OidcError> {
-        let client = self.client().await?;
-        let response = client
-            .exchange_code(AuthorizationCode::new(code.to_owned()))
-            .map_err(|error| OidcError::Unavailable(error.to_string()))?
-            .set_pkce_verifier(PkceCodeVerifier::new(transaction.pkce_verifier.clone()))
-            .request_async(&TokenEndpoint(&self.http))
+        let fields = [
+            ("grant_type", "authorization_code"),
+            ("code", code),
+            ("redirect_uri", self.redirect_url.as_str()),
+            ("code_verifier", transaction.pkce_verifier.as_str()),
+        ];
+        let response = self
+            .token_request(&fields)
             .await
-            .map_err(token_error)
             // A person waits on this exchange: no retry, but "try again",
             // not "this sign-in could not be verified".
             .map_err(|error| match error {
                 OidcError::RateLimited { .. } => OidcError::Unavailable(error.to_string()),
                 other => other,
             })?;
-
-        let id_token = response
-            .id_token()
-            .ok_or_else(|| OidcError::IdToken("the token response carried no ID token".to_owned()))?;
-        let verifier = client.id_token_verifier();
-        let claims = id_token
-            .claims(&verifier, &Nonce::new(transaction.nonce.clone()))
-            .map_err(|error| OidcError::IdToken(error.to_string()))?;
-        if let Some(expected_hash) = claims.access_token_hash() {
-            let signing_alg =
-                id_token.signing_alg().map_err(|error| OidcError::IdToken(error.to_string()))?;
-            let signing_key =
-                id_token.signing_key(&verifier).map_err(|error| OidcError::IdToken(error.to_string()))?;
-            let actual = AccessTokenHash::from_token(response.access_token(), signing_alg, signing_key)
-                .map_err(|error| OidcError::IdToken(error.to_string()))?;
-            if actual != *expected_hash {
-                return Err(OidcError::IdToken("the access token does not match at_hash".to_owned()));
-            }
-        }
+        let id_token = response.id_token.as_deref().ok_or(IdTokenError::Malformed("no ID token"))?;
+        let expected = id_token::Expected {
+            issuer: self.issuer.as_str(),
+            client_id: self.client_id.as_str(),
+            nonce: &transaction.nonce,
+            access_token: &response.access_token,
+            now,
+        };
+        let claims = self.verify_id_token(id_token, expected).await?;
         // Empty when `email` was not granted (an incremental grant asks for
         // `openid` and the new scope only); sign-in requires it.
-        let email = claims.email().map(|email| email.as_str().to_owned()).unwrap_or_default();
-        let name = claims
-            .name()
-            .and_then(|name| name.get(None))
-            .map(|name| name.as_str().to_owned())
-            .unwrap_or_else(|| email.clone());
+        let email = claims.email.unwrap_or_default();
         let profile = GoogleProfile {
-            sub: claims.subject().as_str().to_owned(),
+            sub: claims.sub,
+            name: claims.name.unwrap_or_else(|| email.clone()),
             email,
-            name,
-            picture_url: claims
-                .picture()
-                .and_then(|picture| picture.get(None))
-                .map(|url| url.as_str().to_owned()),
+            picture_url: claims.picture,
         };
-        let granted_scopes = response
-            .scopes()
-            .map(|scopes| scopes.iter().map(|scope| scope.as_str()).collect::<ScopeSet>())
-            .ok_or(OidcError::ScopesUnknown)?;
+        let granted_scopes =
+            response.scope.as_deref().map(ScopeSet::parse).ok_or(OidcError::ScopesUnknown)?;
         Ok(Authorization {
             profile,
             granted_scopes,
-            access_token: response.access_token().secret().clone(),
-            access_token_expires_at: expires_at(now, response.expires_in()),
-            refresh_token: response.refresh_token().map(|token| token.secret().clone()),
+            access_token_expires_at: expires_at(now, response.expires_in),
+            access_token: response.access_token,
+            refresh_token: response.refresh_token,
         })
+    }
+
+    /// Verifies against the keys held; when the token names a key they do
+    /// not have, Google has rotated: fetch once more and try again.
+    async fn verify_id_token(
+        &self,
+        id_token: &str,
+        expected: id_token::Expected<'_>,
+    ) -> Result<id_token::Claims, OidcError> {
+        let held = self.metadata(false).await?;
+        match id_token::verify(id_token, held.jwks(), expected) {
+            Err(IdTokenError::UnknownKey(kid)) => {
+                tracing::info!(kid, "an ID token names a key not held; fetching Google's keys again");
+                let fetched = self.metadata(true).await?;
+                Ok(id_token::verify(id_token, fetched.jwks(), expected)?)
+            }
+            verified => Ok(verified?),
+        }
     }
 
     pub async fn refresh(
@@ -355,29 +401,34 @@ impl GoogleOidc {
         refresh_token: &str,
         now: DateTime<Utc>,
     ) -> Result<RefreshedToken, OidcError> {
-        let client = self.client().await?;
-        let response = client
-            .exchange_refresh_token(&RefreshToken::new(refresh_token.to_owned()))
-            .map_err(|error| OidcError::Unavailable(error.to_string()))?
-            .request_async(&TokenEndpoint(&self.http))
-            .await
-            .map_err(token_error)?;
+        let fields = [("grant_type", "refresh_token"), ("refresh_token", refresh_token)];
+        // Google may send an ID token here too; BookMate learns nothing from
+        // it that the stored profile lacks, so it is not read.
+        let response = self.token_request(&fields).await?;
         Ok(RefreshedToken {
-            access_token: response.access_token().secret().clone(),
-            expires_at: expires_at(now, response.expires_in()),
-            granted_scopes: response
-                .scopes()
-                .map(|scopes| scopes.iter().map(|scope| scope.as_str()).collect::<ScopeSet>()),
-            refresh_token: response.refresh_token().map(|token| token.secret().clone()),
+            expires_at: expires_at(now, response.expires_in),
+            granted_scopes: response.scope.as_deref().map(ScopeSet::parse),
+            access_token: response.access_token,
+            refresh_token: response.refresh_token,
         })
+    }
+
+    async fn token_request(&self, fields: &[(&str, &str)]) -> Result<TokenResponse, OidcError> {
+        let metadata = self.metadata(false).await?;
+        let endpoint = metadata
+            .token_endpoint()
+            .ok_or_else(|| OidcError::Unavailable("discovery names no token endpoint".to_owned()))?;
+        let client = ClientCredentials { id: self.client_id.as_str(), secret: self.client_secret.secret() };
+        token_endpoint::request(&self.http, endpoint.as_str(), &client, fields).await
     }
 
     /// Revokes a token and, with it, Google's whole grant to BookMate.
     ///
     /// A plain form POST, as Google documents it: the `oauth2` crate refuses
     /// revocation URLs that are not https, which the emulator on loopback is.
-    pub async fn revoke(&self, token: &str) -> Result<(), OidcError> {
-        let metadata = self.metadata(false).await?;
+    pub async fn revoke(&self, token: &str) -> Result<(), RevokeError> {
+        let metadata =
+            self.metadata(false).await.map_err(|error| RevokeError::Unavailable(error.to_string()))?;
         let endpoint = metadata.additional_metadata().revocation_endpoint.clone();
         let response = self
             .http
@@ -385,94 +436,19 @@ impl GoogleOidc {
             .form(&[("token", token)])
             .send()
             .await
-            .map_err(|error| OidcError::Unavailable(format!("revocation: {error}")))?;
+            .map_err(|error| RevokeError::Unavailable(with_causes(&error)))?;
         match response.status().as_u16() {
             200 => Ok(()),
-            // Already revoked or expired: the grant is gone, which is the goal.
-            400 => Ok(()),
-            status => Err(OidcError::Unavailable(format!("revocation answered {status}"))),
+            400 => Err(RevokeError::UnknownToken),
+            status => Err(RevokeError::Unavailable(format!("revocation answered {status}"))),
         }
     }
 }
 
-fn expires_at(now: DateTime<Utc>, expires_in: Option<Duration>) -> DateTime<Utc> {
+fn expires_at(now: DateTime<Utc>, expires_in_seconds: Option<u64>) -> DateTime<Utc> {
     // Google always sends expires_in; assume its documented hour if it does not.
-    let lifetime = expires_in.unwrap_or(Duration::from_secs(3599));
-    now + chrono::Duration::from_std(lifetime).unwrap_or(chrono::Duration::seconds(3599))
-}
-
-/// Why a call to the token endpoint brought no answer to read: the network,
-/// or a status that says "not now" rather than "no".
-#[derive(Debug, thiserror::Error)]
-enum TokenEndpointError {
-    #[error(transparent)]
-    Http(#[from] HttpClientError<reqwest::Error>),
-    #[error("the token endpoint answered {status}")]
-    Transient { status: u16, retry_after: Option<Duration> },
-}
-
-/// The HTTP client for the token endpoint, keeping what the `oauth2` crate
-/// would lose: it reads any error body as an OAuth error and drops the
-/// status, so a 429 or a 5xx carrying `{"error": …}` would look like a
-/// refusal of the grant.
-struct TokenEndpoint<'a>(&'a reqwest::Client);
-
-impl<'c> AsyncHttpClient<'c> for TokenEndpoint<'_> {
-    type Error = TokenEndpointError;
-    // Named and boxed: server functions need their futures to be `Send`,
-    // which the compiler cannot prove through a closure's lifetimes.
-    type Future = Pin<Box<dyn Future<Output = Result<HttpResponse, TokenEndpointError>> + Send + 'c>>;
-
-    fn call(&'c self, request: HttpRequest) -> Self::Future {
-        Box::pin(call_token_endpoint(self.0, request))
-    }
-}
-
-async fn call_token_endpoint(
-    http: &reqwest::Client,
-    request: HttpRequest,
-) -> Result<HttpResponse, TokenEndpointError> {
-    let response = http.call(request).await?;
-    let status = response.status();
-    if status == reqwest::StatusCode::TOO_MANY_REQUESTS || status.is_server_error() {
-        let retry_after = response
-            .headers()
-            .get(reqwest::header::RETRY_AFTER)
-            .and_then(|value| value.to_str().ok())
-            .and_then(|value| value.trim().parse().ok())
-            .map(Duration::from_secs);
-        return Err(TokenEndpointError::Transient { status: status.as_u16(), retry_after });
-    }
-    Ok(response)
-}
-
-fn token_error(
-    error: RequestTokenError<TokenEndpointError, openidconnect::StandardErrorResponse<CoreErrorResponseType>>,
-) -> OidcError {
-    match error {
-        RequestTokenError::ServerResponse(response) => match response.error() {
-            CoreErrorResponseType::InvalidGrant => OidcError::InvalidGrant,
-            other => OidcError::Refused(other.as_ref().to_owned()),
-        },
-        RequestTokenError::Request(TokenEndpointError::Transient { status: 429, retry_after }) => {
-            OidcError::RateLimited { retry_after }
-        }
-        RequestTokenError::Request(error) => OidcError::Unavailable(with_causes(&error)),
-        other => OidcError::Unavailable(other.to_string()),
-    }
-}
-
-/// An error with its causes, for the log: the HTTP client's own message is
-/// only "client error"; the cause says "timed out" or "connection refused".
-fn with_causes(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut cause = error.source();
-    while let Some(error) = cause {
-        text.push_str(": ");
-        text.push_str(&error.to_string());
-        cause = error.source();
-    }
-    text
+    let lifetime = expires_in_seconds.and_then(|seconds| i64::try_from(seconds).ok()).unwrap_or(3599);
+    now + chrono::Duration::seconds(lifetime)
 }
 
 #[cfg(test)]
@@ -487,6 +463,7 @@ mod tests {
             pkce_verifier: "verifier-secret".to_owned(),
             purpose: Purpose::SignIn,
             started_at: 1_800_000_000,
+            consent_prompted: false,
         };
         let refreshed = RefreshedToken {
             access_token: "ya29.access-secret".to_owned(),

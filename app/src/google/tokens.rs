@@ -5,12 +5,19 @@
 //! refresh run per host at a time (fifty visitors loading a page together
 //! cause one refresh, not fifty), keeps the newest refresh token Google sends,
 //! retries Google's transient failures with backoff, and turns a refused
-//! refresh (`invalid_grant`: revoked, expired, password changed) into "this
-//! host must reconnect". A rate limit (429) is only ever a reason to wait.
+//! refresh (`invalid_grant`: revoked, expired, password changed;
+//! `unauthorized_client`: a token of another OAuth client) into "this host
+//! must reconnect". A rate limit (429) is only ever a reason to wait. Google
+//! refusing BookMate's own client (`invalid_client`, `deleted_client`) is
+//! the operator's to fix: logged as an error once, and "unavailable" to
+//! everyone meanwhile.
 
 use std::{
     collections::HashMap,
-    sync::{Arc, Mutex},
+    sync::{
+        atomic::{AtomicBool, Ordering},
+        Arc, Mutex,
+    },
     time::Duration,
 };
 
@@ -34,6 +41,21 @@ const REFRESH_MARGIN: chrono::Duration = chrono::Duration::seconds(60);
 /// holds a request longer than `max` per attempt.
 const REFRESHES: Backoff =
     Backoff { attempts: 3, first: Duration::from_millis(200), max: Duration::from_secs(4) };
+
+/// A token to revoke a grant with. Its `Debug` shows no token.
+pub(super) enum RevocableToken {
+    Refresh(String),
+    /// Live for a minute at least, by the expiry Google gave.
+    Access(String),
+}
+
+impl RevocableToken {
+    pub(super) fn secret(&self) -> &str {
+        match self {
+            Self::Refresh(token) | Self::Access(token) => token,
+        }
+    }
+}
 
 /// An access token, never logged or shown.
 #[derive(Clone)]
@@ -81,21 +103,42 @@ impl RefreshLocks {
 pub(super) struct TokenCustody {
     pub(super) cipher: TokenCipher,
     locks: RefreshLocks,
+    /// Whether the operator was told that Google refuses BookMate's client:
+    /// one error in the log, not one per visitor.
+    client_rejection_logged: AtomicBool,
 }
 
 impl TokenCustody {
     pub(super) fn new(secret_key: &str) -> Self {
-        Self { cipher: TokenCipher::new(secret_key), locks: RefreshLocks::default() }
+        Self {
+            cipher: TokenCipher::new(secret_key),
+            locks: RefreshLocks::default(),
+            client_rejection_logged: AtomicBool::new(false),
+        }
     }
 
-    /// A token that revokes the whole grant: the refresh token, else the
-    /// access token.
-    pub(super) fn revocable_token(&self, connection: &GoogleConnection) -> Option<String> {
-        let open = |kind, sealed: &Option<String>| {
-            sealed.as_deref().and_then(|sealed| self.cipher.open(connection.user_id, kind, sealed))
+    /// The host's refresh token, if it opens with this server's key.
+    pub(super) fn refresh_token(&self, connection: &GoogleConnection) -> Option<String> {
+        connection
+            .refresh_token_sealed
+            .as_deref()
+            .and_then(|sealed| self.cipher.open(connection.user_id, TokenKind::Refresh, sealed))
+    }
+
+    /// A token that revokes the whole grant: the refresh token, else an
+    /// access token still live. An expired access token revokes nothing at
+    /// Google (it answers 400 and keeps the grant), so it is never offered.
+    pub(super) fn revocable_token(&self, connection: &GoogleConnection) -> Option<RevocableToken> {
+        if let Some(token) = self.refresh_token(connection) {
+            return Some(RevocableToken::Refresh(token));
+        }
+        let live =
+            connection.access_token_expires_at.is_some_and(|expires| expires - REFRESH_MARGIN > Utc::now());
+        let access = || {
+            let sealed = connection.access_token_sealed.as_deref()?;
+            self.cipher.open(connection.user_id, TokenKind::Access, sealed)
         };
-        open(TokenKind::Refresh, &connection.refresh_token_sealed)
-            .or_else(|| open(TokenKind::Access, &connection.access_token_sealed))
+        live.then(access).flatten().map(RevocableToken::Access)
     }
 
     /// A valid access token for the host whose connection the caller read:
@@ -127,11 +170,7 @@ impl TokenCustody {
         if let Some(token) = self.fresh_token(&connection)? {
             return Ok(token);
         }
-        let refresh_token = connection
-            .refresh_token_sealed
-            .as_deref()
-            .and_then(|sealed| self.cipher.open(user_id, TokenKind::Refresh, sealed));
-        let Some(refresh_token) = refresh_token else {
+        let Some(refresh_token) = self.refresh_token(&connection) else {
             google_connections::mark_needs_reconnect(db, user_id, Utc::now()).await?;
             return Err(TokenError::NeedsReconnect);
         };
@@ -150,10 +189,22 @@ impl TokenCustody {
             .await;
         let refreshed = match refreshed {
             Ok(refreshed) => refreshed,
-            Err(OidcError::InvalidGrant) => {
-                tracing::info!(user_id, "Google refused the refresh token; the host must reconnect");
+            Err(error @ (OidcError::InvalidGrant | OidcError::OtherClientsToken)) => {
+                tracing::info!(user_id, %error, "Google refused the refresh token; the host must reconnect");
                 google_connections::mark_needs_reconnect(db, user_id, Utc::now()).await?;
                 return Err(TokenError::NeedsReconnect);
+            }
+            Err(OidcError::ClientRejected(error)) => {
+                if !self.client_rejection_logged.swap(true, Ordering::Relaxed) {
+                    tracing::error!(
+                        error,
+                        "Google refuses BookMate's OAuth client: check GOOGLE_CLIENT_ID and \
+                         GOOGLE_CLIENT_SECRET, and that the client exists in Google Cloud Console"
+                    );
+                }
+                return Err(TokenError::Unavailable(format!(
+                    "Google refuses BookMate's OAuth client: {error}"
+                )));
             }
             // Still failing after the last attempt: "unavailable", never
             // "reconnect".

@@ -6,6 +6,7 @@
 
 use app::{
     auth::sessions::{current_user, end_session},
+    google::oidc::Prompt,
     sign_in::{self, CallbackParams, Finished, SignInError, StartError, Started},
     state::AppState,
 };
@@ -57,7 +58,8 @@ async fn grant(
         Ok(None) => return redirect_with_cookies("/auth/google/login", []),
         Err(error) => return our_fault(&error, "Please try again."),
     };
-    match sign_in::start_grant(&state, &user, params.silent, return_to.clone()).await.transpose() {
+    let prompt = if params.silent { Prompt::None } else { Prompt::Default };
+    match sign_in::start_grant(&state, &user, prompt, return_to.clone()).await.transpose() {
         None => redirect_with_cookies(&return_to, []),
         Some(result) => started(result),
     }
@@ -100,6 +102,8 @@ async fn callback(
         Ok(Finished::Granted { return_to, outcome }) => {
             redirect_with_cookies(&with_outcome(&return_to, outcome.as_str()), [clear_transaction])
         }
+        // The new transaction's cookie replaces the spent one.
+        Ok(Finished::ConsentAgain(started)) => self::started(Ok(started)),
         Err(error) => with_cookie(sign_in_failed(&error), clear_transaction),
     }
 }
@@ -145,6 +149,16 @@ fn sign_in_failed(error: &SignInError) -> Response {
             "Google cannot be reached",
             "BookMate could not finish signing you in. Nothing was saved. Please try again in a moment.",
         ),
+        SignInError::ClientRejected(_) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "BookMate's Google sign-in is not set up correctly",
+            "Google does not accept this BookMate server's OAuth client. Nothing was saved. Please tell whoever runs this BookMate.",
+        ),
+        SignInError::ConsentAgain(_) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "Google cannot be reached",
+            "BookMate could not finish signing you in. Nothing was saved. Please try again in a moment.",
+        ),
         SignInError::Unverified(_) => (
             StatusCode::BAD_REQUEST,
             "This sign-in could not be verified",
@@ -168,7 +182,11 @@ fn sign_in_failed(error: &SignInError) -> Response {
     };
     match error {
         SignInError::Cancelled => tracing::info!("sign-in cancelled at Google"),
-        SignInError::SaveSignIn(_) | SignInError::SaveGrant(_) | SignInError::GoogleUnreachable(_) => {
+        SignInError::SaveSignIn(_)
+        | SignInError::SaveGrant(_)
+        | SignInError::GoogleUnreachable(_)
+        | SignInError::ClientRejected(_)
+        | SignInError::ConsentAgain(_) => {
             tracing::error!(%error, "sign-in failed");
         }
         _ => tracing::warn!(%error, "sign-in refused"),

@@ -8,7 +8,7 @@ use app::{
     db::Backend,
     google::{
         calendar::{CalendarApi, CalendarError},
-        oidc::{AuthorizationRequest, GoogleOidc, OidcError, Purpose, Transaction},
+        oidc::{AuthorizationRequest, GoogleOidc, OidcError, Prompt, Purpose, Transaction},
         AccessToken,
     },
     google_scopes::{CALENDAR_EVENTS, SIGN_IN},
@@ -40,8 +40,12 @@ fn client(app: &TestApp) -> GoogleOidc {
 /// code with the transaction that started it.
 async fn authorized_code(app: &TestApp, oidc: &GoogleOidc, scopes: &[&str]) -> (String, Transaction) {
     app.google.set_consent(ADA, ConsentDecision::Allow);
-    let request =
-        AuthorizationRequest { scopes, login_hint: Some(ADA), silent: false, purpose: Purpose::SignIn };
+    let request = AuthorizationRequest {
+        scopes,
+        login_hint: Some(ADA),
+        prompt: Prompt::Default,
+        purpose: Purpose::SignIn,
+    };
     let (url, transaction) = oidc.authorization_url(request, Utc::now()).await.unwrap();
     let answer = app.client.get(url.as_str()).send().await.unwrap();
     let location = url::Url::parse(answer.headers()["location"].to_str().unwrap()).unwrap();
