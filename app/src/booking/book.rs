@@ -126,11 +126,10 @@ pub async fn book(
         .clone()
         .filter(|_| connection.granted_scopes.contains(CALENDAR_EVENTS));
     let event_id = random_event_id();
-    let (delivery, uid) = match direct_calendar {
-        // Google names an inserted event's iCalUID after its id.
-        Some(_) => (Delivery::Google, format!("{event_id}@google.com")),
-        None => (Delivery::Email, format!("{event_id}@bookmate")),
-    };
+    // Google's event gets an iCalUID of Google's choosing, stored when the
+    // insert answers; until then, and by email, invites carry this one.
+    let uid = format!("{event_id}@bookmate");
+    let delivery = if direct_calendar.is_some() { Delivery::Google } else { Delivery::Email };
     let google_job = direct_calendar.map(|calendar_id| NewGoogleJob {
         calendar_id,
         event_id,

@@ -69,13 +69,17 @@ pub async fn attempt(state: &AppState, job: &GoogleJob) -> Result<Outcome, DbErr
     }
     let result = match state.google.connection(db, host.user_id).await {
         Ok(connection) => {
-            state.google.insert_event(db, &connection, &job.calendar_id, &event(&host, &booking, job)).await
+            // A job attempted before may have been inserted by a process
+            // that died before it heard Google's answer.
+            let maybe_inserted = job.attempts > 1;
+            let event = event(&host, &booking, job);
+            state.google.insert_event(db, &connection, &job.calendar_id, &event, maybe_inserted).await
         }
         Err(error) => Err(error),
     };
     match result {
-        Ok(()) => {
-            google_jobs::finish_in_google(db, job, Utc::now()).await?;
+        Ok(inserted) => {
+            google_jobs::finish_in_google(db, job, &inserted.ical_uid, Utc::now()).await?;
             Ok(Outcome::InGoogle)
         }
         Err(GoogleCallError::Database(error)) => Err(error),

@@ -37,7 +37,8 @@ pub fn status(booking: &Booking) -> Invitation {
 /// The invite, as an iCalendar `REQUEST`, the host organising.
 pub fn invite_ics(host: &User, booking: &Booking) -> String {
     ics::request(&ics::Invite {
-        uid: &booking.uid,
+        // Google's own UID for its event, so the two are one meeting.
+        uid: booking.google_ical_uid.as_deref().unwrap_or(&booking.uid),
         summary: &title(host, &booking.visitor_name),
         description: &booking.note,
         starts_at: booking.starts_at,

@@ -71,6 +71,8 @@ pub struct Booking {
     pub note: String,
     pub delivery: Delivery,
     pub google_event_id: Option<String>,
+    /// As Google answered the insert; the invites' UID when set.
+    pub google_ical_uid: Option<String>,
     pub created_at: DateTime<Utc>,
 }
 
@@ -87,6 +89,7 @@ struct BookingRow {
     note: String,
     delivery: String,
     google_event_id: Option<String>,
+    google_ical_uid: Option<String>,
     created_at: i64,
 }
 
@@ -106,6 +109,7 @@ impl TryFrom<BookingRow> for Booking {
             note: row.note,
             delivery: Delivery::try_from(row.delivery.as_str())?,
             google_event_id: row.google_event_id,
+            google_ical_uid: row.google_ical_uid,
             created_at: from_db_time(row.created_at),
         })
     }
@@ -134,7 +138,7 @@ impl From<sqlx::Error> for BookingError {
 
 const BOOKING_COLUMNS: &str =
     "booking_id, host_user_id, uid, starts_at, ends_at, visitor_name, visitor_email, \
-                               visitor_time_zone, note, delivery, google_event_id, created_at";
+                               visitor_time_zone, note, delivery, google_event_id, google_ical_uid, created_at";
 
 /// Records the booking, with the mail `mail` writes about it and the work
 /// it owes Google, only if no confirmed booking of the host overlaps the

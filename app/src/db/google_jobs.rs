@@ -126,10 +126,16 @@ pub async fn claim(
 }
 
 /// Google has the event: the booking remembers it, and the job is done.
-pub async fn finish_in_google(db: &DbPool, job: &GoogleJob, now: DateTime<Utc>) -> Result<(), DbError> {
+pub async fn finish_in_google(
+    db: &DbPool,
+    job: &GoogleJob,
+    ical_uid: &str,
+    now: DateTime<Utc>,
+) -> Result<(), DbError> {
     let mut transaction = db.begin().await?;
-    sqlx::query("update bookings set google_event_id = $1 where booking_id = $2")
+    sqlx::query("update bookings set google_event_id = $1, google_ical_uid = $2 where booking_id = $3")
         .bind(&job.event_id)
+        .bind(ical_uid)
         .bind(job.booking_id)
         .execute(&mut *transaction)
         .await?;

@@ -51,7 +51,9 @@ pub async fn run_client_suite(oidc: &GoogleOidc, calendar: &CalendarApi, refresh
     let event = meeting(&id);
     let inserted = calendar.insert_event(&token, "primary", &event).await.expect("events.insert");
     assert_eq!(inserted.id, id);
-    assert!(inserted.ical_uid.is_some());
+    assert!(inserted.ical_uid.ends_with("@google.com"), "{}", inserted.ical_uid);
+    let fetched = calendar.get_event(&token, "primary", &id).await.expect("events.get");
+    assert_eq!(fetched.ical_uid, inserted.ical_uid, "the iCalUID Google gave is the one it keeps");
     // A retried insert with the same id: Google says 409, which means done.
     assert_eq!(calendar.insert_event(&token, "primary", &event).await, Err(CalendarError::Duplicate));
 }
