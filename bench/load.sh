@@ -26,7 +26,7 @@ base="http://$address"
 google="http://127.0.0.1:3998"
 "$CARGO_TARGET_DIR/release/google-emulator" --port 3998 --redirect-uri "$base/auth/google/callback" >"$data/google.log" 2>&1 &
 emulator=$!
-BOOKMATE_DATA_DIR="$data" DATABASE_URL="sqlite://$data/bookmate.db" BOOKMATE_BIND_ADDR="$address" \
+BOOKMATE_DATA_DIR="$data" DATABASE_URL="sqlite://$data/bookmate.db" BOOKMATE_BIND_ADDR="$address" BOOKMATE_PUBLIC_URL="$base" \
   GOOGLE_CLIENT_ID=bookmate-dev.apps.googleusercontent.com GOOGLE_CLIENT_SECRET=bookmate-dev-secret \
   GOOGLE_ISSUER_URL="$google" GOOGLE_CALENDAR_API_URL="$google/calendar/v3" BOOKMATE_TRUSTED_PROXIES=127.0.0.1 \
   LEPTOS_SITE_ROOT=target/site LEPTOS_OUTPUT_NAME=bookmate RUST_LOG=warn \

@@ -276,6 +276,19 @@ impl Settings {
                 ));
             }
             (None, None) => GoogleSettings::Emulator,
+            // Google redirects only to the URI registered for the client, and
+            // accepts http only for loopback: an address guessed from the
+            // bind address is wrong behind a proxy, so it must be said.
+            (Some(_), Some(_)) if var(PUBLIC_URL).is_none() => {
+                return Err(ConfigError::new(
+                    PUBLIC_URL,
+                    format!(
+                        "required with a Google client: set it to the address whose /auth/google/callback is \
+                         registered as the client's redirect URI (https://…, or http://127.0.0.1:PORT or \
+                         http://localhost:PORT on your own machine); today it would be {public_url}"
+                    ),
+                ));
+            }
             (Some(client_id), Some(client_secret)) => GoogleSettings::Google {
                 client_id,
                 client_secret: SecretString::from(client_secret),
@@ -544,11 +557,12 @@ mod tests {
     #[test]
     fn a_google_client_switches_from_the_emulator_to_google() {
         let dir = tempfile::tempdir().unwrap();
-        let settings = load(
-            dir.path(),
-            &[(GOOGLE_CLIENT_ID, "id.apps.googleusercontent.com"), (GOOGLE_CLIENT_SECRET, "secret")],
-        )
-        .unwrap();
+        let client = [(GOOGLE_CLIENT_ID, "id.apps.googleusercontent.com"), (GOOGLE_CLIENT_SECRET, "secret")];
+        let guessed = load(dir.path(), &client).unwrap_err();
+        assert_eq!(guessed.variable, PUBLIC_URL, "a redirect URI guessed from the bind address: {guessed}");
+        let settings =
+            load(dir.path(), &[client.as_slice(), &[(PUBLIC_URL, "http://localhost:3000")]].concat())
+                .unwrap();
         match settings.google {
             GoogleSettings::Google { client_id, issuer_url, calendar_api_url, .. } => {
                 assert_eq!(client_id, "id.apps.googleusercontent.com");

@@ -124,6 +124,7 @@ fn test() -> Result {
     browser_tests
         .env("BOOKMATE_DATA_DIR", &data_dir)
         .env("DATABASE_URL", format!("sqlite://{}/bookmate.db", data_dir.display()))
+        .env("BOOKMATE_PUBLIC_URL", "http://127.0.0.1:3000")
         .env("CI", "true");
     google.configure(&mut browser_tests);
     let browser = counted_step("browser tests (Playwright in Chromium)", &mut browser_tests);

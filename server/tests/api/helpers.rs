@@ -201,6 +201,7 @@ impl TestApp {
         tokio::spawn(async move { axum::serve(listener, router).await });
         let mut env: Vec<(String, String)> = [
             ("BOOKMATE_BIND_ADDR", format!("127.0.0.1:{port}")),
+            ("BOOKMATE_PUBLIC_URL", format!("http://127.0.0.1:{port}")),
             ("BOOKMATE_DATA_DIR", database.directory.path().display().to_string()),
             ("DATABASE_URL", url_string(&database.url)),
             ("BOOKMATE_SECRET_KEY", "test-secret-key-test-secret-key-0123456789".to_owned()),
