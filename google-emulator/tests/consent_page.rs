@@ -43,6 +43,7 @@ async fn unticking_a_scope_on_the_consent_page_grants_the_rest() {
     }
     let answer = google.submit(&action, &submission(&inputs, "allow")).await;
     assert_eq!(answer.status(), 302);
+    assert_eq!(session_cookie(&answer), format!("emulator_account={ADA_SUB}"), "signed in to Google now");
     let query = query_of(answer.headers()["location"].to_str().unwrap());
     assert_eq!(query["state"], "xyz");
     assert_eq!(query["prompt"], "consent");

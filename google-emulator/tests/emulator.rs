@@ -181,16 +181,41 @@ async fn granular_consent_and_incremental_authorization_with_and_without_include
 }
 
 #[tokio::test]
-async fn prompt_none_answers_at_once_or_with_consent_required() {
+async fn prompt_none_needs_a_google_session_for_the_hinted_account_and_every_scope_granted() {
     let google = Google::start().await;
-    google.signed_in(&format!("openid email {READONLY}")).await;
-    let granted = google.authorize(&[("scope", "openid email"), ("prompt", "none")]).await;
-    let query = query_of(granted.headers()["location"].to_str().unwrap());
-    assert!(query.contains_key("code") && query["prompt"] == "none");
-    let more = google.authorize(&[("scope", &format!("openid {EVENTS}")), ("prompt", "none")]).await;
-    assert_eq!(query_of(more.headers()["location"].to_str().unwrap())["error"], "consent_required");
+    google.emulator.set_consent(ADA, ConsentDecision::Allow);
+    let consented = google.authorize(&[("scope", &format!("openid email {READONLY}"))]).await;
+    assert_eq!(consented.status(), 302);
+    let session = session_cookie(&consented);
+    let granted = silent(&google, Some(&session), &[("scope", "openid email")]).await;
+    assert!(granted.contains_key("code") && granted["prompt"] == "none", "{granted:?}");
+    let no_session = silent(&google, None, &[("scope", "openid email")]).await;
+    assert_eq!(no_session["error"], "login_required", "login_hint alone is no session");
+    let more = silent(&google, Some(&session), &[("scope", &format!("openid {EVENTS}"))]).await;
+    assert_eq!(more["error"], "consent_required");
+    let other =
+        silent(&google, Some(&session), &[("scope", "openid email"), ("login_hint", "grace@example.com")])
+            .await;
+    assert_eq!(other["error"], "interaction_required", "another account than the signed-in one");
+
     let cancelled = google.consent("openid email", ConsentDecision::Deny, &[("prompt", "consent")]).await;
     assert_eq!(cancelled["error"], "access_denied");
+}
+
+/// A `prompt=none` authorization, from a browser with or without a Google
+/// session, answered by the redirect's query.
+async fn silent(
+    google: &Google,
+    session: Option<&str>,
+    extra: &[(&str, &str)],
+) -> std::collections::HashMap<String, String> {
+    let mut params = vec![("prompt", "none")];
+    params.extend_from_slice(extra);
+    let response = match session {
+        Some(session) => google.authorize_signed_in(session, &params).await,
+        None => google.authorize(&params).await,
+    };
+    query_of(response.headers()["location"].to_str().unwrap())
 }
 
 #[tokio::test]

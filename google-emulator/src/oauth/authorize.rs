@@ -86,18 +86,15 @@ pub(super) async fn authorize(
         return redirect_error(&emulator, &pending, "invalid_request");
     }
 
-    // Which Google account: the hint, else the one signed in to this browser.
-    let account = {
+    // The Google account signed in to this browser (Google's session), and
+    // the one login_hint names, which only pre-selects an account.
+    let (session, hinted) = {
         let state = emulator.state();
-        pending
-            .login_hint
-            .as_deref()
-            .and_then(|hint| state.account_by_hint(hint))
-            .or_else(|| {
-                let cookie_sub = cookie(&headers, ACCOUNT_COOKIE)?;
-                state.accounts.iter().find(|account| account.sub == cookie_sub)
-            })
-            .cloned()
+        let session = cookie(&headers, ACCOUNT_COOKIE)
+            .and_then(|sub| state.accounts.iter().find(|account| account.sub == sub))
+            .cloned();
+        let hinted = pending.login_hint.as_deref().and_then(|hint| state.account_by_hint(hint)).cloned();
+        (session, hinted)
     };
     let already_granted = |account: &Account| {
         let grant = emulator.state().grants.get(&(account.sub.clone(), client_id.to_owned())).cloned();
@@ -105,23 +102,30 @@ pub(super) async fn authorize(
     };
 
     if prompt.contains(&"none") {
-        return match account {
-            None => redirect_error(&emulator, &pending, "login_required"),
-            Some(account) if already_granted(&account) => {
-                let approved = scopes.iter().cloned().collect();
-                issue_code(&emulator, &pending, &account, approved, false)
+        return match (session, hinted) {
+            (None, _) => redirect_error(&emulator, &pending, "login_required"),
+            // Another account than the signed-in one: Google would have to
+            // ask which, and prompt=none forbids asking.
+            (Some(session), Some(hinted)) if hinted.sub != session.sub => {
+                redirect_error(&emulator, &pending, "interaction_required")
             }
-            Some(_) => redirect_error(&emulator, &pending, "consent_required"),
+            (Some(session), _) if already_granted(&session) => {
+                let approved = scopes.iter().cloned().collect();
+                issue_code(&emulator, &pending, &session, approved, false)
+            }
+            (Some(_), _) => redirect_error(&emulator, &pending, "consent_required"),
         };
     }
+    let account = hinted.or(session);
     if let Some(account) = &account {
         if !pending.force_consent && already_granted(account) {
             let approved = scopes.iter().cloned().collect();
-            return issue_code(&emulator, &pending, account, approved, false);
+            return with_session(issue_code(&emulator, &pending, account, approved, false), account);
         }
         let preset = emulator.state().consent_presets.remove(&account.email.to_ascii_lowercase());
         if let Some(decision) = preset {
-            return decide(&emulator, &pending, account, decision);
+            // A preset stands for a person at the page, who is then signed in.
+            return with_session(decide(&emulator, &pending, account, decision), account);
         }
     }
     let request_id = random_token("", 24);

@@ -155,12 +155,7 @@ pub(super) async fn consent(State(emulator): State<Emulator>, RawForm(body): Raw
         .filter(|scope| is_sign_in_scope(scope) || ticked.contains(*scope))
         .cloned()
         .collect();
-    let mut response = issue_code(&emulator, &pending, &account, approved, true);
-    let cookie = format!("{ACCOUNT_COOKIE}={}; Path=/; HttpOnly; SameSite=Lax", account.sub);
-    if let Ok(value) = cookie.parse() {
-        response.headers_mut().append(header::SET_COOKIE, value);
-    }
-    response
+    with_session(issue_code(&emulator, &pending, &account, approved, true), &account)
 }
 
 impl Emulator {

@@ -45,7 +45,8 @@ const CODE_LIFETIME: i64 = 600;
 const REFRESH_TOKEN_LIMIT: usize = 100;
 
 /// The Google account signed in to this browser, as Google's session
-/// cookie would remember it, so a second visit skips the account chooser.
+/// cookie would remember it: a second visit skips the account chooser, and
+/// `prompt=none` needs it.
 const ACCOUNT_COOKIE: &str = "emulator_account";
 
 pub(crate) fn router() -> Router<Emulator> {
@@ -119,6 +120,16 @@ fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
         .filter_map(|pair| pair.trim().split_once('='))
         .find(|(key, _)| *key == name)
         .map(|(_, value)| value)
+}
+
+/// Remembers the account as signed in to this browser, as Google's session
+/// cookie does once a person has used a page.
+fn with_session(mut response: Response, account: &Account) -> Response {
+    let cookie = format!("{ACCOUNT_COOKIE}={}; Path=/; HttpOnly; SameSite=Lax", account.sub);
+    if let Ok(value) = cookie.parse() {
+        response.headers_mut().append(header::SET_COOKIE, value);
+    }
+    response
 }
 
 fn oauth_error(status: StatusCode, error: &str, description: &str) -> Response {

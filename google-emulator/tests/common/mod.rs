@@ -44,6 +44,16 @@ impl Google {
     }
 
     pub async fn authorize(&self, extra: &[(&str, &str)]) -> reqwest::Response {
+        self.authorize_request(extra).send().await.unwrap()
+    }
+
+    /// [`Google::authorize`] from a browser holding this Google session
+    /// cookie (`name=value`).
+    pub async fn authorize_signed_in(&self, session: &str, extra: &[(&str, &str)]) -> reqwest::Response {
+        self.authorize_request(extra).header("cookie", session).send().await.unwrap()
+    }
+
+    fn authorize_request(&self, extra: &[(&str, &str)]) -> reqwest::RequestBuilder {
         let mut params: Vec<(&str, &str)> = vec![
             ("client_id", CLIENT),
             ("redirect_uri", REDIRECT),
@@ -56,7 +66,7 @@ impl Google {
             ("login_hint", ADA),
         ];
         params.extend_from_slice(extra);
-        self.http.get(format!("{}/o/oauth2/v2/auth", self.base)).query(&params).send().await.unwrap()
+        self.http.get(format!("{}/o/oauth2/v2/auth", self.base)).query(&params)
     }
 
     /// Authorizes with a consent decision and returns the redirect's query.
@@ -106,6 +116,12 @@ impl Google {
         assert_eq!(status, 200, "{tokens}");
         tokens
     }
+}
+
+/// The Google session cookie a response sets, as `name=value`.
+pub fn session_cookie(response: &reqwest::Response) -> String {
+    let set_cookie = response.headers()["set-cookie"].to_str().unwrap();
+    set_cookie.split(';').next().unwrap().to_owned()
 }
 
 pub fn query_of(url: &str) -> HashMap<String, String> {
