@@ -197,8 +197,11 @@ async fn add_event(State(emulator): State<Emulator>, Json(request): Json<NewEven
 }
 
 async fn rotate_key(State(emulator): State<Emulator>) -> Response {
-    emulator.rotate_signing_key();
-    StatusCode::NO_CONTENT.into_response()
+    // Key generation is CPU-bound: off the async workers.
+    match tokio::task::spawn_blocking(move || emulator.rotate_signing_key()).await {
+        Ok(()) => StatusCode::NO_CONTENT.into_response(),
+        Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    }
 }
 
 /// With a JSON seed, starts over from it; with no body, from the seed the

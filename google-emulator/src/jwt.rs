@@ -1,6 +1,6 @@
-//! The signing keys: real RSA keys, generated at start, published as a JWKS,
-//! signing ID tokens with RS256. Two keys, as Google publishes, so a test can
-//! rotate to the second.
+//! The signing keys: real RSA keys published as a JWKS, signing ID tokens
+//! with RS256. Two keys are published, as Google does; rotating brings in a
+//! brand-new key that no client can have cached, as Google's rotation does.
 
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine as _};
 use rsa::{
@@ -29,19 +29,24 @@ impl SigningKeys {
     }
 
     pub fn generate() -> Self {
-        let keys = (0..2)
-            .map(|_| {
-                let key = RsaPrivateKey::new(&mut OsRng, 2048).expect("RSA key generation");
-                let kid = hex(&Sha256::digest(key.n().to_bytes_be())[..20]);
-                (kid, key)
-            })
-            .collect();
-        Self { keys, active: 0 }
+        Self { keys: vec![Self::new_key(), Self::new_key()], active: 0 }
     }
 
-    /// Signs with the other key from now on; both stay published.
-    pub fn rotate(&mut self) {
-        self.active = (self.active + 1) % self.keys.len();
+    /// A fresh 2048-bit key and its `kid`: slow (a fraction of a second even
+    /// optimised), so callers make it before taking the keys' lock.
+    pub fn new_key() -> (String, RsaPrivateKey) {
+        let key = RsaPrivateKey::new(&mut OsRng, 2048).expect("RSA key generation");
+        let kid = hex(&Sha256::digest(key.n().to_bytes_be())[..20]);
+        (kid, key)
+    }
+
+    /// Signs with `fresh` from now on. The JWKS holds the newest two: the
+    /// key that signed until now (its tokens still verify) and `fresh`; the
+    /// older one drops out.
+    pub fn rotate(&mut self, fresh: (String, RsaPrivateKey)) {
+        let previous = self.keys[self.active].clone();
+        self.keys = vec![previous, fresh];
+        self.active = 1;
     }
 
     pub fn jwks(&self) -> Value {

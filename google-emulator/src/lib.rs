@@ -294,8 +294,12 @@ impl Emulator {
         Some(id)
     }
 
+    /// Signs with a newly generated key from now on, one no client has
+    /// cached, publishing it beside the previous signing key; the oldest
+    /// published key drops out. Takes a fraction of a second (RSA keygen).
     pub fn rotate_signing_key(&self) {
-        self.keys().rotate();
+        let fresh = jwt::SigningKeys::new_key();
+        self.keys().rotate(fresh);
     }
 
     /// Starts over from the seed the emulator was built with.

@@ -264,7 +264,7 @@ async fn tokeninfo_answers_in_strings_and_userinfo_follows_the_granted_scopes() 
 }
 
 #[tokio::test]
-async fn id_tokens_verify_against_the_published_key_with_at_hash_and_rotation_changes_the_kid() {
+async fn id_tokens_verify_against_the_published_key_with_at_hash_and_rotation_brings_an_unseen_key() {
     let google = Google::start().await;
     let tokens = google.signed_in("openid email profile").await;
     let id_token = tokens["id_token"].as_str().unwrap();
@@ -285,8 +285,12 @@ async fn id_tokens_verify_against_the_published_key_with_at_hash_and_rotation_ch
 
     google.emulator.rotate_signing_key();
     let later = google.signed_in("openid email").await;
-    let rotated = verify(later["id_token"].as_str().unwrap(), &jwks);
-    assert_ne!(kid, rotated, "the second published key signs after rotation");
+    let later_kid = header_of(later["id_token"].as_str().unwrap())["kid"].as_str().unwrap().to_owned();
+    assert!(!kids(&jwks).contains(&later_kid), "a key the client's cached JWKS does not hold");
+    let (_, rotated_jwks) = google.get_json("/oauth2/v3/certs").await;
+    assert_eq!(verify(later["id_token"].as_str().unwrap(), &rotated_jwks), later_kid);
+    assert_eq!(kids(&rotated_jwks), [kid.clone(), later_kid.clone()], "the previous key stays published");
+    verify(id_token, &rotated_jwks);
 
     // tokeninfo checks the signature: a forged token is refused.
     let mut parts: Vec<&str> = id_token.split('.').collect();
@@ -296,6 +300,14 @@ async fn id_tokens_verify_against_the_published_key_with_at_hash_and_rotation_ch
     assert_eq!(status, 400);
     let (status, info) = google.get_json(&format!("/tokeninfo?id_token={id_token}")).await;
     assert_eq!((status, info["alg"].as_str()), (200, Some("RS256")));
+
+    google.emulator.rotate_signing_key();
+    let (_, twice_rotated) = google.get_json("/oauth2/v3/certs").await;
+    let newest = kids(&twice_rotated);
+    assert_eq!(newest.len(), 2);
+    assert!(newest[0] == later_kid && !newest.contains(&kid), "the oldest drops out: {newest:?}");
+    let (status, _) = google.get_json(&format!("/tokeninfo?id_token={id_token}")).await;
+    assert_eq!(status, 400, "signed by a key no longer published");
 }
 
 #[tokio::test]
@@ -404,6 +416,15 @@ fn verify(jwt: &str, jwks: &Value) -> String {
         .verify(format!("{}.{}", parts[0], parts[1]).as_bytes(), &signature)
         .expect("the signature verifies");
     kid.to_owned()
+}
+
+fn header_of(jwt: &str) -> Value {
+    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(jwt.split('.').next().unwrap()).unwrap()).unwrap()
+}
+
+/// The key ids a JWKS publishes, in order.
+fn kids(jwks: &Value) -> Vec<String> {
+    jwks["keys"].as_array().unwrap().iter().map(|key| key["kid"].as_str().unwrap().to_owned()).collect()
 }
 
 fn claims_of(jwt: &str) -> Value {
