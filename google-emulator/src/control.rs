@@ -24,6 +24,7 @@ pub(crate) fn router() -> Router<Emulator> {
         .route("/__emulator/narrow-next-token", post(narrow_next_token))
         .route("/__emulator/withdraw-scopes", post(withdraw_scopes))
         .route("/__emulator/faults", post(fault))
+        .route("/__emulator/miss-duplicate-ids", post(miss_duplicate_ids))
         .route("/__emulator/tamper-next-id-token", post(tamper_next_id_token))
         .route("/__emulator/bare-issuer", post(bare_issuer))
         .route("/__emulator/calls", get(calls))
@@ -136,6 +137,10 @@ struct FaultRequest {
     times: usize,
     #[serde(flatten)]
     fault: Fault,
+    /// The call takes effect first, then answers with the fault: a lost
+    /// answer.
+    #[serde(default)]
+    after_effect: bool,
 }
 
 fn one() -> usize {
@@ -143,7 +148,21 @@ fn one() -> usize {
 }
 
 async fn fault(State(emulator): State<Emulator>, Json(request): Json<FaultRequest>) -> Response {
-    emulator.inject_fault(&request.endpoint, request.fault, request.times);
+    if request.after_effect {
+        emulator.inject_lost_answer(&request.endpoint, request.fault, request.times);
+    } else {
+        emulator.inject_fault(&request.endpoint, request.fault, request.times);
+    }
+    StatusCode::NO_CONTENT.into_response()
+}
+
+#[derive(Deserialize)]
+struct Times {
+    times: usize,
+}
+
+async fn miss_duplicate_ids(State(emulator): State<Emulator>, Json(request): Json<Times>) -> Response {
+    emulator.miss_duplicate_ids(request.times);
     StatusCode::NO_CONTENT.into_response()
 }
 

@@ -1,5 +1,6 @@
 //! Failures tests can ask for instead of the real answer: rate limits,
-//! server errors, `invalid_grant` on refresh, or a late answer.
+//! server errors, `invalid_grant` on refresh, or a late answer; before the
+//! call takes effect, or after it (a lost answer).
 
 use serde::{Deserialize, Serialize};
 
@@ -14,4 +15,14 @@ pub struct Fault {
     /// Answer normally, but this much later.
     #[serde(default)]
     pub delay_ms: Option<u64>,
+}
+
+/// A fault waiting for its call, and when it strikes.
+#[derive(Debug, Clone)]
+pub(crate) struct InjectedFault {
+    pub(crate) fault: Fault,
+    /// The call takes effect first and only its answer is lost (replaced by
+    /// the fault, or sent late): what a client sees when a connection drops
+    /// after Google acted.
+    pub(crate) after_effect: bool,
 }

@@ -214,9 +214,29 @@ impl Emulator {
     }
 
     pub fn inject_fault(&self, endpoint: &str, fault: Fault, times: usize) {
+        self.queue_fault(endpoint, faults::InjectedFault { fault, after_effect: false }, times);
+    }
+
+    /// The next `times` calls to an endpoint take effect (the event is
+    /// inserted, patched or deleted; the tokens are issued) and then answer
+    /// with the fault instead, or late: a lost answer. Calendar writes and
+    /// the token endpoint; on a read it is an ordinary fault.
+    pub fn inject_lost_answer(&self, endpoint: &str, fault: Fault, times: usize) {
+        self.queue_fault(endpoint, faults::InjectedFault { fault, after_effect: true }, times);
+    }
+
+    fn queue_fault(&self, endpoint: &str, fault: faults::InjectedFault, times: usize) {
         let mut state = self.state();
         let queue = state.faults.entry(endpoint.to_owned()).or_default();
         queue.extend(std::iter::repeat_n(fault, times));
+    }
+
+    /// The next `times` inserts reusing an existing event id are stored as a
+    /// second event with that id instead of answering 409 `duplicate`:
+    /// Google's reference warns it cannot guarantee to detect collisions at
+    /// creation time. `events.get` then returns the first.
+    pub fn miss_duplicate_ids(&self, times: usize) {
+        self.state().missed_duplicate_ids = times;
     }
 
     /// Calls answered per endpoint (`token.refresh_token`, `freebusy`, …).
@@ -268,7 +288,7 @@ impl Emulator {
         state
             .inserted_events
             .iter()
-            .filter_map(|(calendar_id, event_id)| {
+            .filter_map(|(calendar_id, event_id, nth)| {
                 state
                     .calendars
                     .values()
@@ -276,7 +296,8 @@ impl Emulator {
                     .find(|calendar| &calendar.entry.id == calendar_id)?
                     .events
                     .iter()
-                    .find(|event| &event.id == event_id)
+                    .filter(|event| &event.id == event_id)
+                    .nth(*nth)
                     .map(|event| (calendar_id.clone(), event.clone()))
             })
             .collect()

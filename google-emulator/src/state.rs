@@ -10,8 +10,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::{
     clock::Clock,
+    faults::InjectedFault,
     seed::{EventTime, SeedCalendar, SeedClient, SeedEvent},
-    Fault, Seed,
+    Seed,
 };
 
 #[derive(Debug, Clone, Serialize)]
@@ -177,7 +178,7 @@ pub(crate) struct State {
     pub(crate) codes: HashMap<String, Code>,
     pub(crate) access_tokens: HashMap<String, AccessTokenRecord>,
     pub(crate) refresh_tokens: HashMap<String, RefreshTokenRecord>,
-    pub(crate) faults: HashMap<String, VecDeque<Fault>>,
+    pub(crate) faults: HashMap<String, VecDeque<InjectedFault>>,
     pub(crate) calls: BTreeMap<String, u64>,
     pub(crate) calls_by_token: BTreeMap<String, u64>,
     pub(crate) notifications: Vec<Notification>,
@@ -187,7 +188,12 @@ pub(crate) struct State {
     /// ID tokens carry the issuer without its scheme, the other form Google
     /// documents for `iss`.
     pub(crate) bare_issuer: bool,
-    pub(crate) inserted_events: Vec<(String, String)>,
+    /// Inserted events as (calendar id, event id, which of the events with
+    /// that id), since a missed duplicate shares its id with another.
+    pub(crate) inserted_events: Vec<(String, String, usize)>,
+    /// How many more inserts reusing an existing id are stored instead of
+    /// refused, as Google warns collisions may go undetected.
+    pub(crate) missed_duplicate_ids: usize,
 }
 
 impl State {
@@ -233,7 +239,7 @@ impl State {
         *self.calls_by_token.entry(token.to_owned()).or_default() += 1;
     }
 
-    pub(crate) fn next_fault(&mut self, endpoint: &str) -> Option<Fault> {
+    pub(crate) fn next_fault(&mut self, endpoint: &str) -> Option<InjectedFault> {
         self.faults.get_mut(endpoint)?.pop_front()
     }
 

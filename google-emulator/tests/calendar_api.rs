@@ -464,6 +464,74 @@ async fn the_ical_uid_is_random_not_derived_from_the_id_and_the_same_wherever_th
 }
 
 #[tokio::test]
+async fn a_lost_answer_comes_after_the_write_took_effect() {
+    let google = fixed().await;
+    let token = google.signed_in(&format!("openid {EVENTS}")).await["access_token"].clone();
+    let token = token.as_str().unwrap();
+    let lost = json!({ "endpoint": "events.insert", "status": 503, "after_effect": true });
+    assert_eq!(google.post_json("/__emulator/faults", &lost).await.status(), 204);
+    let event = json!({
+        "id": "retried0001",
+        "summary": "Booked",
+        "start": { "dateTime": "2030-03-07T10:00:00Z" },
+        "end": { "dateTime": "2030-03-07T10:30:00Z" },
+    });
+    let first = google.calendar_post(token, "/calendars/primary/events", &event).await;
+    assert_eq!(first.status(), 503);
+    assert_eq!(json_of(first).await["error"]["errors"][0]["reason"], "backendError");
+    let stored = google.calendar(token, "/calendars/primary/events/retried0001").await;
+    assert_eq!(stored.status(), 200, "the event was inserted all the same");
+    let retried = google.calendar_post(token, "/calendars/primary/events", &event).await;
+    assert_eq!(retried.status(), 409, "a retry with the same id meets the first insert");
+    assert_eq!(google.emulator.inserted_events().len(), 1);
+
+    let fault = google_emulator::Fault { status: 500, retry_after_seconds: None, delay_ms: None };
+    google.emulator.inject_lost_answer("events.patch", fault, 1);
+    let patched = google
+        .http
+        .patch(format!("{}/calendar/v3/calendars/primary/events/retried0001", google.base))
+        .bearer_auth(token)
+        .json(&json!({ "summary": "Renamed" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(patched.status(), 500);
+    let got = json_of(google.calendar(token, "/calendars/primary/events/retried0001").await).await;
+    assert_eq!(got["summary"], "Renamed");
+}
+
+#[tokio::test]
+async fn duplicate_ids_can_go_undetected_as_googles_reference_warns() {
+    let google = fixed().await;
+    let token = google.signed_in(&format!("openid {EVENTS}")).await["access_token"].clone();
+    let token = token.as_str().unwrap();
+    let event = |summary: &str| {
+        json!({
+            "id": "double0001",
+            "summary": summary,
+            "start": { "dateTime": "2030-03-07T10:00:00Z" },
+            "end": { "dateTime": "2030-03-07T10:30:00Z" },
+        })
+    };
+    let missed = google.post_json("/__emulator/miss-duplicate-ids", &json!({ "times": 1 })).await;
+    assert_eq!(missed.status(), 204);
+    let first = google.calendar_post(token, "/calendars/primary/events", &event("First")).await;
+    assert_eq!(first.status(), 200);
+    let second = google.calendar_post(token, "/calendars/primary/events", &event("Second")).await;
+    assert_eq!(second.status(), 200, "the collision went undetected");
+    let third = google.calendar_post(token, "/calendars/primary/events", &event("Third")).await;
+    assert_eq!(third.status(), 409, "only as many times as asked");
+
+    let (_, stored) = google.get_json("/__emulator/events").await;
+    let summaries: Vec<&str> =
+        stored.as_array().unwrap().iter().map(|entry| entry["event"]["summary"].as_str().unwrap()).collect();
+    assert_eq!(summaries, ["First", "Second"], "two events share the id");
+    assert!(stored.as_array().unwrap().iter().all(|entry| entry["event"]["id"] == "double0001"));
+    let got = json_of(google.calendar(token, "/calendars/primary/events/double0001").await).await;
+    assert_eq!(got["summary"], "First", "events.get finds the first");
+}
+
+#[tokio::test]
 async fn freebusy_counts_opaque_all_day_and_recurring_time_but_not_free_or_cancelled_events() {
     let google = fixed().await;
     let token = google.signed_in(&format!("openid {READONLY}")).await["access_token"].clone();

@@ -391,6 +391,18 @@ async fn a_refresh_token_presented_by_another_client_is_unauthorized_client() {
 }
 
 #[tokio::test]
+async fn a_refresh_whose_answer_is_lost_still_issued_its_access_token() {
+    let google = Google::start().await;
+    let tokens = google.signed_in("openid email").await;
+    let before = google.emulator.issued_tokens().len();
+    let fault = google_emulator::Fault { status: 503, retry_after_seconds: None, delay_ms: None };
+    google.emulator.inject_lost_answer("token.refresh_token", fault, 1);
+    let (status, body) = google.refresh(tokens["refresh_token"].as_str().unwrap()).await;
+    assert_eq!((status, body["error"].as_str()), (503, Some("internal_failure")));
+    assert_eq!(google.emulator.issued_tokens().len(), before + 1, "an access token the client never saw");
+}
+
+#[tokio::test]
 async fn unsupported_and_missing_grant_types_follow_rfc_6749() {
     let google = Google::start().await;
     let (status, body) = google.token(&[("grant_type", "password")]).await;

@@ -20,7 +20,7 @@ use crate::{
     oauth::{authenticate, bearer},
     random_event_id, random_ical_uid,
     seed::EventTime,
-    Account, Emulator, Event, Notification,
+    Account, Emulator, Event, Fault, Notification,
 };
 
 mod calendar_list;
@@ -87,7 +87,57 @@ async fn admit(
     method: &str,
     accepted: &[&str],
 ) -> Result<Account, Response> {
-    let fault = {
+    let (account, _) = admit_call(emulator, headers, endpoint, method, accepted, false).await?;
+    Ok(account)
+}
+
+/// [`admit`] for a write, which may take effect and then lose its answer:
+/// with the account comes the fault to answer once the write is done.
+async fn admit_write(
+    emulator: &Emulator,
+    headers: &HeaderMap,
+    endpoint: &str,
+    method: &str,
+    accepted: &[&str],
+) -> Result<(Account, Option<Fault>), Response> {
+    admit_call(emulator, headers, endpoint, method, accepted, true).await
+}
+
+/// A write's answer, unless its answer is to be lost: then, after the
+/// write took effect, the fault's answer (or the real one, late).
+async fn answer_after_effect(lost_answer: Option<Fault>, answer: Response) -> Response {
+    let Some(fault) = lost_answer else { return answer };
+    if let Some(delay) = fault.delay_ms {
+        tokio::time::sleep(std::time::Duration::from_millis(delay)).await;
+    }
+    fault_answer(&fault).unwrap_or(answer)
+}
+
+/// Google's answer for an injected fault, or `None` for one that only delays.
+fn fault_answer(fault: &Fault) -> Option<Response> {
+    let status = StatusCode::from_u16(fault.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    if status == StatusCode::OK {
+        return None;
+    }
+    let mut response = match fault.status {
+        429 | 403 => google_error(status, "usageLimits", "rateLimitExceeded", "Rate Limit Exceeded"),
+        _ => google_error(status, "global", "backendError", "Backend Error"),
+    };
+    if let Some(value) = fault.retry_after_seconds.and_then(|seconds| seconds.to_string().parse().ok()) {
+        response.headers_mut().insert(header::RETRY_AFTER, value);
+    }
+    Some(response)
+}
+
+async fn admit_call(
+    emulator: &Emulator,
+    headers: &HeaderMap,
+    endpoint: &str,
+    method: &str,
+    accepted: &[&str],
+    write: bool,
+) -> Result<(Account, Option<Fault>), Response> {
+    let injected = {
         let mut state = emulator.state();
         state.record_call(endpoint);
         if let Some(token) = bearer(headers) {
@@ -95,23 +145,18 @@ async fn admit(
         }
         state.next_fault(endpoint)
     };
-    if let Some(fault) = fault {
-        if let Some(delay) = fault.delay_ms {
-            tokio::time::sleep(std::time::Duration::from_millis(delay)).await;
-        }
-        let status = StatusCode::from_u16(fault.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        if status != StatusCode::OK {
-            let mut response = match fault.status {
-                429 => google_error(status, "usageLimits", "rateLimitExceeded", "Rate Limit Exceeded"),
-                403 => google_error(status, "usageLimits", "rateLimitExceeded", "Rate Limit Exceeded"),
-                _ => google_error(status, "global", "backendError", "Backend Error"),
-            };
-            if let Some(seconds) = fault.retry_after_seconds {
-                if let Ok(value) = seconds.to_string().parse() {
-                    response.headers_mut().insert(header::RETRY_AFTER, value);
-                }
+    let mut lost_answer = None;
+    if let Some(injected) = injected {
+        // A read has no effect to keep: its lost answer is a plain fault.
+        if injected.after_effect && write {
+            lost_answer = Some(injected.fault);
+        } else {
+            if let Some(delay) = injected.fault.delay_ms {
+                tokio::time::sleep(std::time::Duration::from_millis(delay)).await;
             }
-            return Err(response);
+            if let Some(refused) = fault_answer(&injected.fault) {
+                return Err(refused);
+            }
         }
     }
     let Some((record, account)) = authenticate(emulator, headers) else {
@@ -172,7 +217,7 @@ async fn admit(
         )
             .into_response());
     }
-    Ok(account)
+    Ok((account, lost_answer))
 }
 
 fn not_found() -> Response {

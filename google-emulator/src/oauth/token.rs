@@ -36,37 +36,66 @@ pub(super) async fn token(
     let field = |name: &str| fields.iter().find(|(key, _)| key == name).map(|(_, value)| value.clone());
     let grant_type = field("grant_type").unwrap_or_default();
     let endpoint = format!("token.{grant_type}");
-    let fault = {
+    let injected = {
         let mut state = emulator.state();
         state.record_call(&endpoint);
         state.next_fault(&endpoint).or_else(|| state.next_fault("token"))
     };
-    if let Some(fault) = fault {
-        if let Some(delay) = fault.delay_ms {
-            tokio::time::sleep(std::time::Duration::from_millis(delay)).await;
+    let lost_answer = match injected {
+        Some(injected) if injected.after_effect => Some(injected.fault),
+        Some(injected) => {
+            if let Some(delay) = injected.fault.delay_ms {
+                tokio::time::sleep(std::time::Duration::from_millis(delay)).await;
+            }
+            if let Some(refused) = fault_answer(&injected.fault) {
+                return refused;
+            }
+            None
         }
-        match fault.status {
-            200 => {}
-            400 => {
-                return oauth_error(
-                    StatusCode::BAD_REQUEST,
-                    "invalid_grant",
-                    "Token has been expired or revoked.",
-                )
+        None => None,
+    };
+    let answer = grant(&emulator, &headers, &fields, &grant_type);
+    match lost_answer {
+        // The tokens were issued; the client never hears of them.
+        Some(fault) if answer.status().is_success() => {
+            if let Some(delay) = fault.delay_ms {
+                tokio::time::sleep(std::time::Duration::from_millis(delay)).await;
             }
-            status => {
-                let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-                let mut response = oauth_error(status, "internal_failure", "Backend Error");
-                if let Some(value) =
-                    fault.retry_after_seconds.and_then(|seconds| seconds.to_string().parse().ok())
-                {
-                    response.headers_mut().insert(header::RETRY_AFTER, value);
-                }
-                return response;
+            fault_answer(&fault).unwrap_or(answer)
+        }
+        _ => answer,
+    }
+}
+
+/// What the token endpoint answers for an injected fault, or `None` for a
+/// fault that only delays.
+fn fault_answer(fault: &crate::Fault) -> Option<Response> {
+    match fault.status {
+        200 => None,
+        400 => {
+            Some(oauth_error(StatusCode::BAD_REQUEST, "invalid_grant", "Token has been expired or revoked."))
+        }
+        status => {
+            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            let mut response = oauth_error(status, "internal_failure", "Backend Error");
+            if let Some(value) =
+                fault.retry_after_seconds.and_then(|seconds| seconds.to_string().parse().ok())
+            {
+                response.headers_mut().insert(header::RETRY_AFTER, value);
             }
+            Some(response)
         }
     }
-    let Some((client_id, client_secret)) = client_credentials(&headers, &fields) else {
+}
+
+/// Authenticates the client and runs the grant it asks for.
+fn grant(
+    emulator: &Emulator,
+    headers: &HeaderMap,
+    fields: &[(String, String)],
+    grant_type: &str,
+) -> Response {
+    let Some((client_id, client_secret)) = client_credentials(headers, fields) else {
         return oauth_error(StatusCode::UNAUTHORIZED, "invalid_client", "The OAuth client was not found.");
     };
     if emulator.state().deleted_clients.contains(&client_id) {
@@ -79,9 +108,9 @@ pub(super) async fn token(
     if client.client_secret != client_secret {
         return oauth_error(StatusCode::UNAUTHORIZED, "invalid_client", "Unauthorized");
     }
-    match grant_type.as_str() {
-        "authorization_code" => exchange_code(&emulator, &client, &fields),
-        "refresh_token" => refresh(&emulator, &client, &fields),
+    match grant_type {
+        "authorization_code" => exchange_code(emulator, &client, fields),
+        "refresh_token" => refresh(emulator, &client, fields),
         "" => {
             oauth_error(StatusCode::BAD_REQUEST, "invalid_request", "Missing required parameter: grant_type")
         }
