@@ -45,6 +45,10 @@ pub fn reload_in_zone(zone: &str) {
 /// so that another site's link cannot start one (and replace a pending one).
 pub const GRANT_PATH: &str = "/auth/google/grant";
 
+/// Where a host with an older, broader grant gives it all back and grants
+/// only what BookMate uses: a POST, like the grant.
+pub const NARROW_PATH: &str = "/auth/google/narrow";
+
 /// Asks Google for the scopes the host's settings need, coming back to
 /// `return_to`; `silent` for restoring scopes granted before, without a page.
 pub fn ask_google_for_more(return_to: &str, silent: bool) {

@@ -92,6 +92,14 @@ fn PermissionItem(
     view! {
         <li>
             <strong>{permission.summary}</strong>
+            <span class="google-says">
+                "Google will say: "
+                {permission
+                    .google_says
+                    .iter()
+                    .map(|words| view! { <q data-testid="google-says">{*words}</q> " " })
+                    .collect_view()}
+            </span>
             <Show when=move || explained.get()>
                 <p class="why" data-testid="permission-reason">{permission.why}</p>
             </Show>

@@ -172,6 +172,40 @@ pub async fn start_grant(
     start(state, request).await.map(Some)
 }
 
+/// Where a narrowed grant comes back to.
+pub const NARROWED_RETURN: &str = "/settings?narrowed=true";
+
+#[derive(Debug, thiserror::Error)]
+pub enum NarrowError {
+    #[error(transparent)]
+    Disconnect(#[from] crate::google::DisconnectError),
+    #[error(transparent)]
+    Start(#[from] StartError),
+}
+
+/// For a host whose grant is broader than BookMate uses (an older sign-in
+/// asked for more): revokes it all, since Google removes access only whole,
+/// and asks for exactly what sign-in and the host's features need, with the
+/// consent screen. The host's settings stay as they are.
+pub async fn start_narrowing(state: &AppState, user: &User) -> Result<Started, NarrowError> {
+    state.google.disconnect(state.database.pool(), user.user_id).await?;
+    state.host_changed(user.user_id);
+    let wanted = wanted_scopes(state, user).await.map_err(StartError::from)?;
+    let scopes: Vec<&str> = SIGN_IN.iter().copied().chain(wanted.iter()).collect();
+    let purpose = Purpose::GrantScopes {
+        user_id: user.user_id,
+        expected_sub: user.google_sub.clone(),
+        return_to: NARROWED_RETURN.to_owned(),
+    };
+    let request = AuthorizationRequest {
+        scopes: &scopes,
+        login_hint: Some(&user.google_sub),
+        prompt: Prompt::Consent,
+        purpose,
+    };
+    Ok(start(state, request).await?)
+}
+
 async fn start(state: &AppState, request: AuthorizationRequest<'_>) -> Result<Started, StartError> {
     let (url, transaction) = state
         .google

@@ -11,6 +11,10 @@ use serde::{Deserialize, Serialize};
 
 use super::tokens::AccessToken;
 
+/// `freebusy.query` answers for at most this many calendars
+/// (`calendarExpansionMax`); past it, Google answers `tooManyCalendarsRequested`.
+pub const FREEBUSY_MOST_CALENDARS: usize = 50;
+
 #[derive(Debug, Clone)]
 pub struct CalendarApi {
     /// Up to and including `calendar/v3`, without a trailing slash.

@@ -23,7 +23,7 @@ use crate::{
         google_connections::{self, GoogleConnection},
         DbError, DbPool,
     },
-    google_scopes::{CALENDAR_EVENTS, CALENDAR_READONLY},
+    google_scopes::{CALENDAR_EVENTS, LIST_CALENDARS, READ_FREE_BUSY},
 };
 
 #[derive(Debug)]
@@ -141,11 +141,7 @@ impl GoogleClient {
     ) -> Result<Vec<CalendarListEntry>, GoogleCallError> {
         let calendar = &self.calendar;
         self.caller(db)
-            .authorized(
-                host,
-                &[CALENDAR_READONLY],
-                |token| async move { calendar.calendar_list(&token).await },
-            )
+            .authorized(host, &LIST_CALENDARS, |token| async move { calendar.calendar_list(&token).await })
             .await
     }
 
@@ -160,7 +156,7 @@ impl GoogleClient {
     ) -> Result<FreeBusy, GoogleCallError> {
         let calendar = &self.calendar;
         self.caller(db)
-            .authorized(host, &[CALENDAR_READONLY], |token| async move {
+            .authorized(host, &READ_FREE_BUSY, |token| async move {
                 calendar.free_busy(&token, calendar_ids, time_min, time_max).await
             })
             .await

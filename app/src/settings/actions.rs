@@ -11,7 +11,8 @@ use super::model::{
 use crate::{
     db::{google_connections, host_settings, host_settings::HostSettings, users, users::User, DbError},
     error::AppError,
-    google_scopes::{ScopeSet, CALENDAR_EVENTS, PERMISSIONS},
+    google::calendar::FREEBUSY_MOST_CALENDARS,
+    google_scopes::{in_googles_words, ScopeSet, BROADER_THAN_NEEDED, CALENDAR_EVENTS},
     state::AppState,
 };
 
@@ -53,11 +54,8 @@ pub async fn settings_view(state: &AppState, user: User) -> Result<SettingsView,
         busy_calendar_ids: settings.busy_calendar_ids,
         direct_booking_calendar_id: settings.direct_booking_calendar_id,
         time_zones: chrono_tz::TZ_VARIANTS.iter().map(|zone| zone.name().to_owned()).collect(),
-        google_access: PERMISSIONS
-            .iter()
-            .filter(|permission| permission.scopes.iter().all(|scope| granted.contains(scope)))
-            .map(|permission| permission.summary.to_owned())
-            .collect(),
+        google_access: in_googles_words(&granted).into_iter().map(str::to_owned).collect(),
+        broader_than_needed: BROADER_THAN_NEEDED.iter().any(|scope| granted.contains(scope)),
         can_write_events: granted.contains(CALENDAR_EVENTS),
     })
 }
@@ -184,6 +182,20 @@ pub async fn save_busy_calendars(
     user_id: i64,
     calendar_ids: Vec<String>,
 ) -> Result<(), AppError> {
+    let mut calendar_ids = calendar_ids;
+    let mut seen = std::collections::HashSet::new();
+    calendar_ids.retain(|id| seen.insert(id.clone()));
+    if calendar_ids.len() > FREEBUSY_MOST_CALENDARS {
+        return Err(AppError::invalid(
+            "calendars",
+            format!(
+                "Google tells BookMate the busy times of at most {FREEBUSY_MOST_CALENDARS} calendars at once; \
+                 you ticked {}. Untick {} of them.",
+                calendar_ids.len(),
+                calendar_ids.len() - FREEBUSY_MOST_CALENDARS
+            ),
+        ));
+    }
     // Only calendars in the host's own list: Google says which those are.
     let known = list_calendars(state, user_id).await?;
     if let Some(unknown) = calendar_ids.iter().find(|id| !known.iter().any(|calendar| &calendar.id == *id)) {

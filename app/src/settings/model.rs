@@ -116,9 +116,13 @@ pub struct SettingsView {
     pub busy_calendar_ids: Vec<String>,
     pub direct_booking_calendar_id: Option<String>,
     pub time_zones: Vec<String>,
-    /// What BookMate may do with the host's Google account now, in words.
+    /// What BookMate may do with the host's Google account now, in the
+    /// words of Google's consent screen.
     pub google_access: Vec<String>,
     pub can_write_events: bool,
+    /// The grant holds scopes an older sign-in asked for, broader than what
+    /// BookMate uses: the page offers to narrow it.
+    pub broader_than_needed: bool,
 }
 
 /// What saving direct booking led to.

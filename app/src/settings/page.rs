@@ -54,7 +54,19 @@ fn AccessOutcome() -> impl IntoView {
     let query = use_query_map();
     move || {
         let outcome = query.read().get("google_access")?;
-        let (class, text) = match outcome.as_str() {
+        let narrowed = query.read().get("narrowed").is_some();
+        let (class, text) = match (narrowed, outcome.as_str()) {
+            (true, "granted") => ("notice success", "BookMate now has only the access it uses."),
+            (true, "partial") => (
+                "notice banner",
+                "BookMate now has only the access it uses, but Google did not grant adding events, so direct \
+                 booking is off. Visitors will get an email invitation instead.",
+            ),
+            (true, _) => (
+                "notice banner",
+                "Google did not grant the access again, so BookMate has none now: reconnect Google to take bookings.",
+            ),
+            (false, outcome) => match outcome {
             "granted" => ("notice success", "Google granted the access. Direct booking is on."),
             "partial" => (
                 "notice banner",
@@ -71,6 +83,7 @@ fn AccessOutcome() -> impl IntoView {
                  did not use it. Direct booking stays off.",
             ),
             _ => return None,
+            },
         };
         Some(view! { <p class=class role="status" data-testid="access-outcome">{text}</p> })
     }
@@ -86,7 +99,7 @@ fn SettingsSections(view: SettingsView, calendars: Result<Vec<CalendarChoice>, A
         {view! { <ProfileSection view=view.clone()/> }.into_any()}
         {view! { <AvailabilitySection form=view.availability.clone()/> }.into_any()}
         {view! { <CalendarSections calendars selected=view.busy_calendar_ids.clone() current=view.direct_booking_calendar_id.clone()/> }.into_any()}
-        {view! { <GoogleAccessSection access=view.google_access.clone() can_write=view.can_write_events/> }.into_any()}
+        {view! { <GoogleAccessSection access=view.google_access.clone() can_write=view.can_write_events broader=view.broader_than_needed/> }.into_any()}
     }
 }
 
@@ -420,7 +433,7 @@ fn DirectBookingSection(calendars: Calendars, current: Option<String>) -> impl I
 }
 
 #[island(lazy)]
-fn GoogleAccessSection(access: Vec<String>, can_write: bool) -> impl IntoView {
+fn GoogleAccessSection(access: Vec<String>, can_write: bool, broader: bool) -> impl IntoView {
     let give_back = ServerAction::<GiveBackWriteAccess>::new();
     let disconnect = ServerAction::<DisconnectGoogle>::new();
     let delete = ServerAction::<DeleteAccount>::new();
@@ -459,6 +472,16 @@ fn GoogleAccessSection(access: Vec<String>, can_write: bool) -> impl IntoView {
             <ul class="access-list" data-testid="google-access">
                 {access.into_iter().map(|line| view! { <li>{line}</li> }).collect_view()}
             </ul>
+            {broader.then(|| view! {
+                // A plain form: it works before (and without) the island's script.
+                <form class="notice banner" method="post" action=crate::browser::NARROW_PATH data-testid="narrow">
+                    <p>"You granted this at an earlier sign-in, when BookMate asked for more than it uses. \
+                        It now reads only the list of your calendars and when they are busy, never your events. \
+                        Google removes access only all at once: BookMate will give back all of it and send you to \
+                        Google's consent screen to grant just what it uses. Your settings stay as they are."</p>
+                    <button type="submit" class="button primary small">"Narrow BookMate's access"</button>
+                </form>
+            })}
             <div class="actions wrap">
                 {can_write.then(|| view! {
                     <button type="button" class="button secondary" on:click=move |_| confirm_give_back.set(true) data-testid="give-back">

@@ -1,5 +1,5 @@
 //! Sign-in with Google, as HTTP: `/auth/google/login` and
-//! `/auth/google/grant` (a POST) start an authorization, `/auth/google/callback`
+//! `/auth/google/grant` and `/auth/google/narrow` (POSTs) start an authorization, `/auth/google/callback`
 //! finishes it, `/auth/logout` ends the session. What each step checks and
 //! stores is in `app::sign_in`; here its outcomes become redirects and its
 //! errors pages.
@@ -7,7 +7,7 @@
 use app::{
     auth::sessions::{current_user, end_session},
     google::oidc::Prompt,
-    sign_in::{self, CallbackParams, Finished, SignInError, StartError, Started},
+    sign_in::{self, CallbackParams, Finished, NarrowError, SignInError, StartError, Started},
     state::AppState,
 };
 use axum::{
@@ -28,6 +28,7 @@ pub fn router() -> Router<AppState> {
         .route("/auth/google/login", get(login))
         .route("/auth/google/callback", get(callback))
         .route("/auth/google/grant", post(grant))
+        .route("/auth/google/narrow", post(narrow))
         .route("/auth/logout", post(logout))
 }
 
@@ -62,6 +63,23 @@ async fn grant(
     match sign_in::start_grant(&state, &user, prompt, return_to.clone()).await.transpose() {
         None => redirect_with_cookies(&return_to, []),
         Some(result) => started(result),
+    }
+}
+
+/// Gives back an older, broader grant and asks for just what BookMate uses.
+async fn narrow(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let user = match current_user(&state, &headers).await {
+        Ok(Some(user)) => user,
+        Ok(None) => return redirect_with_cookies("/auth/google/login", []),
+        Err(error) => return our_fault(&error, "Please try again."),
+    };
+    match sign_in::start_narrowing(&state, &user).await {
+        Ok(started) => self::started(Ok(started)),
+        Err(NarrowError::Start(error)) => self::started(Err(error)),
+        Err(NarrowError::Disconnect(error)) => {
+            let error = app::error::AppError::from(error);
+            message_page(StatusCode::CONFLICT, "Your access was not narrowed", &error.to_string())
+        }
     }
 }
 
