@@ -157,6 +157,12 @@ impl Emulator {
         }
     }
 
+    /// Registers another OAuth client, as creating one in Google Cloud
+    /// Console would (an operator rotating BookMate's client, say).
+    pub fn add_client(&self, client: SeedClient) {
+        self.state().clients.insert(client.client_id.clone(), client);
+    }
+
     /// As if the client were deleted in the Cloud console: its token
     /// requests answer 401 `deleted_client` and its authorization requests
     /// an error page. False if there is no such client.

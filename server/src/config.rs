@@ -521,6 +521,7 @@ mod tests {
                 (SECRET_KEY, "a-very-long-secret-key-that-nobody-may-see-0123"),
                 (GOOGLE_CLIENT_ID, "client.apps.googleusercontent.com"),
                 (GOOGLE_CLIENT_SECRET, "GOCSPX-hidden"),
+                (PUBLIC_URL, "http://127.0.0.1:3000"),
                 (SMTP_URL, "smtp://mailer:hunter2@mail.example.com:587"),
                 (DATABASE_URL, "postgres://bookmate:dbpass@127.0.0.1/bookmate"),
             ],

@@ -140,7 +140,12 @@ async fn a_direct_booking_lands_in_the_chosen_calendar_and_not_in_the_primary_on
         let calendars: Vec<&str> = inserted.iter().map(|(calendar, _)| calendar.as_str()).collect();
         assert_eq!(calendars, [ADA_BOOKINGS], "{backend:?}: into Bookings, and nowhere else");
         let (_, event) = &inserted[0];
-        assert_eq!(confirmation["uid"].as_str().unwrap(), event.ical_uid, "{backend:?}");
+        let invite = app.get(&format!("/booking/{}/invite.ics", confirmation["uid"].as_str().unwrap())).await;
+        let invite = invite.text().await.unwrap();
+        assert!(
+            invite.contains(&format!("UID:{}", event.ical_uid)),
+            "{backend:?}: Google's iCalUID: {invite}"
+        );
         assert_eq!(
             event.start.date_time.map(|time| time.timestamp()),
             Some(start),

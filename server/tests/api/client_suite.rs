@@ -7,7 +7,7 @@ use app::{
         oidc::GoogleOidc,
         AccessToken,
     },
-    google_scopes::CALENDAR_READONLY,
+    google_scopes::{LIST_CALENDARS, READ_FREE_BUSY},
 };
 use chrono::{Duration, Utc};
 
@@ -32,7 +32,8 @@ pub async fn run_client_suite(oidc: &GoogleOidc, calendar: &CalendarApi, refresh
     let refreshed = oidc.refresh(refresh_token, Utc::now()).await.expect("refresh");
     assert!(refreshed.expires_at > Utc::now() + Duration::minutes(30));
     let scopes = refreshed.granted_scopes.expect("Google says which scopes the token carries");
-    assert!(scopes.contains(CALENDAR_READONLY));
+    assert!(LIST_CALENDARS.iter().any(|scope| scopes.contains(scope)), "{scopes:?}");
+    assert!(READ_FREE_BUSY.iter().any(|scope| scopes.contains(scope)), "{scopes:?}");
     let token = AccessToken::for_tests(&refreshed.access_token);
 
     let calendars = calendar.calendar_list(&token).await.expect("calendarList.list");

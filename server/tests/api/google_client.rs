@@ -24,12 +24,17 @@ use crate::{
 
 const ADA: &str = "ada@example.com";
 
-fn client(app: &TestApp) -> GoogleOidc {
+pub(crate) fn client(app: &TestApp) -> GoogleOidc {
+    client_for(app, DEVELOPMENT_CLIENT_ID, DEVELOPMENT_CLIENT_SECRET)
+}
+
+/// A client of the app's emulator, registered as `client_id`.
+pub(crate) fn client_for(app: &TestApp, client_id: &str, client_secret: &str) -> GoogleOidc {
     let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
     GoogleOidc::new(
         &format!("{}/__google", app.address),
-        DEVELOPMENT_CLIENT_ID,
-        DEVELOPMENT_CLIENT_SECRET,
+        client_id,
+        client_secret,
         &format!("{}/auth/google/callback", app.address),
         http,
     )
@@ -38,7 +43,11 @@ fn client(app: &TestApp) -> GoogleOidc {
 
 /// Runs an authorization as Ada (consent preset to allow) and returns the
 /// code with the transaction that started it.
-async fn authorized_code(app: &TestApp, oidc: &GoogleOidc, scopes: &[&str]) -> (String, Transaction) {
+pub(crate) async fn authorized_code(
+    app: &TestApp,
+    oidc: &GoogleOidc,
+    scopes: &[&str],
+) -> (String, Transaction) {
     app.google.set_consent(ADA, ConsentDecision::Allow);
     let request = AuthorizationRequest {
         scopes,

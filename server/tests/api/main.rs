@@ -16,3 +16,4 @@ mod pages;
 mod probes;
 mod settings;
 mod sign_in;
+mod strict_google;

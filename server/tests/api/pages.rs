@@ -13,7 +13,9 @@ async fn the_landing_page_is_rendered_on_the_server() {
     assert!(html.contains("Sign in with Google"), "{html}");
     assert!(html.contains(r#"href="/auth/google/login""#));
     assert!(html.contains("<title>BookMate · Let people book time with you</title>"));
-    assert!(html.contains("See when your calendars are busy"));
+    assert!(html.contains("When your calendars are busy"));
+    // In the words Google's consent screen will use.
+    assert!(html.contains("See the availability on Google calendars you have access to"), "{html}");
     // The write permission is explained as something asked for later.
     assert!(html.contains("Add bookings to one calendar you choose"));
     // Hydration scripts are in the document, pointing at the WASM bundle.

@@ -3,7 +3,7 @@
 
 use app::{
     db::{google_connections, users, Backend},
-    google_scopes::{CALENDAR_EVENTS, CALENDAR_EVENTS_READONLY, CALENDAR_READONLY, EMAIL, PROFILE},
+    google_scopes::{CALENDAR_EVENTS, CALENDAR_EVENTS_FREEBUSY, CALENDAR_LIST_READONLY, EMAIL, PROFILE},
 };
 use google_emulator::{Fault, DEVELOPMENT_CLIENT_ID};
 
@@ -12,7 +12,7 @@ use crate::helpers::{Cookies, TestApp};
 const ADA: &str = "ada@example.com";
 
 #[tokio::test]
-async fn sign_in_asks_for_the_five_sign_in_scopes_and_nothing_more() {
+async fn sign_in_asks_for_the_five_narrow_sign_in_scopes_and_nothing_more() {
     let app = TestApp::spawn(Backend::Sqlite).await;
     let mut cookies = Cookies::default();
     let start = app.browse("/auth/google/login", &mut cookies).await;
@@ -24,8 +24,8 @@ async fn sign_in_asks_for_the_five_sign_in_scopes_and_nothing_more() {
         scopes,
         [
             "email",
-            "https://www.googleapis.com/auth/calendar.events.readonly",
-            "https://www.googleapis.com/auth/calendar.readonly",
+            "https://www.googleapis.com/auth/calendar.calendarlist.readonly",
+            "https://www.googleapis.com/auth/calendar.events.freebusy",
             "openid",
             "profile"
         ]
@@ -58,8 +58,8 @@ async fn a_host_signs_in_and_google_grants_are_stored_sealed() {
         assert_eq!(
             granted,
             [
-                "https://www.googleapis.com/auth/calendar.events.readonly",
-                "https://www.googleapis.com/auth/calendar.readonly",
+                "https://www.googleapis.com/auth/calendar.calendarlist.readonly",
+                "https://www.googleapis.com/auth/calendar.events.freebusy",
                 EMAIL,
                 PROFILE,
                 "openid"
@@ -76,7 +76,7 @@ async fn a_host_signs_in_and_google_grants_are_stored_sealed() {
         assert_eq!(user.username, None, "{backend:?}");
         assert_eq!(users::find_by_username(&db, "ada").await.unwrap(), None, "{backend:?}");
         let connection = google_connections::find(&db, user_id).await.unwrap().unwrap();
-        for scope in [CALENDAR_READONLY, CALENDAR_EVENTS_READONLY, EMAIL, PROFILE, "openid"] {
+        for scope in [CALENDAR_LIST_READONLY, CALENDAR_EVENTS_FREEBUSY, EMAIL, PROFILE, "openid"] {
             assert!(connection.granted_scopes.contains(scope), "{backend:?}: {scope} stored");
         }
         assert!(!connection.granted_scopes.contains(CALENDAR_EVENTS));
