@@ -41,7 +41,7 @@ test("a host sets up their page and turns on direct booking with just-in-time co
   await expect(page.getByTestId("access-outcome")).toContainText("Direct booking is on");
   expect(await google.grantedScopes("grace@example.com")).toContain(CALENDAR_EVENTS);
   expect(await google.grantedScopes("grace@example.com")).toHaveLength(6);
-  await expect(page.getByTestId("google-access")).toContainText("Add bookings to one calendar you choose");
+  await expect(page.getByTestId("google-access")).toContainText("View and edit events on all your calendars");
 });
 
 test("unticking the write scope leaves direct booking off, with the reason", async ({ page, request }) => {

@@ -28,7 +28,7 @@ use tokio::sync::RwLock;
 
 use super::{
     id_token::{self, IdTokenError},
-    token_endpoint::{self, with_causes, ClientCredentials, TokenResponse},
+    token_endpoint::{self, with_causes, ClientCredentials, Refusal, TokenResponse},
 };
 use crate::{db::users::GoogleProfile, google_scopes::ScopeSet};
 
@@ -419,7 +419,16 @@ impl GoogleOidc {
             .token_endpoint()
             .ok_or_else(|| OidcError::Unavailable("discovery names no token endpoint".to_owned()))?;
         let client = ClientCredentials { id: self.client_id.as_str(), secret: self.client_secret.secret() };
-        token_endpoint::request(&self.http, endpoint.as_str(), &client, fields).await
+        token_endpoint::request(&self.http, endpoint.as_str(), &client, fields).await.map_err(|refusal| {
+            match refusal {
+                Refusal::Unavailable(detail) => OidcError::Unavailable(detail),
+                Refusal::RateLimited { retry_after } => OidcError::RateLimited { retry_after },
+                Refusal::InvalidGrant => OidcError::InvalidGrant,
+                Refusal::OtherClientsToken => OidcError::OtherClientsToken,
+                Refusal::ClientRejected(error) => OidcError::ClientRejected(error),
+                Refusal::Refused(error) => OidcError::Refused(error),
+            }
+        })
     }
 
     /// Revokes a token and, with it, Google's whole grant to BookMate.

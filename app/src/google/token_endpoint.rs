@@ -11,7 +11,22 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-use super::oidc::OidcError;
+/// What the token endpoint answered instead of tokens.
+#[derive(Debug, thiserror::Error)]
+pub(super) enum Refusal {
+    #[error("{0}")]
+    Unavailable(String),
+    #[error("slow down")]
+    RateLimited { retry_after: Option<Duration> },
+    #[error("invalid_grant")]
+    InvalidGrant,
+    #[error("unauthorized_client")]
+    OtherClientsToken,
+    #[error("{0}")]
+    ClientRejected(String),
+    #[error("{0}")]
+    Refused(String),
+}
 
 /// A successful answer. Its `Debug` shows no token.
 #[derive(Deserialize)]
@@ -51,7 +66,7 @@ pub(super) async fn request(
     endpoint: &str,
     client: &ClientCredentials<'_>,
     fields: &[(&str, &str)],
-) -> Result<TokenResponse, OidcError> {
+) -> Result<TokenResponse, Refusal> {
     let mut form: Vec<(&str, &str)> = vec![("client_id", client.id), ("client_secret", client.secret)];
     form.extend_from_slice(fields);
     let response = http
@@ -60,13 +75,13 @@ pub(super) async fn request(
         .form(&form)
         .send()
         .await
-        .map_err(|error| OidcError::Unavailable(format!("token endpoint: {}", with_causes(&error))))?;
+        .map_err(|error| Refusal::Unavailable(format!("token endpoint: {}", with_causes(&error))))?;
     let status = response.status();
     if status.is_success() {
         return response
             .json()
             .await
-            .map_err(|error| OidcError::Unavailable(format!("token endpoint answer: {error}")));
+            .map_err(|error| Refusal::Unavailable(format!("token endpoint answer: {error}")));
     }
     if status == reqwest::StatusCode::TOO_MANY_REQUESTS {
         let retry_after = response
@@ -75,21 +90,21 @@ pub(super) async fn request(
             .and_then(|value| value.to_str().ok())
             .and_then(|value| value.trim().parse().ok())
             .map(Duration::from_secs);
-        return Err(OidcError::RateLimited { retry_after });
+        return Err(Refusal::RateLimited { retry_after });
     }
     if status.is_server_error() {
-        return Err(OidcError::Unavailable(format!("the token endpoint answered {status}")));
+        return Err(Refusal::Unavailable(format!("the token endpoint answered {status}")));
     }
     let error = response.json::<ErrorResponse>().await.map(|body| body.error).unwrap_or_default();
     Err(match error.as_str() {
-        "invalid_grant" => OidcError::InvalidGrant,
+        "invalid_grant" => Refusal::InvalidGrant,
         // The refresh token was issued to another OAuth client (the client
         // was recreated or rotated): only the host's new consent helps.
-        "unauthorized_client" => OidcError::OtherClientsToken,
+        "unauthorized_client" => Refusal::OtherClientsToken,
         // BookMate's own credentials are refused: the operator must act.
-        "invalid_client" | "deleted_client" => OidcError::ClientRejected(error),
-        "" => OidcError::Unavailable(format!("the token endpoint answered {status}")),
-        _ => OidcError::Refused(error),
+        "invalid_client" | "deleted_client" => Refusal::ClientRejected(error),
+        "" => Refusal::Unavailable(format!("the token endpoint answered {status}")),
+        _ => Refusal::Refused(error),
     })
 }
 
