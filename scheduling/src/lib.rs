@@ -36,6 +36,25 @@ impl Interval {
     }
 }
 
+/// `busy` with `hole` cut out of every span: what stays busy once a meeting
+/// that is being moved no longer counts against itself.
+pub fn busy_without(busy: &[Interval], hole: Interval) -> Vec<Interval> {
+    let mut kept = Vec::with_capacity(busy.len() + 1);
+    for span in busy {
+        if !span.overlaps(&hole) {
+            kept.push(*span);
+            continue;
+        }
+        if span.start < hole.start {
+            kept.push(Interval::new(span.start, hole.start));
+        }
+        if hole.end < span.end {
+            kept.push(Interval::new(hole.end, span.end));
+        }
+    }
+    kept
+}
+
 /// How a host takes bookings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BookingRules {

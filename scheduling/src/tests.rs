@@ -458,3 +458,16 @@ fn exactly_the_free_grid_slots_inside_the_rules_are_offered() {
         cases.get()
     );
 }
+
+#[test]
+fn a_hole_cut_from_busy_spans_leaves_what_lies_around_it() {
+    use chrono::TimeZone as _;
+    let at = |hour| chrono::Utc.with_ymd_and_hms(2026, 12, 3, hour, 0, 0).unwrap();
+    let span = |from, to| crate::Interval::new(at(from), at(to));
+    let busy = [span(8, 9), span(9, 12), span(13, 14)];
+    assert_eq!(
+        crate::busy_without(&busy, span(10, 11)),
+        [span(8, 9), span(9, 10), span(11, 12), span(13, 14)]
+    );
+    assert_eq!(crate::busy_without(&[span(10, 11)], span(10, 11)), []);
+}

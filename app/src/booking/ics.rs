@@ -1,5 +1,8 @@
-//! iCalendar invitations (RFC 5545, `METHOD:REQUEST`), the .ics that both
-//! parties receive by email and that the confirmation page offers.
+//! iCalendar invitations (RFC 5545 and its scheduling methods, RFC 5546):
+//! `METHOD:REQUEST` for a booking as it stands (made or moved), and
+//! `METHOD:CANCEL` for one called off. Every copy of a booking carries the
+//! same UID; each change raises `SEQUENCE`, so calendars replace the meeting
+//! instead of adding another.
 
 use chrono::{DateTime, Utc};
 
@@ -16,22 +19,47 @@ pub struct Invite<'a> {
     pub organizer_email: &'a str,
     pub attendee_name: &'a str,
     pub attendee_email: &'a str,
-    pub created_at: DateTime<Utc>,
+    /// When this version was made (`DTSTAMP`).
+    pub stamped_at: DateTime<Utc>,
+    /// Raised by every change of the booking.
+    pub sequence: i64,
+}
+
+/// What the invitation asks of a calendar.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    /// Add, or replace with this version.
+    Request,
+    /// Remove: the meeting is off.
+    Cancel,
 }
 
 /// The invite as an iCalendar object: CRLF line ends, lines folded at 75
 /// octets, text escaped.
 pub fn request(invite: &Invite<'_>) -> String {
+    calendar(invite, Method::Request)
+}
+
+/// The booking called off: same UID, a higher `SEQUENCE` than any request.
+pub fn cancel(invite: &Invite<'_>) -> String {
+    calendar(invite, Method::Cancel)
+}
+
+pub fn calendar(invite: &Invite<'_>, method: Method) -> String {
+    let (method_name, status) = match method {
+        Method::Request => ("METHOD:REQUEST", "STATUS:CONFIRMED"),
+        Method::Cancel => ("METHOD:CANCEL", "STATUS:CANCELLED"),
+    };
     let stamp = |time: DateTime<Utc>| time.format("%Y%m%dT%H%M%SZ").to_string();
     let lines = [
         "BEGIN:VCALENDAR".to_owned(),
         "VERSION:2.0".to_owned(),
         "PRODID:-//BookMate//BookMate//EN".to_owned(),
-        "METHOD:REQUEST".to_owned(),
+        method_name.to_owned(),
         "CALSCALE:GREGORIAN".to_owned(),
         "BEGIN:VEVENT".to_owned(),
         format!("UID:{}", escape(invite.uid)),
-        format!("DTSTAMP:{}", stamp(invite.created_at)),
+        format!("DTSTAMP:{}", stamp(invite.stamped_at)),
         format!("DTSTART:{}", stamp(invite.starts_at)),
         format!("DTEND:{}", stamp(invite.ends_at)),
         format!("SUMMARY:{}", escape(invite.summary)),
@@ -42,8 +70,8 @@ pub fn request(invite: &Invite<'_>) -> String {
             parameter(invite.attendee_name),
             invite.attendee_email
         ),
-        "SEQUENCE:0".to_owned(),
-        "STATUS:CONFIRMED".to_owned(),
+        format!("SEQUENCE:{}", invite.sequence),
+        status.to_owned(),
         "TRANSP:OPAQUE".to_owned(),
         "END:VEVENT".to_owned(),
         "END:VCALENDAR".to_owned(),
@@ -100,7 +128,8 @@ mod tests {
             organizer_email: "ada@example.com",
             attendee_name,
             attendee_email: "bob@example.net",
-            created_at: Utc.with_ymd_and_hms(2026, 11, 23, 8, 0, 0).unwrap(),
+            stamped_at: Utc.with_ymd_and_hms(2026, 11, 23, 8, 0, 0).unwrap(),
+            sequence: 0,
         }
     }
 
@@ -128,6 +157,15 @@ mod tests {
         }
         assert!(ics.contains("ATTENDEE;CN=\"Bob\";ROLE=REQ-PARTICIPANT"));
         assert!(ics.starts_with("BEGIN:VCALENDAR\r\n") && ics.ends_with("END:VCALENDAR\r\n"));
+    }
+
+    #[test]
+    fn a_cancel_keeps_the_uid_and_raises_the_sequence() {
+        let cancelled = cancel(&Invite { sequence: 2, ..invite("", "Bob") });
+        for line in ["METHOD:CANCEL", "UID:bm-42@bookmate", "SEQUENCE:2", "STATUS:CANCELLED"] {
+            assert!(cancelled.contains(&format!("{line}\r\n")), "{line} missing from\n{cancelled}");
+        }
+        assert!(!cancelled.contains("METHOD:REQUEST"));
     }
 
     #[test]

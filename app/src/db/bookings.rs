@@ -44,6 +44,42 @@ impl Delivery {
     }
 }
 
+/// Who made a change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum Party {
+    Visitor,
+    Host,
+}
+
+impl Party {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Self::Visitor => "visitor",
+            Self::Host => "host",
+        }
+    }
+}
+
+impl TryFrom<&str> for Party {
+    type Error = DbError;
+
+    fn try_from(text: &str) -> Result<Self, DbError> {
+        match text {
+            "visitor" => Ok(Self::Visitor),
+            "host" => Ok(Self::Host),
+            other => Err(DbError::UnknownValue { column: "made_by", value: other.to_owned() }),
+        }
+    }
+}
+
+/// A booking called off: by whom, when, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cancellation {
+    pub by: Party,
+    pub at: DateTime<Utc>,
+    pub reason: Option<String>,
+}
+
 impl TryFrom<&str> for Delivery {
     type Error = DbError;
 
@@ -74,10 +110,20 @@ pub struct Booking {
     /// As Google answered the insert; the invites' UID when set.
     pub google_ical_uid: Option<String>,
     pub created_at: DateTime<Utc>,
+    /// Raised by every change; the invites' `SEQUENCE`.
+    pub sequence: i64,
+    /// `None` while the booking stands.
+    pub cancellation: Option<Cancellation>,
+}
+
+impl Booking {
+    pub fn is_cancelled(&self) -> bool {
+        self.cancellation.is_some()
+    }
 }
 
 #[derive(sqlx::FromRow)]
-struct BookingRow {
+pub(super) struct BookingRow {
     booking_id: i64,
     host_user_id: i64,
     uid: String,
@@ -91,6 +137,11 @@ struct BookingRow {
     google_event_id: Option<String>,
     google_ical_uid: Option<String>,
     created_at: i64,
+    sequence: i64,
+    status: String,
+    cancelled_at: Option<i64>,
+    cancelled_by: Option<String>,
+    cancel_reason: Option<String>,
 }
 
 impl TryFrom<BookingRow> for Booking {
@@ -111,6 +162,18 @@ impl TryFrom<BookingRow> for Booking {
             google_event_id: row.google_event_id,
             google_ical_uid: row.google_ical_uid,
             created_at: from_db_time(row.created_at),
+            sequence: row.sequence,
+            cancellation: match row.status.as_str() {
+                "confirmed" => None,
+                "cancelled" => Some(Cancellation {
+                    by: Party::try_from(row.cancelled_by.as_deref().unwrap_or_default())?,
+                    at: from_db_time(row.cancelled_at.unwrap_or(row.created_at)),
+                    reason: row.cancel_reason,
+                }),
+                other => {
+                    return Err(DbError::UnknownValue { column: "bookings.status", value: other.to_owned() })
+                }
+            },
         })
     }
 }
@@ -136,9 +199,10 @@ impl From<sqlx::Error> for BookingError {
     }
 }
 
-const BOOKING_COLUMNS: &str =
+pub(super) const BOOKING_COLUMNS: &str =
     "booking_id, host_user_id, uid, starts_at, ends_at, visitor_name, visitor_email, \
-                               visitor_time_zone, note, delivery, google_event_id, google_ical_uid, created_at";
+                               visitor_time_zone, note, delivery, google_event_id, google_ical_uid, created_at, \
+                               sequence, status, cancelled_at, cancelled_by, cancel_reason";
 
 /// Records the booking, with the mail `mail` writes about it and the work
 /// it owes Google, only if no confirmed booking of the host overlaps the
@@ -150,20 +214,7 @@ pub async fn create(
     mail: impl FnOnce(&Booking) -> Vec<NewMessage>,
     now: DateTime<Utc>,
 ) -> Result<Booking, BookingError> {
-    let mut transaction = match backend {
-        // Take the write lock before reading, so concurrent bookings queue on
-        // the busy timeout instead of failing to upgrade a read lock.
-        Backend::Sqlite => db.begin_with("begin immediate").await.map_err(DbError::from)?,
-        Backend::Postgres => {
-            let mut transaction = db.begin().await.map_err(DbError::from)?;
-            // One booking per host at a time.
-            sqlx::query("select pg_advisory_xact_lock($1)")
-                .bind(booking.host_user_id)
-                .execute(&mut *transaction)
-                .await?;
-            transaction
-        }
-    };
+    let mut transaction = begin_for_host(db, backend, booking.host_user_id).await?;
     let overlapping: i64 = sqlx::query_scalar(
         "select count(*) from bookings where host_user_id = $1 and status = 'confirmed' \
          and starts_at < $2 and ends_at > $3",
@@ -203,6 +254,29 @@ pub async fn create(
     }
     transaction.commit().await?;
     Ok(created)
+}
+
+/// A transaction in which nobody else books, moves or cancels this host's
+/// bookings: what it reads of them stays true until it commits.
+pub(super) async fn begin_for_host(
+    db: &DbPool,
+    backend: Backend,
+    host_user_id: i64,
+) -> Result<sqlx::Transaction<'static, sqlx::Any>, BookingError> {
+    Ok(match backend {
+        // Take the write lock before reading, so concurrent bookings queue on
+        // the busy timeout instead of failing to upgrade a read lock.
+        Backend::Sqlite => db.begin_with("begin immediate").await.map_err(DbError::from)?,
+        Backend::Postgres => {
+            let mut transaction = db.begin().await.map_err(DbError::from)?;
+            // One change per host at a time.
+            sqlx::query("select pg_advisory_xact_lock($1)")
+                .bind(host_user_id)
+                .execute(&mut *transaction)
+                .await?;
+            transaction
+        }
+    })
 }
 
 /// Confirmed bookings of a host that overlap `[from, to)`: busy time that

@@ -17,10 +17,34 @@ pub struct NewGoogleJob {
     pub claimed_until: DateTime<Utc>,
 }
 
+/// What a job asks of Google. A booking's jobs run in the order they were
+/// queued: its event is inserted before it is moved, moved before it is
+/// deleted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JobKind {
+    /// `events.insert` of a new direct booking.
+    InsertEvent,
+    /// `events.patch`: the event to the booking's current time.
+    PatchEvent,
+    /// `events.delete`: the booking was cancelled.
+    DeleteEvent,
+}
+
+impl JobKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::InsertEvent => INSERT_EVENT,
+            Self::PatchEvent => "patch_event",
+            Self::DeleteEvent => "delete_event",
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GoogleJob {
     pub job_id: i64,
     pub booking_id: i64,
+    pub kind: JobKind,
     pub calendar_id: String,
     pub event_id: String,
     /// Attempts started so far, this one included once claimed.
@@ -41,12 +65,16 @@ impl TryFrom<JobRow> for GoogleJob {
     type Error = DbError;
 
     fn try_from(row: JobRow) -> Result<Self, DbError> {
-        if row.kind != INSERT_EVENT {
-            return Err(DbError::UnknownValue { column: "google_jobs.kind", value: row.kind });
-        }
+        let kind = match row.kind.as_str() {
+            INSERT_EVENT => JobKind::InsertEvent,
+            "patch_event" => JobKind::PatchEvent,
+            "delete_event" => JobKind::DeleteEvent,
+            _ => return Err(DbError::UnknownValue { column: "google_jobs.kind", value: row.kind }),
+        };
         Ok(Self {
             job_id: row.job_id,
             booking_id: row.booking_id,
+            kind,
             calendar_id: row.calendar_id,
             event_id: row.event_id,
             attempts: row.attempts,
@@ -85,19 +113,50 @@ where
     GoogleJob::try_from(row)
 }
 
-/// The job a booking owes Google, done or not.
+/// Queues a change of a booking's event (a move or a delete) inside the
+/// change's own transaction, for the worker to take up at once.
+pub async fn enqueue_change<'e, E>(
+    executor: E,
+    booking_id: i64,
+    kind: JobKind,
+    calendar_id: &str,
+    event_id: &str,
+    now: DateTime<Utc>,
+) -> Result<(), DbError>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    sqlx::query(
+        "insert into google_jobs (booking_id, kind, calendar_id, event_id, attempts, next_attempt_at, created_at) \
+         values ($1, $2, $3, $4, 0, $5, $5)",
+    )
+    .bind(booking_id)
+    .bind(kind.as_str())
+    .bind(calendar_id)
+    .bind(event_id)
+    .bind(to_db_time(now))
+    .execute(executor)
+    .await?;
+    Ok(())
+}
+
+/// The insert a booking owed Google, done or not.
 pub async fn for_booking(db: &DbPool, booking_id: i64) -> Result<Option<GoogleJob>, DbError> {
-    let sql = format!("select {JOB_COLUMNS} from google_jobs where booking_id = $1");
+    let sql =
+        format!("select {JOB_COLUMNS} from google_jobs where booking_id = $1 and kind = 'insert_event'");
     let row: Option<JobRow> =
         sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(booking_id).fetch_optional(db).await?;
     row.map(GoogleJob::try_from).transpose()
 }
 
 /// Jobs not done whose time has come (never attempted, or claimed by a
-/// process that did not finish), oldest first.
+/// process that did not finish), oldest first; a job waits while an older
+/// one of its booking is not done.
 pub async fn due(db: &DbPool, now: DateTime<Utc>, limit: i64) -> Result<Vec<GoogleJob>, DbError> {
     let sql = format!(
         "select {JOB_COLUMNS} from google_jobs where done_at is null and next_attempt_at <= $1 \
+         and not exists (select 1 from google_jobs as earlier where earlier.booking_id = google_jobs.booking_id \
+             and earlier.job_id < google_jobs.job_id and earlier.done_at is null) \
          order by job_id limit $2"
     );
     let rows: Vec<JobRow> =
@@ -164,6 +223,34 @@ pub async fn finish_by_email(
     mark_done(&mut transaction, job.job_id, now, Some(reason)).await?;
     transaction.commit().await?;
     Ok(())
+}
+
+/// Google failed for now: the job waits until `at`, its claim given up.
+pub async fn retry_later(
+    db: &DbPool,
+    job: &GoogleJob,
+    at: DateTime<Utc>,
+    error: &str,
+) -> Result<(), DbError> {
+    sqlx::query(
+        "update google_jobs set next_attempt_at = $1, last_error = $2 where job_id = $3 and done_at is null",
+    )
+    .bind(to_db_time(at))
+    .bind(error)
+    .bind(job.job_id)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Google did what a change asked.
+pub async fn finish_change_in_google(
+    db: &DbPool,
+    job: &GoogleJob,
+    now: DateTime<Utc>,
+) -> Result<(), DbError> {
+    let mut connection = db.acquire().await?;
+    mark_done(&mut connection, job.job_id, now, None).await
 }
 
 /// The booking went away before Google was asked: nothing is owed.

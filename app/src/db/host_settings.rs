@@ -17,6 +17,9 @@ pub struct HostSettings {
     pub busy_calendar_ids: Vec<String>,
     pub direct_booking_calendar_id: Option<String>,
     pub pending_direct_booking_calendar_id: Option<String>,
+    /// How late before a booking's start its visitor may still cancel or
+    /// move it; 0: until the start.
+    pub change_cutoff_minutes: i64,
 }
 
 impl HostSettings {
@@ -60,6 +63,7 @@ impl HostSettings {
             busy_calendar_ids: Vec::new(),
             direct_booking_calendar_id: None,
             pending_direct_booking_calendar_id: None,
+            change_cutoff_minutes: 0,
         }
     }
 }
@@ -75,13 +79,14 @@ struct HostSettingsRow {
     busy_calendar_ids_json: String,
     direct_booking_calendar_id: Option<String>,
     pending_direct_booking_calendar_id: Option<String>,
+    change_cutoff_minutes: i64,
 }
 
 pub async fn find(db: &DbPool, user_id: i64) -> Result<Option<HostSettings>, DbError> {
     let row: Option<HostSettingsRow> = sqlx::query_as(
         "select availability_json, meeting_minutes, buffer_before_minutes, buffer_after_minutes, \
                 minimum_notice_minutes, horizon_days, busy_calendar_ids_json, direct_booking_calendar_id, \
-                pending_direct_booking_calendar_id \
+                pending_direct_booking_calendar_id, change_cutoff_minutes \
          from host_settings where user_id = $1",
     )
     .bind(user_id)
@@ -98,6 +103,7 @@ pub async fn find(db: &DbPool, user_id: i64) -> Result<Option<HostSettings>, DbE
             busy_calendar_ids: serde_json::from_str(&row.busy_calendar_ids_json).map_err(DbError::Corrupt)?,
             direct_booking_calendar_id: row.direct_booking_calendar_id,
             pending_direct_booking_calendar_id: row.pending_direct_booking_calendar_id,
+            change_cutoff_minutes: row.change_cutoff_minutes,
         })
     })
     .transpose()
@@ -116,8 +122,8 @@ pub async fn save(
     sqlx::query(
         "insert into host_settings (user_id, availability_json, meeting_minutes, buffer_before_minutes, \
              buffer_after_minutes, minimum_notice_minutes, horizon_days, busy_calendar_ids_json, \
-             direct_booking_calendar_id, pending_direct_booking_calendar_id, updated_at) \
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
+             direct_booking_calendar_id, pending_direct_booking_calendar_id, change_cutoff_minutes, updated_at) \
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
          on conflict (user_id) do update set availability_json = excluded.availability_json, \
              meeting_minutes = excluded.meeting_minutes, buffer_before_minutes = excluded.buffer_before_minutes, \
              buffer_after_minutes = excluded.buffer_after_minutes, \
@@ -125,7 +131,7 @@ pub async fn save(
              busy_calendar_ids_json = excluded.busy_calendar_ids_json, \
              direct_booking_calendar_id = excluded.direct_booking_calendar_id, \
              pending_direct_booking_calendar_id = excluded.pending_direct_booking_calendar_id, \
-             updated_at = excluded.updated_at",
+             change_cutoff_minutes = excluded.change_cutoff_minutes, updated_at = excluded.updated_at",
     )
     .bind(user_id)
     .bind(availability_json)
@@ -137,6 +143,7 @@ pub async fn save(
     .bind(busy_calendar_ids_json)
     .bind(&settings.direct_booking_calendar_id)
     .bind(&settings.pending_direct_booking_calendar_id)
+    .bind(settings.change_cutoff_minutes)
     .bind(to_db_time(now))
     .execute(db)
     .await?;
