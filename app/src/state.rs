@@ -13,6 +13,7 @@ use crate::{
         busy::{self, BusyCache},
         hosts::HostCache,
         limiter::RateLimiter,
+        manage_links::ManageLinks,
         months::MonthCache,
     },
     db::{
@@ -31,6 +32,9 @@ pub struct AppState {
     pub busy_cache: Arc<BusyCache>,
     pub host_cache: Arc<HostCache>,
     pub month_cache: Arc<MonthCache>,
+    /// The visitors' links to change or cancel a booking.
+    #[from_ref(skip)]
+    pub manage_links: Arc<ManageLinks>,
     #[from_ref(skip)]
     pub booking_limiter: Arc<RateLimiter>,
     #[from_ref(skip)]

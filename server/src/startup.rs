@@ -6,7 +6,7 @@ use std::{future::Future, net::SocketAddr, sync::Arc};
 use anyhow::Context as _;
 use app::{
     auth::cookies::Cookies,
-    booking::limiter::RateLimiter,
+    booking::{limiter::RateLimiter, manage_links::ManageLinks},
     db::{changes, Backend, Database, DatabaseUrl},
     google::{calendar::CalendarApi, oidc::GoogleOidc, GoogleClient},
     shell,
@@ -110,6 +110,7 @@ impl Application {
         let state = AppState {
             leptos_options,
             database: database.clone(),
+            manage_links: Arc::new(ManageLinks::new(settings.secret_key.expose(), public_url.clone())),
             cookies: Arc::new(Cookies::new(settings.secret_key.expose(), public_url)),
             google,
             busy_cache: Default::default(),

@@ -14,16 +14,20 @@ pub async fn get_booking_page(
     username: String,
     month: Option<String>,
     tz: Option<String>,
+    reschedule: Option<String>,
+    key: Option<String>,
 ) -> Result<Arc<BookingPageView>, AppError> {
     crate::server_fns::public(|state| async move {
-        super::free_times::booking_page(
-            &state,
-            &username,
-            month.as_deref(),
-            tz.as_deref(),
-            chrono::Utc::now(),
-        )
-        .await
+        let now = chrono::Utc::now();
+        // A visitor moving their booking: its own time is free for it.
+        let rescheduling = match (reschedule, key) {
+            (Some(uid), Some(key)) => {
+                Some(crate::manage::changes::rescheduling(&state, &uid, &key, &username, now).await?)
+            }
+            _ => None,
+        };
+        super::free_times::booking_page(&state, &username, month.as_deref(), tz.as_deref(), now, rescheduling)
+            .await
     })
     .await
 }
@@ -45,7 +49,9 @@ pub async fn book(
         let confirmation = book(&state, request, now).await?;
         // A plain form post (no JavaScript) follows this; the page's form is
         // sent there by Leptos's redirect hook.
-        leptos_axum::redirect(&format!("/bookings/{}", confirmation.uid));
+        // Its address carries the manage key: the page offers to move or
+        // cancel the booking from the start.
+        leptos_axum::redirect(&format!("{}&booked=true", state.manage_links.path_for(&confirmation.uid)));
         Ok(confirmation)
     })
     .await

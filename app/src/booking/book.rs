@@ -34,7 +34,7 @@ use crate::{
 };
 
 /// The farthest ahead any host takes bookings (settings allow up to 365 days).
-pub(super) const MAX_HORIZON_DAYS: i64 = 366;
+pub const MAX_HORIZON_DAYS: i64 = 366;
 
 /// Time kept back from the request limit to write the answer.
 const ANSWER_MARGIN: std::time::Duration = std::time::Duration::from_secs(2);
@@ -105,16 +105,16 @@ pub async fn book(
     // Fresh busy times around the slot: never the cache for a booking.
     let around = Interval::new(start - Duration::days(1), start + Duration::days(2));
     let busy =
-        busy::fresh(state.busy_sources(), &connection, &settings, around).await.map_err(
-            |error| match error {
+        busy::fresh(state.busy_sources(), &connection, &settings, around, None).await.map_err(|error| {
+            match error {
                 BusyError::NeedsReconnect => not_taking(),
                 BusyError::Unavailable(detail) => {
                     tracing::warn!(detail, "busy times unavailable at booking");
                     AppError::Conflict(refusals::CANNOT_CHECK.to_owned())
                 }
                 BusyError::Database(error) => error.into(),
-            },
-        )?;
+            }
+        })?;
     let rules = settings.rules();
     let engine = Host { availability: &settings.availability, time_zone: host.zone(), rules };
     if !free_slots(&engine, now, around, &busy).contains(&slot) {
@@ -151,7 +151,12 @@ pub async fn book(
         google_job,
     };
     let mail = |booking: &bookings::Booking| match delivery {
-        Delivery::Email => invitations::emails(&host, booking, HostAction::Nothing),
+        Delivery::Email => invitations::emails(
+            &host,
+            booking,
+            HostAction::Nothing,
+            &state.manage_links.url_for(&booking.uid),
+        ),
         Delivery::Google => Vec::new(),
     };
     let booking =
@@ -177,6 +182,7 @@ pub async fn book(
             match tokio::time::timeout(patience, attempt).await {
                 Ok(Ok(Ok(direct::Outcome::InGoogle))) => Invitation::InHostCalendar,
                 Ok(Ok(Ok(direct::Outcome::ByEmail))) => Invitation::ByEmail,
+                Ok(Ok(Ok(direct::Outcome::OnItsWay))) => Invitation::OnItsWay,
                 Ok(Ok(Err(error))) => {
                     tracing::error!(%error, "a direct booking's first attempt failed; the worker will retry");
                     Invitation::OnItsWay

@@ -122,7 +122,7 @@ impl BusyCache {
                 Ok(connection) => connection,
                 Err(error) => return refusal(error.into()),
             };
-            match fresh(sources, &connection, settings, month_range(month)).await {
+            match fresh(sources, &connection, settings, month_range(month), None).await {
                 Ok(busy) => Ok(Ok(Arc::new(busy))),
                 Err(error) => refusal(error),
             }
@@ -167,6 +167,7 @@ pub async fn fresh(
     host: &GoogleConnection,
     settings: &HostSettings,
     range: Interval,
+    ignoring: Option<Interval>,
 ) -> Result<Vec<Interval>, BusyError> {
     let answer = sources
         .google
@@ -179,5 +180,10 @@ pub async fn fresh(
         answer.busy.into_iter().map(|span| Interval::new(span.start, span.end)).collect();
     let booked = bookings::overlapping(sources.db, host.user_id, range.start, range.end).await?;
     busy.extend(booked.into_iter().map(|booking| Interval::new(booking.starts_at, booking.ends_at)));
-    Ok(busy)
+    // A booking being moved is not busy against itself, in Google (its
+    // event, or its accepted invite) or here.
+    Ok(match ignoring {
+        Some(hole) => scheduling::busy_without(&busy, hole),
+        None => busy,
+    })
 }

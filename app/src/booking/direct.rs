@@ -8,20 +8,24 @@
 //! Google's event or BookMate's emails, whatever dies when. When Google
 //! refuses or fails for good, the booking stands and the invitations go by
 //! email instead, the host told why.
+//!
+//! A moved or cancelled direct booking queues a job too (`change`): the
+//! event is patched in place or deleted, after the booking's earlier jobs.
 
 use chrono::{DateTime, Utc};
 
-use super::invitations::{self, HostAction};
+use super::invitations::{self, ChangeNotice, HostAction};
 use crate::{
     db::{
-        bookings::{self, Booking},
+        booking_changes::{self, ChangeKind},
+        bookings::{self, Booking, Delivery},
         google_connections,
-        google_jobs::{self, GoogleJob},
+        google_jobs::{self, GoogleJob, JobKind},
         users::{self, User},
         DbError,
     },
     google::{
-        calendar::{Attendee, EventTime, NewEvent},
+        calendar::{Attendee, CalendarError, EventPatch, EventTime, NewEvent},
         GoogleCallError,
     },
     google_scopes::CALENDAR_EVENTS,
@@ -33,12 +37,17 @@ use crate::{
 const MAX_ATTEMPTS: i64 = 3;
 /// Jobs taken per pass of the worker.
 const BATCH: i64 = 20;
+/// A change Google failed to take waits this long before its second
+/// attempt, twice as long before its third.
+const CHANGE_RETRY: chrono::Duration = chrono::Duration::seconds(5);
 
 /// How a job ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {
     InGoogle,
     ByEmail,
+    /// Google failed for now; the job waits to be tried again.
+    OnItsWay,
 }
 
 /// How long an attempt keeps a job from other workers: longer than one call
@@ -59,20 +68,38 @@ pub async fn attempt(state: &AppState, job: &GoogleJob) -> Result<Outcome, DbErr
         google_jobs::abandon(db, job, Utc::now()).await?;
         return Ok(Outcome::ByEmail);
     };
+    match job.kind {
+        JobKind::InsertEvent => insert(state, &host, &booking, job).await,
+        JobKind::PatchEvent | JobKind::DeleteEvent => change(state, &host, &booking, job).await,
+    }
+}
+
+async fn insert(
+    state: &AppState,
+    host: &User,
+    booking: &Booking,
+    job: &GoogleJob,
+) -> Result<Outcome, DbError> {
+    let db = state.database.pool();
+    if booking.is_cancelled() {
+        // Called off before Google had it: nothing to put there, or tell.
+        google_jobs::abandon(db, job, Utc::now()).await?;
+        return Ok(Outcome::ByEmail);
+    }
     if job.attempts > MAX_ATTEMPTS {
         tracing::error!(
             job_id = job.job_id,
             "a direct booking's insert never finished; emailing invites instead"
         );
         let reason = format!("no attempt finished in {MAX_ATTEMPTS}");
-        return by_email(state, &host, &booking, job, HostAction::AcceptEmailedInvitation, &reason).await;
+        return by_email(state, host, booking, job, HostAction::AcceptEmailedInvitation, &reason).await;
     }
     let result = match state.google.connection(db, host.user_id).await {
         Ok(connection) => {
             // A job attempted before may have been inserted by a process
             // that died before it heard Google's answer.
             let maybe_inserted = job.attempts > 1;
-            let event = event(&host, &booking, job);
+            let event = event(state, host, booking, job);
             state.google.insert_event(db, &connection, &job.calendar_id, &event, maybe_inserted).await
         }
         Err(error) => Err(error),
@@ -89,24 +116,143 @@ pub async fn attempt(state: &AppState, job: &GoogleJob) -> Result<Outcome, DbErr
                 "Google refused calendar.events for direct booking; emailing invites instead"
             );
             let outcome =
-                by_email(state, &host, &booking, job, HostAction::RestoreCalendarAccess, "missing scope")
+                by_email(state, host, booking, job, HostAction::RestoreCalendarAccess, "missing scope")
                     .await?;
-            // The stored grant claimed write access Google no longer gives:
-            // correct it, so that the host is asked for it again. The
-            // booking and its invitations stand whatever happens here.
-            if let Err(error) =
-                google_connections::withdraw_scope(db, host.user_id, CALENDAR_EVENTS, Utc::now()).await
-            {
-                tracing::error!(%error, user_id = host.user_id, "could not record the lost calendar.events");
-            }
+            withdraw_write_scope(state, host).await;
             Ok(outcome)
         }
         Err(error) => {
             tracing::error!(%error, user_id = host.user_id, "direct booking failed; emailing invites instead");
             let reason = error.to_string();
-            by_email(state, &host, &booking, job, HostAction::AcceptEmailedInvitation, &reason).await
+            by_email(state, host, booking, job, HostAction::AcceptEmailedInvitation, &reason).await
         }
     }
+}
+
+/// A moved or cancelled booking's event follows it: patched in place, or
+/// deleted. Google failing is retried with backoff; Google refusing (write
+/// access given back, the event deleted meanwhile) sends the change by
+/// email instead, with the booking's current `SEQUENCE`, and the host's copy
+/// says why.
+async fn change(
+    state: &AppState,
+    host: &User,
+    booking: &Booking,
+    job: &GoogleJob,
+) -> Result<Outcome, DbError> {
+    let db = state.database.pool();
+    let now = Utc::now();
+    if booking.delivery == Delivery::Email {
+        // The event never reached Google (or left it): the change goes by
+        // email like the booking.
+        return change_by_email(state, host, booking, job, None).await;
+    }
+    if booking.google_event_id.is_none() || (job.kind == JobKind::PatchEvent && booking.is_cancelled()) {
+        // No event to change, or a delete queued behind this patch.
+        google_jobs::finish_change_in_google(db, job, now).await?;
+        return Ok(Outcome::InGoogle);
+    }
+    if job.attempts > MAX_ATTEMPTS {
+        return change_by_email(state, host, booking, job, Some("Google did not answer")).await;
+    }
+    let result = match state.google.connection(db, host.user_id).await {
+        Ok(connection) => match job.kind {
+            JobKind::PatchEvent => {
+                let patch = EventPatch {
+                    start: EventTime { date_time: booking.starts_at },
+                    end: EventTime { date_time: booking.ends_at },
+                };
+                state
+                    .google
+                    .patch_event(db, &connection, &job.calendar_id, &job.event_id, &patch)
+                    .await
+                    .map(drop)
+            }
+            _ => state.google.delete_event(db, &connection, &job.calendar_id, &job.event_id).await,
+        },
+        Err(error) => Err(error),
+    };
+    match result {
+        Ok(()) => {
+            google_jobs::finish_change_in_google(db, job, now).await?;
+            Ok(Outcome::InGoogle)
+        }
+        Err(GoogleCallError::Database(error)) => Err(error),
+        Err(GoogleCallError::Unavailable(detail)) if job.attempts < MAX_ATTEMPTS => {
+            let wait = CHANGE_RETRY * 2_i32.pow(u32::try_from(job.attempts.max(1) - 1).unwrap_or(0));
+            tracing::warn!(detail, job_id = job.job_id, "Google failed to take a change; trying again later");
+            google_jobs::retry_later(db, job, now + wait, &detail).await?;
+            Ok(Outcome::OnItsWay)
+        }
+        Err(error) => {
+            tracing::warn!(%error, user_id = host.user_id, "Google did not take a change; emailing it instead");
+            if matches!(error, GoogleCallError::MissingScope) {
+                withdraw_write_scope(state, host).await;
+            }
+            let reason = match error {
+                GoogleCallError::MissingScope => "BookMate no longer has access to add or change events",
+                GoogleCallError::Refused(CalendarError::NotFound | CalendarError::Gone) => {
+                    "the event was deleted from your Google Calendar"
+                }
+                GoogleCallError::NeedsReconnect => "your Google connection needs renewing",
+                _ => "Google did not take the change",
+            };
+            change_by_email(state, host, booking, job, Some(reason)).await
+        }
+    }
+}
+
+/// The stored grant claimed write access Google no longer gives: correct it,
+/// so that the host is asked for it again. The booking and its invitations
+/// stand whatever happens here.
+async fn withdraw_write_scope(state: &AppState, host: &User) {
+    let db = state.database.pool();
+    if let Err(error) =
+        google_connections::withdraw_scope(db, host.user_id, CALENDAR_EVENTS, Utc::now()).await
+    {
+        tracing::error!(%error, user_id = host.user_id, "could not record the lost calendar.events");
+    }
+}
+
+async fn change_by_email(
+    state: &AppState,
+    host: &User,
+    booking: &Booking,
+    job: &GoogleJob,
+    why_not_google: Option<&str>,
+) -> Result<Outcome, DbError> {
+    let db = state.database.pool();
+    let now = Utc::now();
+    let notice = match &booking.cancellation {
+        Some(cancellation) => {
+            ChangeNotice::Cancelled { by: cancellation.by, reason: cancellation.reason.clone() }
+        }
+        None => {
+            let history = booking_changes::history(db, booking.booking_id).await?;
+            let last_move = history.iter().rev().find(|entry| entry.kind == ChangeKind::Rescheduled);
+            match last_move {
+                Some(entry) => ChangeNotice::Moved {
+                    by: entry.made_by,
+                    from: scheduling::Interval::new(entry.from_starts_at, entry.from_ends_at),
+                },
+                // Nothing moved it: a patch with nothing to say.
+                None => {
+                    google_jobs::finish_change_in_google(db, job, now).await?;
+                    return Ok(Outcome::ByEmail);
+                }
+            }
+        }
+    };
+    let mut mail =
+        invitations::change_emails(host, booking, &notice, &state.manage_links.url_for(&booking.uid), now);
+    if let (Some(why), Some(host_copy)) = (why_not_google, mail.first_mut()) {
+        host_copy.body_text.push_str(&format!(
+            "\n\nBookMate could not change this meeting in your Google Calendar ({why}); \
+             the attached invitation does it instead."
+        ));
+    }
+    google_jobs::finish_by_email(db, job, &mail, why_not_google.unwrap_or("by email"), now).await?;
+    Ok(Outcome::ByEmail)
 }
 
 /// One pass of the worker over the jobs that are due: never attempted by a
@@ -137,20 +283,20 @@ async fn by_email(
     host_action: HostAction,
     reason: &str,
 ) -> Result<Outcome, DbError> {
-    let mail = invitations::emails(host, booking, host_action);
+    let mail = invitations::emails(host, booking, host_action, &state.manage_links.url_for(&booking.uid));
     google_jobs::finish_by_email(state.database.pool(), job, &mail, reason, Utc::now()).await?;
     Ok(Outcome::ByEmail)
 }
 
-fn event(host: &User, booking: &Booking, job: &GoogleJob) -> NewEvent {
+fn event(state: &AppState, host: &User, booking: &Booking, job: &GoogleJob) -> NewEvent {
+    // Google shows the description to the attendee: the visitor's link to
+    // change or cancel travels with it.
+    let manage =
+        format!("Booked with BookMate. Change or cancel: {}", state.manage_links.url_for(&booking.uid));
     NewEvent {
         id: job.event_id.clone(),
         summary: invitations::title(host, &booking.visitor_name),
-        description: if booking.note.is_empty() {
-            "Booked with BookMate.".to_owned()
-        } else {
-            format!("{}\n\nBooked with BookMate.", booking.note)
-        },
+        description: if booking.note.is_empty() { manage } else { format!("{}\n\n{manage}", booking.note) },
         start: EventTime { date_time: booking.starts_at },
         end: EventTime { date_time: booking.ends_at },
         attendees: vec![Attendee {

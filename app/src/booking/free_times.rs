@@ -8,13 +8,13 @@ use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
-use scheduling::{free_slots, Host};
+use scheduling::{free_slots, Host, Interval};
 
 use super::{
     book::MAX_HORIZON_DAYS,
     busy::BusyError,
     hosts,
-    model::{BookingPageView, PageStatus},
+    model::{BookingPageView, PageStatus, ReschedulingLink},
     month_grid::{parse_month, Month},
     months,
 };
@@ -26,6 +26,7 @@ pub async fn booking_page(
     month: Option<&str>,
     tz: Option<&str>,
     now: DateTime<Utc>,
+    rescheduling: Option<Rescheduling>,
 ) -> Result<Arc<BookingPageView>, AppError> {
     // What the address asks for is checked before anything is looked up,
     // cached or fetched.
@@ -47,14 +48,27 @@ pub async fn booking_page(
         time_zone: visitor_zone,
         as_of: as_of.timestamp(),
     };
+    if let Some(rescheduling) = rescheduling {
+        // One visitor's view, never shared: their own booking is free here.
+        let mut view = compute(state, &host, month, visitor_zone, as_of, Some(rescheduling.current)).await?;
+        view.rescheduling = Some(rescheduling.link);
+        return Ok(Arc::new(view));
+    }
     if let Some(view) = state.month_cache.get(&key) {
         return Ok(view);
     }
-    let view = Arc::new(compute(state, &host, month, visitor_zone, as_of).await?);
+    let view = Arc::new(compute(state, &host, month, visitor_zone, as_of, None).await?);
     if view.status == PageStatus::Open {
         state.month_cache.insert(key, Arc::clone(&view));
     }
     Ok(view)
+}
+
+/// A visitor moving their booking: its current time, and the link that
+/// proves the right to move it.
+pub struct Rescheduling {
+    pub current: Interval,
+    pub link: ReschedulingLink,
 }
 
 fn parse_month_field(text: &str) -> Result<NaiveDate, AppError> {
@@ -81,6 +95,7 @@ async fn compute(
     month: Month,
     visitor_zone: Tz,
     now: DateTime<Utc>,
+    ignoring: Option<Interval>,
 ) -> Result<BookingPageView, AppError> {
     let user = &host.user;
     let host_zone = user.zone();
@@ -90,6 +105,10 @@ async fn compute(
         Some(settings) if !settings.availability.is_empty() && host.connected => {
             match state.busy_cache.get(state.busy_sources(), user.user_id, settings, month.first).await {
                 Ok(busy) => {
+                    let busy = match ignoring {
+                        Some(hole) => scheduling::busy_without(&busy, hole),
+                        None => busy.as_ref().clone(),
+                    };
                     let engine = Host {
                         availability: &settings.availability,
                         time_zone: host_zone,
@@ -128,5 +147,6 @@ async fn compute(
         next_month: month.next_offered().map(|first| first.format("%Y-%m").to_string()),
         weeks: month.weeks(visitor_zone, &slots),
         status,
+        rescheduling: None,
     })
 }

@@ -47,6 +47,19 @@ pub struct BookingPageView {
     /// Weeks of the month, Monday first; `None` pads the first and last week.
     pub weeks: Vec<Vec<Option<DayView>>>,
     pub status: PageStatus,
+    /// Set when a visitor is moving their booking: every link keeps it, and
+    /// a chosen time moves the booking instead of making another.
+    #[serde(default)]
+    pub rescheduling: Option<ReschedulingLink>,
+}
+
+/// Which booking a visitor is moving, and the key that lets them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReschedulingLink {
+    pub uid: String,
+    pub key: String,
+    /// Its current time, in the visitor's words ("Thu 3 Dec 2026, 09:30–10:00 (…)").
+    pub current_time: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -23,7 +23,10 @@ use super::{
     model::{BookingConfirmation, BookingPageView, DayView, Invitation, PageStatus, SlotView},
 };
 use super::{refusals, zone_picker::ZonePicker};
-use crate::error::AppError;
+use crate::{
+    error::AppError,
+    manage::{api::RescheduleBooking, page::ManagedBookingPage},
+};
 
 #[component]
 pub fn BookingPage() -> impl IntoView {
@@ -31,8 +34,11 @@ pub fn BookingPage() -> impl IntoView {
     let query = use_query_map();
     let username = move || params.read().get("username").unwrap_or_default();
     let page = Resource::new(
-        move || (username(), query.read().get("month"), query.read().get("tz")),
-        |(username, month, tz)| get_booking_page(username, month, tz),
+        move || {
+            let query = query.read();
+            (username(), query.get("month"), query.get("tz"), query.get("reschedule"), query.get("key"))
+        },
+        |(username, month, tz, reschedule, key)| get_booking_page(username, month, tz, reschedule, key),
     );
     let zone_unknown = query.read_untracked().get("tz").is_none();
     view! {
@@ -44,6 +50,10 @@ pub fn BookingPage() -> impl IntoView {
                         Ok(view) => view! { <BookingCard view/> }.into_any(),
                         Err(AppError::NotFound) => view! { <crate::error::NotFoundPage/> }.into_any(),
                         Err(error @ AppError::Validation(_)) => view! { <BadAddress error username=username()/> }.into_any(),
+                        // A move that may not happen (cancelled, too late): why, and the page.
+                        Err(AppError::Conflict(why)) => view! {
+                            <p class="error" role="alert" data-testid="booking-error">{why}" "<a href=format!("/{}", username())>"Show the booking page"</a></p>
+                        }.into_any(),
                         Err(error) => view! { <p class="error" role="alert">{error.to_string()}</p> }.into_any(),
                     }
                 })}
@@ -81,6 +91,9 @@ fn DetectZone() -> impl IntoView {
 
 fn link(view: &BookingPageView, month: &str, day: Option<&str>, slot: Option<i64>) -> String {
     let mut link = format!("/{}?tz={}&month={month}", view.username, view.visitor_time_zone);
+    if let Some(moving) = &view.rescheduling {
+        link.push_str(&format!("&reschedule={}&key={}", moving.uid, moving.key));
+    }
     if let Some(day) = day {
         link.push_str(&format!("&day={day}"));
     }
@@ -102,11 +115,13 @@ fn BookingCard(view: Arc<BookingPageView>) -> impl IntoView {
     let (chosen_day, chosen_slot, failed_booking) = use_query_map().with_untracked(|query| {
         // A booking posted without JavaScript comes back here with its error
         // in the address (Leptos's form redirect).
-        let failed_booking = (query.get_str("__path") == Some(<Book as ServerFn>::PATH))
-            .then(|| query.get_str("__err"))
-            .flatten()
-            .map(ServerFnUrlError::<AppError>::decode_err)
-            .map(|error| refusals::from_address(error, &view.host_name));
+        let path = query.get_str("__path");
+        let failed_booking = (path == Some(<Book as ServerFn>::PATH)
+            || path == Some(<RescheduleBooking as ServerFn>::PATH))
+        .then(|| query.get_str("__err"))
+        .flatten()
+        .map(ServerFnUrlError::<AppError>::decode_err)
+        .map(|error| refusals::from_address(error, &view.host_name));
         let chosen_slot = query.get_str("slot").and_then(|slot| slot.parse::<i64>().ok());
         (query.get("day"), chosen_slot, failed_booking)
     });
@@ -136,6 +151,12 @@ fn BookingCard(view: Arc<BookingPageView>) -> impl IntoView {
                 <p class="zone">"Times in " <strong data-testid="visitor-zone">{view.visitor_time_zone.clone()}</strong></p>
                 <ZonePicker view=Arc::clone(&view)/>
             </section>
+            {view.rescheduling.clone().map(|moving| view! {
+                <p class="notice banner reschedule-banner" role="status" data-testid="rescheduling">
+                    {format!("Moving your booking of {}. Pick a new time; until you confirm it, nothing changes. ", moving.current_time)}
+                    <a href=format!("/bookings/{}?key={}", moving.uid, moving.key)>"Keep the current time"</a>
+                </p>
+            })}
             <section class="month" aria-labelledby="month-heading">
                 <div class="month-head">
                     {view.previous_month.clone().map(|previous| view! {
@@ -198,6 +219,12 @@ fn times_section(
         day.and_then(|day| Some((day, day.slots.iter().find(|slot| Some(slot.start) == chosen_slot)?)));
     if let Some((day, slot)) = chosen {
         let summary = slot_summary(view, day, slot);
+        if let Some(moving) = &view.rescheduling {
+            return view! {
+                <RescheduleForm uid=moving.uid.clone() key=moving.key.clone() start=slot.start summary failed=failed_booking/>
+            }
+            .into_any();
+        }
         return view! {
             <BookingForm
                 username=view.username.clone()
@@ -310,10 +337,48 @@ fn BookingForm(
     }
 }
 
+/// An island: moving a booking to the chosen time, a plain form like the
+/// booking form, with errors in place when scripts run.
+#[island(lazy)]
+fn RescheduleForm(
+    uid: String,
+    key: String,
+    start: i64,
+    summary: String,
+    failed: Option<AppError>,
+) -> impl IntoView {
+    let reschedule = ServerAction::<RescheduleBooking>::new();
+    let error = move || match reschedule.value().get() {
+        Some(Err(error)) => Some(error.field("start").unwrap_or_else(|| error.to_string())),
+        Some(Ok(())) => None,
+        None => failed.clone().map(|error| error.field("start").unwrap_or_else(|| error.to_string())),
+    };
+    view! {
+        <h2 id="move-heading">"Move your booking here"</h2>
+        <p class="slot-summary" data-testid="slot-summary">{summary}</p>
+        <ActionForm action=reschedule attr:class="stack" attr:aria-labelledby="move-heading">
+            <input type="hidden" name="uid" value=uid/>
+            <input type="hidden" name="key" value=key/>
+            <input type="hidden" name="start" value=start.to_string()/>
+            <p class="field-error" role="alert" data-testid="booking-error">{error}</p>
+            <button type="submit" class="button primary" data-testid="confirm-reschedule" prop:disabled=move || reschedule.pending().get()>
+                {move || if reschedule.pending().get() { "Moving…" } else { "Move my booking to this time" }}
+            </button>
+        </ActionForm>
+    }
+}
+
 /// `/bookings/{uid}`: where a booking leads, with or without JavaScript.
+/// With the booking's manage key (`?key=`), the visitor's page to move or
+/// cancel it.
 #[component]
 pub fn ConfirmationPage() -> impl IntoView {
     let params = use_params_map();
+    let key = use_query_map().with_untracked(|query| query.get("key"));
+    if let Some(key) = key {
+        let uid = params.read_untracked().get("uid").unwrap_or_default();
+        return view! { <main class="page booking"><ManagedBookingPage uid key/></main> }.into_any();
+    }
     let confirmation =
         Resource::new(move || params.read().get("uid").unwrap_or_default(), get_booking_confirmation);
     view! {
@@ -332,6 +397,7 @@ pub fn ConfirmationPage() -> impl IntoView {
             </Suspense>
         </main>
     }
+    .into_any()
 }
 
 #[component]
@@ -348,7 +414,7 @@ fn Confirmation(confirmation: BookingConfirmation) -> impl IntoView {
     };
     view! {
         <div class="confirmation" role="status" data-testid="confirmation">
-            <h2>"You're booked"</h2>
+            <h1>"You're booked"</h1>
             <p>{format!("Meeting with {}", confirmation.host_name)}</p>
             <p><strong>{confirmation.visitor_time.clone()}</strong></p>
             <p class="muted">{format!("For the host: {}", confirmation.host_time)}</p>

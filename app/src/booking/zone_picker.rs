@@ -47,6 +47,10 @@ pub fn ZonePicker(view: Arc<BookingPageView>) -> impl IntoView {
                 }).collect_view()}
             </select>
             <input type="hidden" name="month" value=view.month.clone()/>
+            {view.rescheduling.clone().map(|moving| view! {
+                <input type="hidden" name="reschedule" value=moving.uid/>
+                <input type="hidden" name="key" value=moving.key/>
+            })}
             <noscript><button type="submit" class="button secondary small">"Show"</button></noscript>
         </form>
     }

@@ -1,5 +1,6 @@
 //! The Calendar API v3 calls BookMate makes, with plain reqwest and serde:
-//! `calendarList.list`, `freebusy.query`, `events.insert` and `events.get`.
+//! `calendarList.list`, `freebusy.query`, and `events.insert`, `get`,
+//! `patch` and `delete`.
 //!
 //! Google's error envelope is read into `CalendarError`, so callers can tell
 //! an expired token (refresh and retry once) from a missing scope (ask the
@@ -34,6 +35,9 @@ pub enum CalendarError {
     Unavailable { status: u16 },
     #[error("no such calendar or event")]
     NotFound,
+    /// The event was deleted (Google keeps its id, and answers 410).
+    #[error("the event was deleted")]
+    Gone,
     #[error("an event with this id exists already")]
     Duplicate,
     #[error("Google refused the request ({status}: {reason})")]
@@ -134,6 +138,15 @@ pub struct EventTime {
 pub struct Attendee {
     pub email: String,
     pub display_name: Option<String>,
+}
+
+/// A booking moved: the event's new time, the rest kept (its id, iCalUID,
+/// attendees and any conference link survive a patch).
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EventPatch {
+    pub start: EventTime,
+    pub end: EventTime,
 }
 
 /// An event as Google answers it, with what BookMate keeps of it.
@@ -239,6 +252,42 @@ impl CalendarApi {
         read_json(request.send().await).await
     }
 
+    /// Changes an event in place and lets Google tell the attendees.
+    pub async fn patch_event(
+        &self,
+        token: &AccessToken,
+        calendar_id: &str,
+        event_id: &str,
+        patch: &EventPatch,
+    ) -> Result<GoogleEvent, CalendarError> {
+        let request = self
+            .http
+            .patch(self.event_url(calendar_id, event_id))
+            .bearer_auth(token.secret())
+            .query(&[("sendUpdates", "all")])
+            .json(patch);
+        read_json(request.send().await).await
+    }
+
+    /// Deletes an event and lets Google tell the attendees it is off.
+    pub async fn delete_event(
+        &self,
+        token: &AccessToken,
+        calendar_id: &str,
+        event_id: &str,
+    ) -> Result<(), CalendarError> {
+        let request = self
+            .http
+            .delete(self.event_url(calendar_id, event_id))
+            .bearer_auth(token.secret())
+            .query(&[("sendUpdates", "all")]);
+        read_json::<serde::de::IgnoredAny>(request.send().await).await.map(drop)
+    }
+
+    fn event_url(&self, calendar_id: &str, event_id: &str) -> String {
+        format!("{}/calendars/{}/events/{}", self.base_url, path_segment(calendar_id), path_segment(event_id))
+    }
+
     /// One event by id; `NotFound` if there is none.
     pub async fn get_event(
         &self,
@@ -270,7 +319,10 @@ async fn read_json<T: serde::de::DeserializeOwned>(
     let response = response.map_err(|error| CalendarError::Network(error.to_string()))?;
     let status = response.status();
     if status.is_success() {
-        return response.json().await.map_err(|error| CalendarError::Network(error.to_string()));
+        let body = response.bytes().await.map_err(|error| CalendarError::Network(error.to_string()))?;
+        // A delete answers 204 with no body at all.
+        let body: &[u8] = if body.is_empty() { b"null" } else { &body };
+        return serde_json::from_slice(body).map_err(|error| CalendarError::Network(error.to_string()));
     }
     let www_authenticate = response
         .headers()
@@ -307,6 +359,7 @@ fn classify(
             CalendarError::RateLimited { retry_after_seconds }
         }
         (404, _) => CalendarError::NotFound,
+        (410, _) => CalendarError::Gone,
         (409, _) => CalendarError::Duplicate,
         (500..=599, _) => CalendarError::Unavailable { status: status.as_u16() },
         (status, reason) => CalendarError::Refused { status, reason: reason.to_owned() },

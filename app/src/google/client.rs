@@ -12,7 +12,7 @@ use std::{
 use chrono::{DateTime, Utc};
 
 use super::{
-    calendar::{CalendarApi, CalendarError, CalendarListEntry, FreeBusy, GoogleEvent, NewEvent},
+    calendar::{CalendarApi, CalendarError, CalendarListEntry, EventPatch, FreeBusy, GoogleEvent, NewEvent},
     calls::{Caller, GoogleCallError},
     oidc::{Authorization, GoogleOidc, RevokeError},
     sealed::TokenKind,
@@ -191,6 +191,51 @@ impl GoogleClient {
                 }
                 match calendar.insert_event(&token, calendar_id, event).await {
                     Err(CalendarError::Duplicate) => calendar.get_event(&token, calendar_id, &event.id).await,
+                    Err(error) if error.is_transient() => {
+                        answer_lost.store(true, Ordering::Relaxed);
+                        Err(error)
+                    }
+                    result => result,
+                }
+            })
+            .await
+    }
+
+    /// `events.patch`: the event moves in place, keeping its id, iCalUID,
+    /// attendees and conference; Google tells the attendees. A patch is the
+    /// same whenever it is repeated, so a lost answer needs no care.
+    pub async fn patch_event(
+        &self,
+        db: &DbPool,
+        host: &GoogleConnection,
+        calendar_id: &str,
+        event_id: &str,
+        patch: &EventPatch,
+    ) -> Result<GoogleEvent, GoogleCallError> {
+        let calendar = &self.calendar;
+        self.caller(db)
+            .authorized(host, &[CALENDAR_EVENTS], |token| async move {
+                calendar.patch_event(&token, calendar_id, event_id, patch).await
+            })
+            .await
+    }
+
+    /// `events.delete`; Google tells the attendees. A delete repeated after
+    /// a lost answer finds the event gone (410): done, not an error.
+    pub async fn delete_event(
+        &self,
+        db: &DbPool,
+        host: &GoogleConnection,
+        calendar_id: &str,
+        event_id: &str,
+    ) -> Result<(), GoogleCallError> {
+        let calendar = &self.calendar;
+        let answer_lost = AtomicBool::new(false);
+        let answer_lost = &answer_lost;
+        self.caller(db)
+            .authorized(host, &[CALENDAR_EVENTS], |token| async move {
+                match calendar.delete_event(&token, calendar_id, event_id).await {
+                    Err(CalendarError::Gone) if answer_lost.load(Ordering::Relaxed) => Ok(()),
                     Err(error) if error.is_transient() => {
                         answer_lost.store(true, Ordering::Relaxed);
                         Err(error)
