@@ -1,16 +1,28 @@
 //! `/dashboard`: the host's upcoming bookings, on the host's own clock.
 //! Rendered on the server only: nothing here needs the browser.
 
-use leptos::prelude::*;
+use leptos::{prelude::*, server_fn::ServerFn};
 use leptos_meta::Title;
 
-use crate::{auth::HostPageError, booking::model::Invitation, error::AppError};
+use crate::{
+    auth::HostPageError,
+    booking::model::Invitation,
+    error::AppError,
+    manage::{
+        api::{AskToMoveBooking, CancelBookingAsHost},
+        model::MAX_REASON_CHARS,
+    },
+};
 
 pub mod model;
 #[cfg(feature = "ssr")]
 mod upcoming;
 
 use model::DashboardView;
+
+/// Where the dashboard's plain forms post.
+const CANCEL_PATH: &str = <CancelBookingAsHost as ServerFn>::PATH;
+const ASK_PATH: &str = <AskToMoveBooking as ServerFn>::PATH;
 
 #[server(endpoint = "dashboard")]
 pub async fn get_dashboard() -> Result<DashboardView, AppError> {
@@ -31,7 +43,10 @@ pub fn DashboardPage() -> impl IntoView {
             <Suspense fallback=|| ()>
                 {move || Suspend::new(async move {
                     match dashboard.await {
-                        Ok(view) => view! { <Bookings view/> }.into_any(),
+                        Ok(view) => {
+                            let changes = view.recent_changes.clone();
+                            view! { <ChangeNotice/> <Bookings view/> <RecentChanges changes/> }.into_any()
+                        }
                         Err(error) => view! { <HostPageError error sign_in_to="see your bookings"/> }.into_any(),
                     }
                 })}
@@ -85,9 +100,56 @@ fn Bookings(view: DashboardView) -> impl IntoView {
                         }}</span>
                         <a href=format!("/booking/{}/invite.ics", booking.uid) rel="external" download="invite.ics">"Invite (.ics)"</a>
                     </div>
+                    <details class="change">
+                        <summary data-testid="change-booking">"Cancel or ask to move"</summary>
+                        // Plain forms: the dashboard sends no script.
+                        <form method="post" action=CANCEL_PATH class="stack">
+                            <input type="hidden" name="uid" value=booking.uid.clone()/>
+                            <label>"Why (the visitor reads this)"
+                                <textarea name="reason" rows="2" maxlength=MAX_REASON_CHARS.to_string() data-testid="host-cancel-reason"></textarea>
+                            </label>
+                            <button type="submit" class="button danger small" data-testid="host-cancel">"Cancel the meeting"</button>
+                        </form>
+                        <form method="post" action=ASK_PATH class="stack">
+                            <input type="hidden" name="uid" value=booking.uid.clone()/>
+                            <label>"A word to the visitor (optional)"
+                                <textarea name="message" rows="2" maxlength=MAX_REASON_CHARS.to_string()></textarea>
+                            </label>
+                            <button type="submit" class="button secondary small" data-testid="host-ask-to-move">"Ask them to pick another time"</button>
+                        </form>
+                    </details>
                 </li>
             }).collect_view()}
         </ol>
     }
     .into_any()
+}
+
+/// What the host's last action on the page did, from the address.
+#[component]
+fn ChangeNotice() -> impl IntoView {
+    let query = leptos_router::hooks::use_query_map();
+    let (changed, failed) =
+        query.with_untracked(|query| (query.get("changed"), query.get_str("__err").is_some()));
+    let text = match (changed.as_deref(), failed) {
+        (_, true) => Some(("notice banner", "That change did not go through. Please reload and try again.")),
+        (Some("cancelled"), _) => {
+            Some(("notice success", "Cancelled. The visitor is told, and both calendars follow."))
+        }
+        (Some("asked"), _) => Some(("notice success", "Sent: the visitor gets a link to pick another time.")),
+        _ => None,
+    };
+    text.map(|(class, text)| view! { <p class=class role="status" data-testid="change-notice">{text}</p> })
+}
+
+#[component]
+fn RecentChanges(changes: Vec<String>) -> impl IntoView {
+    (!changes.is_empty()).then(|| {
+        view! {
+            <h2>"Recent changes"</h2>
+            <ul class="history" data-testid="recent-changes">
+                {changes.into_iter().map(|line| view! { <li>{line}</li> }).collect_view()}
+            </ul>
+        }
+    })
 }

@@ -13,6 +13,7 @@ pub mod dashboard;
 pub mod error;
 pub mod google_scopes;
 pub mod landing;
+pub mod manage;
 pub mod reauth;
 pub mod settings;
 

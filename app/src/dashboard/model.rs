@@ -28,4 +28,9 @@ pub struct DashboardView {
     pub time_zone: String,
     pub username: Option<String>,
     pub bookings: Vec<UpcomingBooking>,
+    /// The latest cancellations and moves, newest first, in words.
+    pub recent_changes: Vec<String>,
 }
+
+/// How many recent changes the dashboard lists.
+pub const SHOWN_CHANGES: i64 = 20;

@@ -2,10 +2,16 @@
 
 use chrono::{DateTime, Utc};
 
-use super::model::{DashboardView, UpcomingBooking, SHOWN_BOOKINGS};
+use scheduling::Interval;
+
+use super::model::{DashboardView, UpcomingBooking, SHOWN_BOOKINGS, SHOWN_CHANGES};
 use crate::{
     booking::invitations,
-    db::{bookings, users::User},
+    db::{
+        booking_changes::{self, ChangeKind},
+        bookings::{self, Party},
+        users::User,
+    },
     error::AppError,
     state::AppState,
 };
@@ -29,5 +35,33 @@ pub async fn dashboard(state: &AppState, user: User, now: DateTime<Utc>) -> Resu
             }
         })
         .collect();
-    Ok(DashboardView { time_zone: zone.name().to_owned(), username: user.username, bookings })
+    let recent = booking_changes::recent_for_host(state.database.pool(), user.user_id, SHOWN_CHANGES).await?;
+    let recent_changes = recent
+        .into_iter()
+        .map(|(change, booking)| {
+            let who = match change.made_by {
+                Party::Host => "you".to_owned(),
+                Party::Visitor => booking.visitor_name.clone(),
+            };
+            let made_at = change.made_at.with_timezone(&zone).format("%a %-d %b, %H:%M");
+            let from = invitations::when(Interval::new(change.from_starts_at, change.from_ends_at), zone);
+            match change.kind {
+                ChangeKind::Cancelled => {
+                    let reason = change.reason.map(|reason| format!(" Reason: {reason}")).unwrap_or_default();
+                    format!(
+                        "{made_at}: {who} cancelled the meeting with {} on {from}.{reason}",
+                        booking.visitor_name
+                    )
+                }
+                ChangeKind::Rescheduled => {
+                    let to = invitations::when(Interval::new(booking.starts_at, booking.ends_at), zone);
+                    format!(
+                        "{made_at}: {who} moved the meeting with {} from {from} (now {to}).",
+                        booking.visitor_name
+                    )
+                }
+            }
+        })
+        .collect();
+    Ok(DashboardView { time_zone: zone.name().to_owned(), username: user.username, bookings, recent_changes })
 }
