@@ -55,8 +55,15 @@ async fn a_form_post_without_javascript_leads_to_the_confirmation_page() {
     let html = html.text().await.unwrap();
     assert!(html.contains("You&#x27;re booked") || html.contains("You're booked"), "{html}");
     assert!(html.contains("America/New_York") && html.contains("Europe/London"), "both clocks");
-    let uid = confirmation_page.trim_start_matches("/bookings/");
-    assert!(html.contains(&format!("/booking/{uid}/invite.ics")));
+    let (uid, query) =
+        confirmation_page.trim_start_matches("/bookings/").split_once('?').expect("the manage key");
+    let key = query.split('&').find_map(|pair| pair.strip_prefix("key=")).expect("key=");
+    assert!(html.contains(&format!("/booking/{uid}/invite.ics?key={key}")), "{html}");
+    // The page carries the way to move or cancel the booking.
+    assert!(
+        html.contains(r#"data-testid="reschedule""#) && html.contains(r#"data-testid="cancel-booking""#),
+        "{html}"
+    );
     app.stop().await;
 }
 

@@ -32,6 +32,11 @@ async fn rows_of(pool: &DbPool, user_id: i64) -> Vec<(&'static str, i64)> {
         ("bookings", "host_user_id = $1"),
         // Through the host's bookings; one left without its booking counts too.
         (
+            "booking_changes",
+            "booking_id in (select booking_id from bookings where host_user_id = $1) \
+             or booking_id not in (select booking_id from bookings)",
+        ),
+        (
             "google_jobs",
             "booking_id in (select booking_id from bookings where host_user_id = $1) \
              or booking_id not in (select booking_id from bookings)",
@@ -84,6 +89,7 @@ async fn deleting_my_account_revokes_google_and_leaves_no_row_of_mine() {
         assert_eq!(
             tables(&pool, backend).await,
             [
+                "booking_changes",
                 "bookings",
                 "google_connections",
                 "google_jobs",
@@ -102,7 +108,14 @@ async fn deleting_my_account_revokes_google_and_leaves_no_row_of_mine() {
         let saved = app.server_fn_json("save_busy_calendars", json!({ "calendar_ids": [ADA] }), &ada).await;
         assert_eq!(saved.status(), 200, "{backend:?}");
         let (start, _) = slots(&page(&app, "UTC").await)[0].clone();
-        assert_eq!(book(&app, start, "bob@example.net").await.status(), 200, "{backend:?}");
+        let booked = book(&app, start, "bob@example.net").await;
+        assert_eq!(booked.status(), 200, "{backend:?}");
+        // And a change: Ada calls it off.
+        let booked: serde_json::Value = booked.json().await.unwrap();
+        let uid = booked["uid"].as_str().unwrap();
+        let cancelled =
+            app.server_fn_form("cancel_booking_as_host", &[("uid", uid), ("reason", "")], &ada).await;
+        assert!(cancelled.status().is_success() || cancelled.status().is_redirection(), "{backend:?}");
         let other_browser = app.sign_in(ADA).await;
         // The tokens Ada's grant gave BookMate, as Google saw them used.
         let adas_tokens: Vec<String> = app.google.calls_by_token().into_keys().collect();
@@ -128,7 +141,8 @@ async fn deleting_my_account_revokes_google_and_leaves_no_row_of_mine() {
                 ("google_connections", 1),
                 ("host_settings", 1),
                 ("bookings", 1),
-                ("google_jobs", 1)
+                ("booking_changes", 1),
+                ("google_jobs", 2)
             ],
             "{backend:?}: Ada has a row in every table"
         );
@@ -148,6 +162,7 @@ async fn deleting_my_account_revokes_google_and_leaves_no_row_of_mine() {
                 ("google_connections", 0),
                 ("host_settings", 0),
                 ("bookings", 0),
+                ("booking_changes", 0),
                 ("google_jobs", 0)
             ],
             "{backend:?}: no row of Ada's is left"

@@ -5,6 +5,7 @@ mod attacks;
 mod auth;
 mod booking;
 mod booking_pages;
+mod changes;
 mod chosen_calendars;
 mod client_suite;
 mod database;
