@@ -10,7 +10,7 @@ pub mod busy;
 #[cfg(feature = "ssr")]
 pub mod direct;
 #[cfg(feature = "ssr")]
-mod free_times;
+pub mod free_times;
 #[cfg(feature = "ssr")]
 pub mod hosts;
 #[cfg(feature = "ssr")]
@@ -19,6 +19,8 @@ pub mod ics;
 pub mod invitations;
 #[cfg(feature = "ssr")]
 pub mod limiter;
+#[cfg(feature = "ssr")]
+pub mod manage_links;
 pub mod model;
 #[cfg(feature = "ssr")]
 pub mod month_grid;

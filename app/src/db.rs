@@ -6,6 +6,7 @@
 //! dialects share (`$1` placeholders, `on conflict`, `returning`, times as
 //! integer seconds). The integration tests run every query against both.
 
+pub mod booking_changes;
 pub mod bookings;
 pub mod changes;
 pub mod google_connections;
