@@ -49,6 +49,7 @@ pub async fn settings_view(state: &AppState, user: User) -> Result<SettingsView,
             buffer_before_minutes: settings.buffer_before_minutes,
             buffer_after_minutes: settings.buffer_after_minutes,
             minimum_notice_minutes: settings.minimum_notice_minutes,
+            change_cutoff_minutes: settings.change_cutoff_minutes,
             horizon_days: settings.horizon_days,
         },
         busy_calendar_ids: settings.busy_calendar_ids,
@@ -116,6 +117,13 @@ pub async fn save_availability(
         "Use up to 30 days of notice.",
     )?;
     let horizon_days = in_range("horizon_days", form.horizon_days, 1, 365, "Use 1 to 365 days.")?;
+    let change_cutoff_minutes = in_range(
+        "change_cutoff_minutes",
+        form.change_cutoff_minutes,
+        0,
+        60 * 24 * 30,
+        "Use 0 (until the start) to 30 days.",
+    )?;
     let db = state.database.pool();
     let mut settings = host_settings::find(db, user_id).await?.unwrap_or_else(HostSettings::defaults);
     settings.availability = availability;
@@ -124,6 +132,7 @@ pub async fn save_availability(
     settings.buffer_after_minutes = buffer_after_minutes;
     settings.minimum_notice_minutes = minimum_notice_minutes;
     settings.horizon_days = horizon_days;
+    settings.change_cutoff_minutes = change_cutoff_minutes;
     host_settings::save(db, user_id, &settings, Utc::now()).await?;
     Ok(())
 }

@@ -94,6 +94,10 @@ pub struct AvailabilityForm {
     pub buffer_after_minutes: i64,
     pub minimum_notice_minutes: i64,
     pub horizon_days: i64,
+    /// How late before the start a visitor may still cancel or move a
+    /// booking; 0: until the start.
+    #[serde(default)]
+    pub change_cutoff_minutes: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -188,6 +188,7 @@ fn AvailabilitySection(form: AvailabilityForm) -> impl IntoView {
     let buffer_after = RwSignal::new(form.buffer_after_minutes);
     let notice_hours = RwSignal::new(form.minimum_notice_minutes / 60);
     let horizon = RwSignal::new(form.horizon_days);
+    let cutoff_hours = RwSignal::new(form.change_cutoff_minutes / 60);
     let save = ServerAction::<SaveAvailability>::new();
     let result = save.value();
     let pending = Memo::new(move |_| save.pending().get());
@@ -204,6 +205,7 @@ fn AvailabilitySection(form: AvailabilityForm) -> impl IntoView {
                 buffer_after_minutes: buffer_after.get(),
                 minimum_notice_minutes: notice_hours.get() * 60,
                 horizon_days: horizon.get(),
+                change_cutoff_minutes: cutoff_hours.get() * 60,
             },
         });
     };
@@ -228,9 +230,10 @@ fn AvailabilitySection(form: AvailabilityForm) -> impl IntoView {
                     <NumberField label="Buffer before (minutes)" min=0 max=240 value=buffer_before/>
                     <NumberField label="Buffer after (minutes)" min=0 max=240 value=buffer_after/>
                     <NumberField label="Visitors may book up to (days ahead)" min=1 max=365 value=horizon/>
+                    <NumberField label="Visitors may cancel or move until (hours before; 0: the start)" min=0 max=720 value=cutoff_hours/>
                 </div>
                 <FieldError message=Signal::derive(move || {
-                    ["meeting_minutes", "buffer_before_minutes", "buffer_after_minutes", "minimum_notice_minutes", "horizon_days", "availability"]
+                    ["meeting_minutes", "buffer_before_minutes", "buffer_after_minutes", "minimum_notice_minutes", "horizon_days", "change_cutoff_minutes", "availability"]
                         .into_iter().find_map(|field| field_error(result.get(), field))
                 })/>
                 <div class="actions">

@@ -198,12 +198,23 @@ async fn forged_truncated_and_foreign_links_find_nothing_and_long_reasons_are_re
 #[tokio::test]
 async fn past_the_hosts_cutoff_the_visitor_is_told_to_write_to_the_host() {
     let app = TestApp::spawn(Backend::Sqlite).await;
-    ada_takes_bookings(&app).await;
+    let ada = ada_takes_bookings(&app).await;
     let pool = app.pool().await;
     let offered = slots(&page(&app, "UTC").await);
     book(&app, offered[0].0, BOB).await;
     let (uid, key) = manage_link(&app, &pool).await;
-    // Changes close 60 days before the start: always past, next month.
+    // The host's setting, saved with the availability and read back.
+    let all_day = json!([["00:00", "24:00"]]);
+    let form = json!({ "form": {
+        "days": [all_day, all_day, all_day, all_day, all_day, all_day, all_day],
+        "meeting_minutes": 30, "buffer_before_minutes": 0, "buffer_after_minutes": 0,
+        "minimum_notice_minutes": 60, "horizon_days": 60, "change_cutoff_minutes": 720 * 60,
+    }});
+    assert_eq!(app.server_fn_json("save_availability", form, &ada).await.status(), 200);
+    let settings: Value = app.server_fn_form("get_settings", &[], &ada).await.json().await.unwrap();
+    assert_eq!(settings["availability"]["change_cutoff_minutes"], 720 * 60);
+    // Changes close 60 days before the start: always past, next month,
+    // whatever day the test runs.
     sqlx::query("update host_settings set change_cutoff_minutes = 86400").execute(&pool).await.unwrap();
 
     let refused = cancel(&app, &uid, &key, "").await;

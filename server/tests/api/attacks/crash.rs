@@ -73,3 +73,68 @@ async fn killed_mid_insert(backend: Backend) {
 async fn a_server_killed_while_google_hangs_on_a_direct_booking_still_delivers_its_invitation() {
     tokio::join!(killed_mid_insert(Backend::Sqlite), killed_mid_insert(Backend::Postgres));
 }
+
+/// Kills the server while Google hangs on deleting a cancelled direct
+/// booking's event; the restarted server's worker deletes it, once, and
+/// nobody is emailed besides.
+async fn killed_mid_delete(backend: Backend) {
+    use crate::booking::{ada_books_directly, ada_takes_bookings, book, page, slots};
+    let mut app = TestApp::spawn_process(backend, &[]).await;
+    let mut ada = ada_takes_bookings(&app).await;
+    ada_books_directly(&app, &mut ada).await;
+    let (start, _) = slots(&page(&app, "UTC").await)[0].clone();
+    let booked: serde_json::Value = book(&app, start, "bob@example.net").await.json().await.unwrap();
+    assert_eq!(booked["invitation"], "InHostCalendar", "{backend:?}");
+    let uid = booked["uid"].as_str().unwrap().to_owned();
+    let description = app.google.inserted_events()[0].1.description.clone().unwrap();
+    let key = description.split("?key=").nth(1).unwrap().trim().to_owned();
+    let hanging = google_emulator::Fault { status: 200, retry_after_seconds: None, delay_ms: Some(120_000) };
+    app.google.inject_fault("events.delete", hanging, 1);
+
+    let cancelled = app
+        .server_fn_form(
+            "cancel_booking",
+            &[("uid", &uid), ("key", &key), ("reason", "")],
+            &Default::default(),
+        )
+        .await;
+    assert_eq!(cancelled.status(), 200, "{backend:?}: the cancel is made; Google follows");
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while app.google.calls().get("events.delete").copied().unwrap_or(0) == 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{backend:?}: Google was never asked:\n{}",
+            app.process_log()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    app.kill_and_restart().await;
+
+    let pool = app.pool().await;
+    let deadline = std::time::Instant::now() + Duration::from_secs(90);
+    loop {
+        let open: i64 = sqlx::query_scalar("select count(*) from google_jobs where done_at is null")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        if open == 0 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{backend:?}: the delete never finished\n{}",
+            app.process_log()
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let events = app.google.inserted_events();
+    assert!(events.iter().all(|(_, event)| event.status == "cancelled"), "{backend:?}: {events:?}");
+    let emailed = app::db::outbox::recent(&pool, 10).await.unwrap().len();
+    assert_eq!(emailed, 0, "{backend:?}: Google told the visitor; BookMate sends nothing besides");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_server_killed_while_google_hangs_on_a_cancel_still_deletes_the_event_after_a_restart() {
+    tokio::join!(killed_mid_delete(Backend::Sqlite), killed_mid_delete(Backend::Postgres));
+}
