@@ -1,38 +1,7 @@
-import { expect, test, type APIRequestContext, type Page } from "@playwright/test";
+import { expect, test, type Page } from "@playwright/test";
+import { insertedEventsFor, laterAvailableDay, newHostWithPage } from "./fixtures/booking_page";
 import { emulatorUrl, signIn, signOut } from "./fixtures/google";
-import { openSettings, turnOnDirectBooking } from "./fixtures/settings";
-
-/** A new host with a public page at /{username}, weekdays 09:00–17:00 Berlin time. */
-async function newHostWithPage(page: Page, prefix = "host"): Promise<string> {
-  const username = `${prefix}-${Date.now()}`;
-  await signIn(page, { email: `${username}@example.com` });
-  await openSettings(page);
-  await page.getByTestId("username").fill(username);
-  await page.getByLabel("Your time zone").selectOption("Europe/Berlin");
-  await page.getByTestId("save-profile").click();
-  await expect(page.getByRole("status").filter({ hasText: "Saved." }).first()).toBeVisible();
-  return username;
-}
-
-/**
- * The last day with free times in the month shown, or in the next month when
- * this one has no day but today: a later day has all its times, whereas today's
- * may be down to one, or pass their notice while the test runs.
- */
-async function laterAvailableDay(page: Page, { byKeyboard = false } = {}) {
-  const days = page.getByTestId("available-day");
-  if ((await days.count()) < 2) {
-    const nextMonth = page.getByRole("link", { name: "Next month" });
-    if (byKeyboard) {
-      await nextMonth.focus();
-      await page.keyboard.press("Enter");
-    } else {
-      await nextMonth.click();
-    }
-    await expect(days.first()).toBeVisible();
-  }
-  return days.last();
-}
+import { turnOnDirectBooking } from "./fixtures/settings";
 
 async function openFirstFreeTime(page: Page, username: string) {
   await page.goto(`/${username}?tz=Asia/Tokyo`);
@@ -40,12 +9,6 @@ async function openFirstFreeTime(page: Page, username: string) {
   await (await laterAvailableDay(page)).click();
   await page.getByTestId("time").first().click();
   await expect(page.getByTestId("slot-summary")).toContainText("Asia/Tokyo");
-}
-
-async function insertedEventsFor(request: APIRequestContext, attendee: string) {
-  const events: { calendar_id: string; event: { attendees?: { email: string }[] } }[] =
-    await (await request.get(emulatorUrl("/__emulator/events"))).json();
-  return events.filter(({ event }) => event.attendees?.some(({ email }) => email === attendee));
 }
 
 /** A weekday at least three days ahead, as `YYYY-MM-DD`. */

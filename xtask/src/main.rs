@@ -224,7 +224,7 @@ fn ensure_npm_packages() -> Result {
     {
         return say("npm packages", "already installed in end2end/node_modules");
     }
-    say("npm packages", "installing Playwright and binaryen into end2end/node_modules (npm ci)")?;
+    say("npm packages", "installing Playwright, axe-core and binaryen into end2end/node_modules (npm ci)")?;
     status(Command::new("npm").args(["ci", "--no-audit", "--no-fund"]).current_dir(&end2end))
 }
 
