@@ -2,8 +2,10 @@
 //! cancel it (`/bookings/{uid}?key=…`, opened by the manage link every
 //! invitation carries), and the changes themselves, which the host's
 //! dashboard makes too. The page, its shapes and server functions are built
-//! for both sides; `changes` is server-only.
+//! for both sides; `access` and `changes` are server-only.
 
+#[cfg(feature = "ssr")]
+pub mod access;
 pub mod api;
 #[cfg(feature = "ssr")]
 pub mod changes;

@@ -321,6 +321,29 @@ impl Emulator {
         Some(id)
     }
 
+    /// Deletes an event as if its owner did in Google Calendar: it stays,
+    /// `cancelled`, and a client's later patch or delete of it answers 410.
+    /// False if there is no such event.
+    pub fn delete_event(&self, calendar_id: &str, event_id: &str) -> bool {
+        let now = self.now();
+        let mut state = self.state();
+        let event = state
+            .calendars
+            .values_mut()
+            .flatten()
+            .filter(|calendar| calendar.entry.id == calendar_id)
+            .flat_map(|calendar| calendar.events.iter_mut())
+            .find(|event| event.id == event_id);
+        match event {
+            Some(event) => {
+                event.status = "cancelled".to_owned();
+                event.updated = now;
+                true
+            }
+            None => false,
+        }
+    }
+
     /// Signs with a newly generated key from now on, one no client has
     /// cached, publishing it beside the previous signing key; the oldest
     /// published key drops out. Takes a fraction of a second (RSA keygen).

@@ -22,7 +22,7 @@ pub async fn get_booking_page(
         // A visitor moving their booking: its own time is free for it.
         let rescheduling = match (reschedule, key) {
             (Some(uid), Some(key)) => {
-                Some(crate::manage::changes::rescheduling(&state, &uid, &key, &username, now).await?)
+                Some(crate::manage::access::rescheduling(&state, &uid, &key, &username, now).await?)
             }
             _ => None,
         };

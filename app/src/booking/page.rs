@@ -25,7 +25,10 @@ use super::{
 use super::{refusals, zone_picker::ZonePicker};
 use crate::{
     error::AppError,
-    manage::{api::RescheduleBooking, page::ManagedBookingPage},
+    manage::{
+        api::RescheduleBooking,
+        page::{ManagedBookingPage, RescheduleForm},
+    },
 };
 
 #[component]
@@ -332,37 +335,6 @@ fn BookingForm(
             <p class="field-error" role="alert" data-testid="booking-error">{other_error}</p>
             <button type="submit" class="button primary" data-testid="confirm-booking" prop:disabled=move || book.pending().get()>
                 {move || if book.pending().get() { "Booking…" } else { "Book this time" }}
-            </button>
-        </ActionForm>
-    }
-}
-
-/// An island: moving a booking to the chosen time, a plain form like the
-/// booking form, with errors in place when scripts run.
-#[island(lazy)]
-fn RescheduleForm(
-    uid: String,
-    key: String,
-    start: i64,
-    summary: String,
-    failed: Option<AppError>,
-) -> impl IntoView {
-    let reschedule = ServerAction::<RescheduleBooking>::new();
-    let error = move || match reschedule.value().get() {
-        Some(Err(error)) => Some(error.field("start").unwrap_or_else(|| error.to_string())),
-        Some(Ok(())) => None,
-        None => failed.clone().map(|error| error.field("start").unwrap_or_else(|| error.to_string())),
-    };
-    view! {
-        <h2 id="move-heading">"Move your booking here"</h2>
-        <p class="slot-summary" data-testid="slot-summary">{summary}</p>
-        <ActionForm action=reschedule attr:class="stack" attr:aria-labelledby="move-heading">
-            <input type="hidden" name="uid" value=uid/>
-            <input type="hidden" name="key" value=key/>
-            <input type="hidden" name="start" value=start.to_string()/>
-            <p class="field-error" role="alert" data-testid="booking-error">{error}</p>
-            <button type="submit" class="button primary" data-testid="confirm-reschedule" prop:disabled=move || reschedule.pending().get()>
-                {move || if reschedule.pending().get() { "Moving…" } else { "Move my booking to this time" }}
             </button>
         </ActionForm>
     }

@@ -6,6 +6,10 @@
 //! an expired token (refresh and retry once) from a missing scope (ask the
 //! host, never retry) from a rate limit or a server error (back off).
 
+// tidy: long file: the Calendar calls BookMate makes, each beside the
+// shapes of its request and answer, and the one reading of Google's error
+// envelope they share, with its tests.
+
 use chrono::{DateTime, Utc};
 use reqwest::{header, StatusCode};
 use serde::{Deserialize, Serialize};
@@ -159,6 +163,9 @@ pub struct GoogleEvent {
     #[serde(rename = "iCalUID")]
     pub ical_uid: String,
     pub html_link: Option<String>,
+    /// `confirmed`, `tentative`, or `cancelled` for a deleted event.
+    #[serde(default)]
+    pub status: String,
 }
 
 #[derive(Debug, Deserialize)]

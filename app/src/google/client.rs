@@ -215,7 +215,12 @@ impl GoogleClient {
         let calendar = &self.calendar;
         self.caller(db)
             .authorized(host, &[CALENDAR_EVENTS], |token| async move {
-                calendar.patch_event(&token, calendar_id, event_id, patch).await
+                match calendar.patch_event(&token, calendar_id, event_id, patch).await {
+                    // Google patches a deleted event and leaves it deleted:
+                    // for the meeting, that is an event gone.
+                    Ok(event) if event.status == "cancelled" => Err(CalendarError::Gone),
+                    result => result,
+                }
             })
             .await
     }

@@ -12,7 +12,7 @@ use crate::error::AppError;
 #[server(endpoint = "managed_booking")]
 pub async fn get_managed_booking(uid: String, key: String) -> Result<ManagedBooking, AppError> {
     crate::server_fns::public(|state| async move {
-        super::changes::view(&state, &uid, &key, chrono::Utc::now()).await
+        super::access::view(&state, &uid, &key, chrono::Utc::now()).await
     })
     .await
 }

@@ -12,7 +12,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use super::{
-    api::{get_managed_booking, CancelBooking},
+    api::{get_managed_booking, CancelBooking, RescheduleBooking},
     model::{ManagedBooking, Standing, MAX_REASON_CHARS},
 };
 use crate::{booking::model::Invitation, error::AppError};
@@ -151,6 +151,37 @@ fn CancelForm(uid: String, key: String, failed: Option<String>) -> impl IntoView
             <p id="cancel-error" class="field-error" role="alert" data-testid="cancel-error">{error}</p>
             <button type="submit" class="button danger" data-testid="cancel-booking" prop:disabled=move || cancel.pending().get()>
                 {move || if cancel.pending().get() { "Cancelling…" } else { "Cancel the meeting" }}
+            </button>
+        </ActionForm>
+    }
+}
+
+/// An island: moving a booking to the chosen time, a plain form like the
+/// booking form, with errors in place when scripts run.
+#[island(lazy)]
+pub fn RescheduleForm(
+    uid: String,
+    key: String,
+    start: i64,
+    summary: String,
+    failed: Option<AppError>,
+) -> impl IntoView {
+    let reschedule = ServerAction::<RescheduleBooking>::new();
+    let error = move || match reschedule.value().get() {
+        Some(Err(error)) => Some(error.field("start").unwrap_or_else(|| error.to_string())),
+        Some(Ok(())) => None,
+        None => failed.clone().map(|error| error.field("start").unwrap_or_else(|| error.to_string())),
+    };
+    view! {
+        <h2 id="move-heading">"Move your booking here"</h2>
+        <p class="slot-summary" data-testid="slot-summary">{summary}</p>
+        <ActionForm action=reschedule attr:class="stack" attr:aria-labelledby="move-heading">
+            <input type="hidden" name="uid" value=uid/>
+            <input type="hidden" name="key" value=key/>
+            <input type="hidden" name="start" value=start.to_string()/>
+            <p class="field-error" role="alert" data-testid="booking-error">{error}</p>
+            <button type="submit" class="button primary" data-testid="confirm-reschedule" prop:disabled=move || reschedule.pending().get()>
+                {move || if reschedule.pending().get() { "Moving…" } else { "Move my booking to this time" }}
             </button>
         </ActionForm>
     }

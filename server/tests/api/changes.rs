@@ -371,7 +371,7 @@ async fn the_host_cancels_from_the_dashboard_and_the_visitor_reads_why() {
 
 /// Waits for the worker to finish the booking's Google jobs.
 async fn jobs_done(pool: &DbPool) {
-    for _ in 0..100 {
+    for _ in 0..200 {
         let open: i64 = sqlx::query_scalar("select count(*) from google_jobs where done_at is null")
             .fetch_one(pool)
             .await
@@ -381,7 +381,7 @@ async fn jobs_done(pool: &DbPool) {
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
-    panic!("Google jobs still open after ten seconds");
+    panic!("Google jobs still open after twenty seconds");
 }
 
 #[tokio::test]
@@ -499,5 +499,75 @@ async fn the_booking_page_in_move_mode_offers_the_bookings_own_time_and_carries_
     assert!(html.contains(&format!("reschedule={uid}&amp;key={key}")), "links keep the move going");
     let forged = app.get(&format!("/ada?tz=UTC&month={month}&reschedule={uid}&key=forged")).await;
     assert_eq!(forged.status(), 404);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn google_failing_a_move_is_retried_and_an_event_the_host_deleted_turns_to_email() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let mut ada = ada_takes_bookings(&app).await;
+    ada_books_directly(&app, &mut ada).await;
+    let pool = app.pool().await;
+    let offered = slots(&page(&app, "UTC").await);
+    let booked: Value = book(&app, offered[0].0, BOB).await.json().await.unwrap();
+    let uid = booked["uid"].as_str().unwrap().to_owned();
+    let event = app.google.inserted_events()[0].1.clone();
+    let key = event.description.clone().unwrap().split("?key=").nth(1).unwrap().trim().to_owned();
+
+    // Google fails every try of the first attempt: the worker tries again
+    // later, and the event moves; nobody is emailed.
+    let failing = google_emulator::Fault { status: 503, retry_after_seconds: None, delay_ms: None };
+    app.google.inject_fault("events.patch", failing, 3);
+    assert!(reschedule(&app, &uid, &key, offered[4].0).await.status().is_success());
+    jobs_done(&pool).await;
+    let moved = &app.google.inserted_events()[0].1;
+    assert_eq!(moved.start.date_time.map(|time| time.timestamp()), Some(offered[4].0));
+    assert_eq!(app.google.calls().get("events.patch"), Some(&4), "three tries, then one more later");
+    assert!(invites_to(&pool, BOB).await.is_empty());
+
+    // Ada deletes the event in Google Calendar; the visitor moves it again:
+    // Google cannot follow, so the invitations go by email, and Ada is told.
+    assert!(app.google.delete_event(ADA, &event.id));
+    assert!(reschedule(&app, &uid, &key, offered[6].0).await.status().is_success());
+    jobs_done(&pool).await;
+    let to_bob = invites_to(&pool, BOB).await;
+    let seen: Vec<(&str, u32)> =
+        to_bob.iter().map(|invite| (invite.method.as_str(), invite.sequence)).collect();
+    assert_eq!(seen, [("REQUEST", 2)], "the second move's SEQUENCE");
+    let to_ada: Vec<String> =
+        sqlx::query_scalar("select body_text from outbox_messages where recipient = $1")
+            .bind(ADA)
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+    assert!(to_ada.last().unwrap().contains("the event was deleted from your Google Calendar"), "{to_ada:?}");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn the_host_asks_the_visitor_to_pick_another_time_and_the_booking_stands_meanwhile() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let ada = ada_takes_bookings(&app).await;
+    let pool = app.pool().await;
+    let offered = slots(&page(&app, "UTC").await);
+    book(&app, offered[0].0, BOB).await;
+    let (uid, key) = manage_link(&app, &pool).await;
+    let asked = app
+        .server_fn_form("ask_to_move_booking", &[("uid", &uid), ("message", "Could we do later?")], &ada)
+        .await;
+    assert!(asked.status().is_success() || asked.status().is_redirection(), "{}", asked.status());
+    let last: String = sqlx::query_scalar(
+        "select body_text from outbox_messages where recipient = $1 order by message_id desc limit 1",
+    )
+    .bind(BOB)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert!(
+        last.contains("Could we do later?") && last.contains(&format!("/bookings/{uid}?key={key}")),
+        "{last}"
+    );
+    let view: Value = managed(&app, &uid, &key).await.json().await.unwrap();
+    assert_eq!(view["standing"], "Changeable", "nothing moved until the visitor does");
     app.stop().await;
 }
