@@ -74,6 +74,7 @@ fn Managed(booking: ManagedBooking) -> impl IntoView {
              or by email if Google does not take it."
         }
     };
+    let standing_now = !matches!(booking.standing, Standing::Cancelled { .. });
     let body = match booking.standing.clone() {
         Standing::Changeable => {
             let move_link = booking.username.clone().map(|username| {
@@ -86,7 +87,6 @@ fn Managed(booking: ManagedBooking) -> impl IntoView {
                 )
             });
             view! {
-                <p>{how}</p>
                 <div class="actions wrap">
                     {move_link.map(|href| view! { <a class="button primary" href=href data-testid="reschedule">"Pick another time"</a> })}
                     <a class="button secondary" href=invite rel="external" download="invite.ics">"Add to calendar (.ics)"</a>
@@ -117,6 +117,7 @@ fn Managed(booking: ManagedBooking) -> impl IntoView {
                 <p>{format!("Meeting with {}", booking.host_name)}</p>
                 <p><strong data-testid="visitor-time">{booking.visitor_time.clone()}</strong></p>
                 <p class="muted">{format!("For the host: {}", booking.host_time)}</p>
+                {standing_now.then(|| view! { <p>{how}</p> })}
             </div>
             {body}
             {(!booking.history.is_empty()).then(|| view! {
