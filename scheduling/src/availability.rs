@@ -52,23 +52,13 @@ impl WeeklyAvailability {
         let mut checked: [Vec<LocalInterval>; 7] = Default::default();
         for (day_index, intervals) in days.into_iter().enumerate() {
             let weekday = weekday_from_monday(day_index);
-            for (index, interval) in intervals.iter().enumerate() {
-                if interval.end_minute > MINUTES_PER_DAY {
-                    return Err(AvailabilityError::OutsideTheDay { weekday, index });
+            checked[day_index] = checked_day(intervals).map_err(|error| match error {
+                DayHoursError::EndNotAfterStart { index } => {
+                    AvailabilityError::EndNotAfterStart { weekday, index }
                 }
-                if interval.end_minute <= interval.start_minute {
-                    return Err(AvailabilityError::EndNotAfterStart { weekday, index });
-                }
-            }
-            let mut sorted: Vec<(usize, LocalInterval)> = intervals.into_iter().enumerate().collect();
-            sorted.sort_by_key(|(_, interval)| *interval);
-            for pair in sorted.windows(2) {
-                if pair[1].1.start_minute < pair[0].1.end_minute {
-                    let index = pair[0].0.max(pair[1].0);
-                    return Err(AvailabilityError::Overlapping { weekday, index });
-                }
-            }
-            checked[day_index] = sorted.into_iter().map(|(_, interval)| interval).collect();
+                DayHoursError::OutsideTheDay { index } => AvailabilityError::OutsideTheDay { weekday, index },
+                DayHoursError::Overlapping { index } => AvailabilityError::Overlapping { weekday, index },
+            })?;
         }
         Ok(Self { days: checked })
     }
@@ -103,6 +93,39 @@ impl From<WeeklyAvailability> for [Vec<LocalInterval>; 7] {
     fn from(availability: WeeklyAvailability) -> Self {
         availability.days
     }
+}
+
+/// What is wrong with one day's hours, naming the interval by its position
+/// as given.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DayHoursError {
+    #[error("the end must be after the start")]
+    EndNotAfterStart { index: usize },
+    #[error("times must lie within the day (00:00 to 24:00)")]
+    OutsideTheDay { index: usize },
+    #[error("these hours overlap other hours of the same day")]
+    Overlapping { index: usize },
+}
+
+/// One day's hours, each within the day and non-empty, sorted, none
+/// overlapping another.
+pub(crate) fn checked_day(intervals: Vec<LocalInterval>) -> Result<Vec<LocalInterval>, DayHoursError> {
+    for (index, interval) in intervals.iter().enumerate() {
+        if interval.end_minute > MINUTES_PER_DAY {
+            return Err(DayHoursError::OutsideTheDay { index });
+        }
+        if interval.end_minute <= interval.start_minute {
+            return Err(DayHoursError::EndNotAfterStart { index });
+        }
+    }
+    let mut sorted: Vec<(usize, LocalInterval)> = intervals.into_iter().enumerate().collect();
+    sorted.sort_by_key(|(_, interval)| *interval);
+    for pair in sorted.windows(2) {
+        if pair[1].1.start_minute < pair[0].1.end_minute {
+            return Err(DayHoursError::Overlapping { index: pair[0].0.max(pair[1].0) });
+        }
+    }
+    Ok(sorted.into_iter().map(|(_, interval)| interval).collect())
 }
 
 fn weekday_from_monday(index: usize) -> Weekday {

@@ -12,12 +12,19 @@
 //! that fall into the spring-forward gap, or that straddle a change, are not
 //! offered; in the repeated hour of autumn each wall-clock slot is offered
 //! once, at its first occurrence.
+//!
+//! A date the host gave other hours (`DateOverrides`) takes those hours, read
+//! on the host's clock that day, instead of its weekday's; time off is a date
+//! with none. A daily limit counts, per day of the host's calendar, the
+//! meetings already booked (and, if the host asks, all busy time).
 
 mod availability;
+mod overrides;
 
-pub use availability::{AvailabilityError, LocalInterval, WeeklyAvailability};
+pub use availability::{AvailabilityError, DayHoursError, LocalInterval, WeeklyAvailability};
 use chrono::{DateTime, Datelike as _, Duration, NaiveDate, TimeZone as _, Utc};
 use chrono_tz::Tz;
+pub use overrides::{DateOverride, DateOverrides, OverrideError, MAX_ENTRY_DAYS};
 
 /// A half-open span of time, `[start, end)`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -59,6 +66,9 @@ pub fn busy_without(busy: &[Interval], hole: Interval) -> Vec<Interval> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BookingRules {
     pub meeting_length: Duration,
+    /// Start times lie this far apart from the start of each span of hours,
+    /// whatever the meeting's length.
+    pub slot_interval: Duration,
     /// Free time kept before each meeting, against busy time.
     pub buffer_before: Duration,
     /// Free time kept after each meeting, against busy time.
@@ -67,24 +77,61 @@ pub struct BookingRules {
     pub minimum_notice: Duration,
     /// No slot starts later than this after now.
     pub horizon: Duration,
+    pub daily_limit: DailyLimit,
+}
+
+/// At most so many meetings, or so many minutes of them, on one day of the
+/// host's calendar.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct DailyLimit {
+    pub meetings: Option<u32>,
+    pub minutes: Option<u32>,
+    /// Count every busy minute of the day toward `minutes` (whatever booked
+    /// it), not only the meetings' own.
+    pub counts_all_busy_time: bool,
+}
+
+impl DailyLimit {
+    pub const NONE: Self = Self { meetings: None, minutes: None, counts_all_busy_time: false };
+
+    fn is_none(&self) -> bool {
+        self.meetings.is_none() && self.minutes.is_none()
+    }
 }
 
 /// Everything the engine needs to know about one host.
 #[derive(Debug, Clone)]
 pub struct Host<'a> {
     pub availability: &'a WeeklyAvailability,
+    pub overrides: &'a DateOverrides,
     pub time_zone: Tz,
     pub rules: BookingRules,
+}
+
+impl Host<'_> {
+    /// The hours of a date on the host's clock: its override's, else its
+    /// weekday's.
+    pub fn hours_on(&self, day: NaiveDate) -> &[LocalInterval] {
+        self.overrides.hours_on(day).unwrap_or_else(|| self.availability.on(day.weekday()))
+    }
 }
 
 /// The free slots starting in `range`, sorted and disjoint.
 ///
 /// `busy` may be in any order, overlap, straddle midnight or the range's
 /// edges; each busy interval blocks every slot it touches once widened by the
-/// buffers.
-pub fn free_slots(host: &Host<'_>, now: DateTime<Utc>, range: Interval, busy: &[Interval]) -> Vec<Interval> {
+/// buffers. `meetings` are the host's booked meetings (also in `busy`): each
+/// counts once toward a daily limit of meetings, on the host's date of its
+/// start; only a daily limit reads them.
+pub fn free_slots(
+    host: &Host<'_>,
+    now: DateTime<Utc>,
+    range: Interval,
+    busy: &[Interval],
+    meetings: &[Interval],
+) -> Vec<Interval> {
     let rules = host.rules;
-    if rules.meeting_length <= Duration::zero() {
+    if rules.meeting_length <= Duration::zero() || rules.slot_interval <= Duration::zero() {
         return Vec::new();
     }
     let earliest_start = range.start.max(now + rules.minimum_notice);
@@ -93,6 +140,7 @@ pub fn free_slots(host: &Host<'_>, now: DateTime<Utc>, range: Interval, busy: &[
         return Vec::new();
     }
     let busy = merged(busy);
+    let day_load = DayLoad::new(host, &busy, meetings);
     let mut busy_cursor = 0;
     let mut slots = Vec::new();
 
@@ -101,7 +149,8 @@ pub fn free_slots(host: &Host<'_>, now: DateTime<Utc>, range: Interval, busy: &[
     let last_day = latest_start.with_timezone(&host.time_zone).date_naive() + Duration::days(1);
     let mut day = first_day;
     while day <= last_day {
-        for interval in host.availability.on(day.weekday()) {
+        let room = day_load.room_on(day);
+        for interval in host.hours_on(day) {
             for slot in slots_in(host, day, interval) {
                 if slot.start < earliest_start || slot.start > latest_start {
                     continue;
@@ -112,7 +161,7 @@ pub fn free_slots(host: &Host<'_>, now: DateTime<Utc>, range: Interval, busy: &[
                 while busy_cursor < busy.len() && busy[busy_cursor].end <= guarded.start {
                     busy_cursor += 1;
                 }
-                if busy.get(busy_cursor).is_none_or(|next| !next.overlaps(&guarded)) {
+                if busy.get(busy_cursor).is_none_or(|next| !next.overlaps(&guarded)) && room.takes(&slot) {
                     slots.push(slot);
                 }
             }
@@ -120,6 +169,15 @@ pub fn free_slots(host: &Host<'_>, now: DateTime<Utc>, range: Interval, busy: &[
         day = day.succ_opt().expect("dates before the year 262143");
     }
     slots
+}
+
+/// Whether `slot` still fits the host's daily limit, against the day's
+/// meetings as they stand now (and, for a limit of all busy time, `busy`):
+/// the check a booking repeats under the host's lock, where `meetings` are
+/// read afresh. Always true without a limit.
+pub fn fits_daily_limit(host: &Host<'_>, slot: Interval, busy: &[Interval], meetings: &[Interval]) -> bool {
+    let date = slot.start.with_timezone(&host.time_zone).date_naive();
+    DayLoad::new(host, &merged(busy), meetings).room_on(date).takes(&slot)
 }
 
 /// The slots of one availability interval on one local day, in UTC, with
@@ -131,16 +189,118 @@ fn slots_in<'a>(
 ) -> impl Iterator<Item = Interval> + 'a {
     let length = host.rules.meeting_length;
     let length_minutes = length.num_minutes().max(1);
+    let step_minutes = host.rules.slot_interval.num_minutes().max(1);
     let midnight = day.and_hms_opt(0, 0, 0).expect("midnight exists");
-    let count = (i64::from(interval.end_minute) - i64::from(interval.start_minute)) / length_minutes;
-    (0..count.max(0)).filter_map(move |index| {
+    let room = i64::from(interval.end_minute) - i64::from(interval.start_minute) - length_minutes;
+    let count = if room < 0 { 0 } else { room / step_minutes + 1 };
+    (0..count).filter_map(move |index| {
         let local_start =
-            midnight + Duration::minutes(i64::from(interval.start_minute) + index * length_minutes);
+            midnight + Duration::minutes(i64::from(interval.start_minute) + index * step_minutes);
         let start = host.time_zone.from_local_datetime(&local_start).earliest()?.with_timezone(&Utc);
         let end = start + length;
         let reads_right = end.with_timezone(&host.time_zone).naive_local() == local_start + length;
         reads_right.then_some(Interval::new(start, end))
     })
+}
+
+/// What a daily limit leaves of one day: `None` fields mean no limit.
+#[derive(Debug, Clone, Copy)]
+struct Room {
+    meetings: Option<u32>,
+    minutes: Option<i64>,
+    day: Option<Interval>,
+}
+
+impl Room {
+    const UNLIMITED: Self = Self { meetings: None, minutes: None, day: None };
+
+    fn takes(&self, slot: &Interval) -> bool {
+        let meeting_fits = self.meetings.is_none_or(|left| left > 0);
+        let minutes_fit = self.minutes.is_none_or(|left| {
+            let day = self.day.unwrap_or(*slot);
+            overlap_minutes(slot, &day) <= left
+        });
+        meeting_fits && minutes_fit
+    }
+}
+
+/// The load of each day of the host's calendar, for a daily limit.
+struct DayLoad<'a> {
+    host: &'a Host<'a>,
+    /// Merged: what counts toward minutes.
+    counted: Vec<Interval>,
+    /// Sorted by start.
+    meetings: Vec<Interval>,
+}
+
+impl<'a> DayLoad<'a> {
+    fn new(host: &'a Host<'a>, merged_busy: &[Interval], meetings: &[Interval]) -> Self {
+        let limit = host.rules.daily_limit;
+        if limit.is_none() {
+            return Self { host, counted: Vec::new(), meetings: Vec::new() };
+        }
+        let mut meetings: Vec<Interval> = meetings.iter().copied().filter(|m| m.start < m.end).collect();
+        meetings.sort_unstable();
+        let counted = if limit.counts_all_busy_time {
+            union_of_sorted(merged_busy, &meetings)
+        } else {
+            merged(&meetings)
+        };
+        Self { host, counted, meetings }
+    }
+
+    fn room_on(&self, date: NaiveDate) -> Room {
+        let limit = self.host.rules.daily_limit;
+        let Some(day) = (!limit.is_none()).then(|| local_day(self.host.time_zone, date)).flatten() else {
+            return Room::UNLIMITED;
+        };
+        let meetings = limit.meetings.map(|most| {
+            let first = self.meetings.partition_point(|meeting| meeting.start < day.start);
+            let on_day = self.meetings[first..].iter().take_while(|meeting| meeting.start < day.end).count();
+            most.saturating_sub(u32::try_from(on_day).unwrap_or(u32::MAX))
+        });
+        let minutes = limit.minutes.map(|most| {
+            let first = self.counted.partition_point(|span| span.end <= day.start);
+            let used: i64 = self.counted[first..]
+                .iter()
+                .take_while(|span| span.start < day.end)
+                .map(|span| overlap_minutes(span, &day))
+                .sum();
+            i64::from(most) - used
+        });
+        Room { meetings, minutes, day: Some(day) }
+    }
+}
+
+/// Whole minutes two intervals share, rounded up so that a limit is never
+/// passed by seconds.
+fn overlap_minutes(a: &Interval, b: &Interval) -> i64 {
+    let shared = a.end.min(b.end) - a.start.max(b.start);
+    if shared <= Duration::zero() {
+        return 0;
+    }
+    (shared.num_seconds() + 59) / 60
+}
+
+/// The union of two lists sorted by start, merged like `merged`, in one
+/// pass: the busy times are long and already merged.
+fn union_of_sorted(a: &[Interval], b: &[Interval]) -> Vec<Interval> {
+    let mut union: Vec<Interval> = Vec::with_capacity(a.len() + b.len());
+    let (mut i, mut j) = (0, 0);
+    while i < a.len() || j < b.len() {
+        let next = if j == b.len() || (i < a.len() && a[i].start <= b[j].start) {
+            i += 1;
+            a[i - 1]
+        } else {
+            j += 1;
+            b[j - 1]
+        };
+        match union.last_mut() {
+            Some(last) if next.start <= last.end => last.end = last.end.max(next.end),
+            _ => union.push(next),
+        }
+    }
+    union
 }
 
 /// Sorted, with overlapping and touching intervals joined.

@@ -12,9 +12,13 @@ fn utc(y: i32, m: u32, d: u32, h: u32, min: u32) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(y, m, d, h, min, 0).unwrap()
 }
 
+static NO_OVERRIDES: DateOverrides = DateOverrides::none();
+
 fn rules(length_minutes: i64) -> BookingRules {
     BookingRules {
         meeting_length: Duration::minutes(length_minutes),
+        slot_interval: Duration::minutes(length_minutes),
+        daily_limit: DailyLimit::NONE,
         buffer_before: Duration::zero(),
         buffer_after: Duration::zero(),
         minimum_notice: Duration::zero(),
@@ -37,8 +41,9 @@ fn day(zone: Tz, y: i32, m: u32, d: u32) -> Interval {
 #[test]
 fn a_working_day_is_cut_into_meetings_in_the_hosts_zone() {
     let availability = nine_to_five();
-    let host = Host { availability: &availability, time_zone: Berlin, rules: rules(60) };
-    let slots = free_slots(&host, utc(2026, 11, 1, 0, 0), day(Berlin, 2026, 11, 23), &[]);
+    let host =
+        Host { availability: &availability, overrides: &NO_OVERRIDES, time_zone: Berlin, rules: rules(60) };
+    let slots = free_slots(&host, utc(2026, 11, 1, 0, 0), day(Berlin, 2026, 11, 23), &[], &[]);
     assert_eq!(slots.len(), 8);
     assert_eq!(slots[0], Interval::new(utc(2026, 11, 23, 8, 0), utc(2026, 11, 23, 9, 0)));
     assert_eq!(slots[7].end, utc(2026, 11, 23, 16, 0));
@@ -47,12 +52,13 @@ fn a_working_day_is_cut_into_meetings_in_the_hosts_zone() {
 #[test]
 fn busy_time_and_buffers_remove_the_slots_they_touch() {
     let availability = nine_to_five();
-    let mut host = Host { availability: &availability, time_zone: Berlin, rules: rules(30) };
+    let mut host =
+        Host { availability: &availability, overrides: &NO_OVERRIDES, time_zone: Berlin, rules: rules(30) };
     host.rules.buffer_before = Duration::minutes(15);
     host.rules.buffer_after = Duration::minutes(10);
     // 11:00–12:00 Berlin is busy.
     let busy = [Interval::new(utc(2026, 11, 23, 10, 0), utc(2026, 11, 23, 11, 0))];
-    let slots = free_slots(&host, utc(2026, 11, 1, 0, 0), day(Berlin, 2026, 11, 23), &busy);
+    let slots = free_slots(&host, utc(2026, 11, 1, 0, 0), day(Berlin, 2026, 11, 23), &busy, &[]);
     let times = local_times(&slots, Berlin);
     // 10:30–11:00 ends within 10 minutes of the meeting; 12:00 starts within 15.
     assert!(times.contains(&"Mon 10:00".to_owned()));
@@ -65,12 +71,13 @@ fn busy_time_and_buffers_remove_the_slots_they_touch() {
 #[test]
 fn minimum_notice_and_horizon_bound_the_offer() {
     let availability = nine_to_five();
-    let mut host = Host { availability: &availability, time_zone: Berlin, rules: rules(60) };
+    let mut host =
+        Host { availability: &availability, overrides: &NO_OVERRIDES, time_zone: Berlin, rules: rules(60) };
     host.rules.minimum_notice = Duration::hours(4);
     host.rules.horizon = Duration::days(2);
     let now = utc(2026, 11, 23, 8, 30); // 09:30 in Berlin, Monday
     let week = Interval::new(utc(2026, 11, 23, 0, 0), utc(2026, 11, 30, 0, 0));
-    let slots = free_slots(&host, now, week, &[]);
+    let slots = free_slots(&host, now, week, &[], &[]);
     assert_eq!(slots.first().unwrap().start, utc(2026, 11, 23, 13, 0)); // 14:00 local, 4.5 h ahead
     assert!(slots.iter().all(|slot| slot.start <= now + Duration::days(2)));
     assert_eq!(slots.last().unwrap().start, utc(2026, 11, 25, 8, 0)); // Wednesday 09:00, 47.5 h ahead
@@ -79,10 +86,11 @@ fn minimum_notice_and_horizon_bound_the_offer() {
 #[test]
 fn an_all_day_event_blocks_the_whole_local_day_only() {
     let availability = nine_to_five();
-    let host = Host { availability: &availability, time_zone: New_York, rules: rules(60) };
+    let host =
+        Host { availability: &availability, overrides: &NO_OVERRIDES, time_zone: New_York, rules: rules(60) };
     let all_day = day(New_York, 2026, 11, 24);
     let week = Interval::new(utc(2026, 11, 23, 0, 0), utc(2026, 11, 26, 0, 0));
-    let slots = free_slots(&host, utc(2026, 11, 1, 0, 0), week, &[all_day]);
+    let slots = free_slots(&host, utc(2026, 11, 1, 0, 0), week, &[all_day], &[]);
     let days: std::collections::BTreeSet<_> =
         slots.iter().map(|slot| slot.start.with_timezone(&New_York).date_naive().day()).collect();
     assert_eq!(days.into_iter().collect::<Vec<_>>(), vec![23, 25]);
@@ -91,10 +99,11 @@ fn an_all_day_event_blocks_the_whole_local_day_only() {
 #[test]
 fn busy_time_across_midnight_and_the_range_edges_still_blocks() {
     let availability = WeeklyAvailability::uniform(&WEEKDAYS, &[LocalInterval::hm(0, 0, 24, 0)]).unwrap();
-    let host = Host { availability: &availability, time_zone: Tz::UTC, rules: rules(60) };
+    let host =
+        Host { availability: &availability, overrides: &NO_OVERRIDES, time_zone: Tz::UTC, rules: rules(60) };
     // 22:00 Monday to 02:00 Tuesday, asked about Tuesday only.
     let busy = [Interval::new(utc(2026, 11, 23, 22, 0), utc(2026, 11, 24, 2, 0))];
-    let slots = free_slots(&host, utc(2026, 11, 1, 0, 0), day(Tz::UTC, 2026, 11, 24), &busy);
+    let slots = free_slots(&host, utc(2026, 11, 1, 0, 0), day(Tz::UTC, 2026, 11, 24), &busy, &[]);
     assert_eq!(slots.first().unwrap().start, utc(2026, 11, 24, 2, 0));
     assert_eq!(slots.len(), 22);
 }
@@ -104,9 +113,10 @@ fn nine_to_five_stays_nine_to_five_on_both_dst_days() {
     let availability =
         WeeklyAvailability::uniform(&[Weekday::Sun, Weekday::Mon], &[LocalInterval::hm(9, 0, 17, 0)])
             .unwrap();
-    let host = Host { availability: &availability, time_zone: New_York, rules: rules(60) };
+    let host =
+        Host { availability: &availability, overrides: &NO_OVERRIDES, time_zone: New_York, rules: rules(60) };
     for (y, m, d) in [(2026, 3, 8), (2026, 11, 1)] {
-        let slots = free_slots(&host, utc(2026, 1, 1, 0, 0), day(New_York, y, m, d), &[]);
+        let slots = free_slots(&host, utc(2026, 1, 1, 0, 0), day(New_York, y, m, d), &[], &[]);
         let times = local_times(&slots, New_York);
         assert_eq!(times.first().map(String::as_str), Some("Sun 09:00"), "{y}-{m}-{d}");
         assert_eq!(times.last().map(String::as_str), Some("Sun 16:00"), "{y}-{m}-{d}");
@@ -119,8 +129,9 @@ fn slots_in_the_spring_gap_or_across_the_change_are_not_offered() {
     // New York, 8 March 2026: 02:00 jumps to 03:00.
     let availability =
         WeeklyAvailability::uniform(&[Weekday::Sun], &[LocalInterval::hm(0, 0, 5, 0)]).unwrap();
-    let host = Host { availability: &availability, time_zone: New_York, rules: rules(30) };
-    let slots = free_slots(&host, utc(2026, 1, 1, 0, 0), day(New_York, 2026, 3, 8), &[]);
+    let host =
+        Host { availability: &availability, overrides: &NO_OVERRIDES, time_zone: New_York, rules: rules(30) };
+    let slots = free_slots(&host, utc(2026, 1, 1, 0, 0), day(New_York, 2026, 3, 8), &[], &[]);
     let times = local_times(&slots, New_York);
     assert_eq!(
         times,
@@ -134,8 +145,9 @@ fn the_repeated_autumn_hour_is_offered_once() {
     // New York, 1 November 2026: 02:00 falls back to 01:00.
     let availability =
         WeeklyAvailability::uniform(&[Weekday::Sun], &[LocalInterval::hm(0, 0, 3, 0)]).unwrap();
-    let host = Host { availability: &availability, time_zone: New_York, rules: rules(30) };
-    let slots = free_slots(&host, utc(2026, 1, 1, 0, 0), day(New_York, 2026, 11, 1), &[]);
+    let host =
+        Host { availability: &availability, overrides: &NO_OVERRIDES, time_zone: New_York, rules: rules(30) };
+    let slots = free_slots(&host, utc(2026, 1, 1, 0, 0), day(New_York, 2026, 11, 1), &[], &[]);
     let times = local_times(&slots, New_York);
     assert_eq!(times, ["Sun 00:00", "Sun 00:30", "Sun 01:00", "Sun 02:00", "Sun 02:30"]);
 }
@@ -242,14 +254,16 @@ proptest! {
             interval.start + Duration::minutes(now_offset), interval.end + Duration::minutes(now_offset))).collect();
         let rules = BookingRules {
             meeting_length: Duration::minutes(length),
+            slot_interval: Duration::minutes(length),
+            daily_limit: DailyLimit::NONE,
             buffer_before: Duration::minutes(buffer_before),
             buffer_after: Duration::minutes(buffer_after),
             minimum_notice: Duration::hours(notice_hours),
             horizon: Duration::days(horizon_days),
         };
-        let host = Host { availability: &availability, time_zone: zone, rules };
+        let host = Host { availability: &availability, overrides: &NO_OVERRIDES, time_zone: zone, rules };
         let range = Interval::new(now - Duration::days(2), now + Duration::days(35));
-        let slots = free_slots(&host, now, range, &busy);
+        let slots = free_slots(&host, now, range, &busy, &[]);
 
         for pair in slots.windows(2) {
             prop_assert!(pair[0].end <= pair[1].start, "sorted and disjoint: {pair:?}");
@@ -283,10 +297,10 @@ proptest! {
         // A host available around the clock, every day, in whole hours: the
         // only slots missing are the ones a DST change removes.
         let availability = WeeklyAvailability::new(std::array::from_fn(|_| vec![LocalInterval::hm(0, 0, 24, 0)])).unwrap();
-        let host = Host { availability: &availability, time_zone: zone, rules: rules(60) };
+        let host = Host { availability: &availability, overrides: &NO_OVERRIDES, time_zone: zone, rules: rules(60) };
         let now = utc(2026, 1, 1, 0, 0) + Duration::minutes(now_offset);
         let range = Interval::new(now, now + Duration::days(3));
-        let slots = free_slots(&host, now, range, &[]);
+        let slots = free_slots(&host, now, range, &[], &[]);
         prop_assert!(slots.len() >= 3 * 24 - 4 && slots.len() <= 3 * 24 + 1, "{}", slots.len());
     }
 }
@@ -304,9 +318,17 @@ proptest! {
 /// - one meeting later in real time, the clock reads start + length (no slot
 ///   into or across a DST change);
 /// - the meeting with its buffers shares no instant with busy time.
-fn expected_slots(host: &Host<'_>, now: DateTime<Utc>, range: Interval, busy: &[Interval]) -> Vec<Interval> {
+fn expected_slots(
+    host: &Host<'_>,
+    now: DateTime<Utc>,
+    range: Interval,
+    busy: &[Interval],
+    meetings: &[Interval],
+) -> Vec<Interval> {
     let rules = host.rules;
     let length = rules.meeting_length.num_minutes();
+    let step = rules.slot_interval.num_minutes();
+    let mut load_by_day = std::collections::HashMap::new();
     let mut expected = Vec::new();
     let mut start = range.start;
     while start < range.end {
@@ -322,9 +344,9 @@ fn expected_slots(host: &Host<'_>, now: DateTime<Utc>, range: Interval, busy: &[
             continue;
         }
         let minute = i64::from(reading.hour() * 60 + reading.minute());
-        let on_grid = host.availability.on(reading.weekday()).iter().any(|interval| {
+        let on_grid = host.hours_on(reading.date()).iter().any(|interval| {
             let (from, to) = (i64::from(interval.start_minute), i64::from(interval.end_minute));
-            minute >= from && (minute - from) % length == 0 && minute + length <= to
+            minute >= from && (minute - from) % step == 0 && minute + length <= to
         });
         if !on_grid {
             continue;
@@ -338,9 +360,66 @@ fn expected_slots(host: &Host<'_>, now: DateTime<Utc>, range: Interval, busy: &[
         if busy.iter().any(|busy| busy.start < busy.end && busy.start < guard_end && guard_start < busy.end) {
             continue;
         }
+        let limit = rules.daily_limit;
+        let (meetings_that_day, minutes_that_day) = *load_by_day
+            .entry(reading.date())
+            .or_insert_with(|| load_of_day(host, reading.date(), busy, meetings));
+        if limit.meetings.is_some_and(|most| meetings_that_day >= most) {
+            continue;
+        }
+        if limit.minutes.is_some_and(|most| minutes_that_day + length > i64::from(most)) {
+            continue;
+        }
         expected.push(Interval::new(candidate, end));
     }
     expected
+}
+
+/// The meetings starting on a date of the host's calendar, and the minutes of
+/// it that count toward a daily limit, counted minute by minute.
+fn load_of_day(host: &Host<'_>, date: NaiveDate, busy: &[Interval], meetings: &[Interval]) -> (u32, i64) {
+    let zone = host.time_zone;
+    let on_date = |instant: DateTime<Utc>| instant.with_timezone(&zone).date_naive() == date;
+    let count =
+        meetings.iter().filter(|meeting| meeting.start < meeting.end && on_date(meeting.start)).count();
+    let counted: Vec<&Interval> = if host.rules.daily_limit.counts_all_busy_time {
+        busy.iter().chain(meetings).collect()
+    } else {
+        meetings.iter().collect()
+    };
+    let day = local_day(zone, date).expect("a real day");
+    let mut minutes = 0;
+    let mut minute = day.start;
+    while minute < day.end {
+        if counted.iter().any(|span| span.start <= minute && minute < span.end) {
+            minutes += 1;
+        }
+        minute += Duration::minutes(1);
+    }
+    (u32::try_from(count).unwrap(), minutes)
+}
+
+/// Start times every few minutes, or (as often) one meeting apart.
+fn slot_intervals() -> impl Strategy<Value = Option<i64>> {
+    prop_oneof![Just(None), prop::sample::select(vec![5i64, 10, 15, 30, 60]).prop_map(Some)]
+}
+
+/// Up to three entries within the next fortnight: days off, or other hours.
+fn overrides_around() -> impl Strategy<Value = Vec<(i64, i64, Vec<LocalInterval>)>> {
+    prop::collection::vec((-2i64..14, 0i64..5, day_intervals()), 0..3)
+}
+
+fn daily_limits() -> impl Strategy<Value = DailyLimit> {
+    prop_oneof![
+        Just(DailyLimit::NONE),
+        (prop::option::of(1u32..4), prop::option::of(30u32..400), any::<bool>()).prop_map(
+            |(meetings, minutes, counts_all_busy_time)| DailyLimit {
+                meetings,
+                minutes,
+                counts_all_busy_time
+            }
+        ),
+    ]
 }
 
 /// Minutes in `low..high`: any minute, or (as often) a whole quarter hour,
@@ -388,6 +467,7 @@ fn exactly_the_free_grid_slots_inside_the_rules_are_offered() {
         nows(),
         (minutes_between(-24 * 60, 24 * 60), 1i64..12),
         prop::collection::vec((minutes_between(-24 * 60, 13 * 24 * 60), minutes_between(1, 240)), 0..8),
+        (slot_intervals(), overrides_around(), daily_limits(), 0usize..8),
     );
     let outcome = runner.run(
         &inputs,
@@ -401,15 +481,25 @@ fn exactly_the_free_grid_slots_inside_the_rules_are_offered() {
             now,
             (range_from, range_days),
             spans,
+            (step, override_entries, daily_limit, meeting_count),
         )| {
             let rules = BookingRules {
                 meeting_length: Duration::minutes(length),
+                slot_interval: Duration::minutes(step.unwrap_or(length)),
+                daily_limit,
                 buffer_before: Duration::minutes(before),
                 buffer_after: Duration::minutes(after),
                 minimum_notice: Duration::minutes(notice),
                 horizon: Duration::days(horizon),
             };
-            let host = Host { availability: &availability, time_zone: zone, rules };
+            // Entries are placed relative to now's date, in the host's zone.
+            let today = now.with_timezone(&zone).date_naive();
+            let overrides = DateOverrides::new(override_entries.into_iter().map(|(from, days, hours)| {
+                let first_day = today + Duration::days(from);
+                DateOverride { first_day, last_day: first_day + Duration::days(days), hours }
+            }))
+            .unwrap_or_default();
+            let host = Host { availability: &availability, overrides: &overrides, time_zone: zone, rules };
             let range_start = now + Duration::minutes(range_from);
             let range = Interval::new(range_start, range_start + Duration::days(range_days));
             // Busy times from the quarter hour at or before now, so that whole
@@ -424,8 +514,10 @@ fn exactly_the_free_grid_slots_inside_the_rules_are_offered() {
                 })
                 .collect();
 
-            let offered = free_slots(&host, now, range, &busy);
-            let expected = expected_slots(&host, now, range, &busy);
+            // Some busy spans are the host's meetings, counted by a daily limit.
+            let meetings = &busy[..meeting_count.min(busy.len())];
+            let offered = free_slots(&host, now, range, &busy, meetings);
+            let expected = expected_slots(&host, now, range, &busy, meetings);
             let show = |slots: Vec<&Interval>| -> Vec<String> {
                 slots
                     .into_iter()
@@ -471,3 +563,5 @@ fn a_hole_cut_from_busy_spans_leaves_what_lies_around_it() {
     );
     assert_eq!(crate::busy_without(&[span(10, 11)], span(10, 11)), []);
 }
+
+mod by_date;
