@@ -9,6 +9,7 @@
 pub mod booking_changes;
 pub mod bookings;
 pub mod changes;
+pub mod date_overrides;
 pub mod google_connections;
 pub mod google_jobs;
 pub mod host_settings;
@@ -233,6 +234,16 @@ impl Database {
         match self.backend {
             Backend::Sqlite => sqlx::migrate!("../migrations/sqlite").run(&self.pool).await?,
             Backend::Postgres => sqlx::migrate!("../migrations/postgres").run(&self.pool).await?,
+        }
+        Ok(())
+    }
+
+    /// The migrations up to and including `version` only: for tests of a
+    /// later migration on data an earlier BookMate left.
+    pub async fn migrate_to(&self, version: i64) -> Result<(), DbError> {
+        match self.backend {
+            Backend::Sqlite => sqlx::migrate!("../migrations/sqlite").run_to(version, &self.pool).await?,
+            Backend::Postgres => sqlx::migrate!("../migrations/postgres").run_to(version, &self.pool).await?,
         }
         Ok(())
     }

@@ -10,7 +10,7 @@
 
 use chrono::{DateTime, Duration, TimeZone as _, Utc};
 use chrono_tz::Tz;
-use scheduling::{free_slots, Host, Interval};
+use scheduling::Interval;
 
 use super::{
     busy::{self, BusyError},
@@ -24,7 +24,7 @@ use crate::{
     db::{
         bookings::{self, BookingError, Delivery, NewBooking},
         google_jobs::{self, NewGoogleJob},
-        host_settings,
+        host_settings::{self, HostSettings},
         users::{self, User},
     },
     error::AppError,
@@ -93,7 +93,7 @@ pub async fn book(
     let not_taking = || AppError::Conflict(refusals::not_taking_bookings(&host.display_name));
     let settings = host_settings::find(db, host.user_id)
         .await?
-        .filter(|settings| !settings.availability.is_empty())
+        .filter(HostSettings::takes_bookings)
         .ok_or_else(not_taking)?;
     // Read once, for the busy check and the insert alike.
     let connection = state.google.connection(db, host.user_id).await.map_err(|error| match error {
@@ -116,8 +116,7 @@ pub async fn book(
             }
         })?;
     let rules = settings.rules();
-    let engine = Host { availability: &settings.availability, time_zone: host.zone(), rules };
-    if !free_slots(&engine, now, around, &busy).contains(&slot) {
+    if !busy.free_slots(&settings.engine(host.zone()), now, around).contains(&slot) {
         return Err(AppError::Conflict(refusals::NO_LONGER_FREE.to_owned()));
     }
 
@@ -149,6 +148,7 @@ pub async fn book(
         delivery,
         keeps_clear: (slot.start - rules.buffer_before, slot.end + rules.buffer_after),
         google_job,
+        daily_limit: busy.daily_limit_check(&settings, host.zone(), slot, around),
     };
     let mail = |booking: &bookings::Booking| match delivery {
         Delivery::Email => invitations::emails(

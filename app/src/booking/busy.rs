@@ -8,11 +8,16 @@
 
 use std::{fmt, sync::Arc, time::Duration};
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use scheduling::Interval;
 
 use crate::{
-    db::{bookings, google_connections::GoogleConnection, host_settings::HostSettings, DbError, DbPool},
+    db::{
+        bookings::{self, DailyLimitCheck},
+        google_connections::GoogleConnection,
+        host_settings::HostSettings,
+        DbError, DbPool,
+    },
     google::{GoogleCallError, GoogleClient},
 };
 
@@ -30,7 +35,63 @@ const WIDEST_OFFSET: chrono::Duration = chrono::Duration::hours(15);
 
 /// One host's month.
 type Key = (i64, NaiveDate);
-type Fetched = Result<Arc<Vec<Interval>>, Refusal>;
+type Fetched = Result<Arc<BusyTimes>, Refusal>;
+
+/// What stands in a host's way: Google's busy times over the chosen
+/// calendars, and the host's BookMate meetings (which a daily limit counts,
+/// and which Google may not know yet).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BusyTimes {
+    pub google: Vec<Interval>,
+    pub meetings: Vec<Interval>,
+}
+
+impl BusyTimes {
+    pub fn all(&self) -> Vec<Interval> {
+        [self.google.as_slice(), self.meetings.as_slice()].concat()
+    }
+
+    /// With `hole` cut out: a booking being moved is not busy against
+    /// itself, in Google (its event, or its accepted invite) or here.
+    pub fn without(&self, hole: Interval) -> Self {
+        Self {
+            google: scheduling::busy_without(&self.google, hole),
+            meetings: scheduling::busy_without(&self.meetings, hole),
+        }
+    }
+
+    /// The host's daily limit for `slot`, to be checked again where the
+    /// booking is written, against the meetings as they are then; `None`
+    /// without a limit.
+    pub fn daily_limit_check(
+        &self,
+        settings: &HostSettings,
+        time_zone: chrono_tz::Tz,
+        slot: Interval,
+        window: Interval,
+    ) -> Option<DailyLimitCheck> {
+        if !settings.has_daily_limit() {
+            return None;
+        }
+        let (settings, google) = (settings.clone(), self.google.clone());
+        Some(DailyLimitCheck {
+            window: (window.start, window.end),
+            fits: Arc::new(move |meetings| {
+                scheduling::fits_daily_limit(&settings.engine(time_zone), slot, &google, meetings)
+            }),
+        })
+    }
+
+    /// The free slots of `host` starting in `range`, against these times.
+    pub fn free_slots(
+        &self,
+        host: &scheduling::Host<'_>,
+        now: DateTime<Utc>,
+        range: Interval,
+    ) -> Vec<Interval> {
+        scheduling::free_slots(host, now, range, &self.all(), &self.meetings)
+    }
+}
 
 /// Why there are no busy times, as kept for [`FAILURE_TTL`].
 #[derive(Debug, Clone)]
@@ -116,7 +177,7 @@ impl BusyCache {
         host_user_id: i64,
         settings: &HostSettings,
         month: NaiveDate,
-    ) -> Result<Arc<Vec<Interval>>, BusyError> {
+    ) -> Result<Arc<BusyTimes>, BusyError> {
         let fetch = async {
             let connection = match sources.google.connection(sources.db, host_user_id).await {
                 Ok(connection) => connection,
@@ -168,22 +229,24 @@ pub async fn fresh(
     settings: &HostSettings,
     range: Interval,
     ignoring: Option<Interval>,
-) -> Result<Vec<Interval>, BusyError> {
-    let answer = sources
-        .google
-        .free_busy(sources.db, host, &settings.busy_calendars(), range.start, range.end)
-        .await?;
-    if let Some((calendar_id, reason)) = answer.failed_calendars.first() {
-        return Err(BusyError::Unavailable(format!("calendar {calendar_id}: {reason}")));
-    }
-    let mut busy: Vec<Interval> =
-        answer.busy.into_iter().map(|span| Interval::new(span.start, span.end)).collect();
+) -> Result<BusyTimes, BusyError> {
+    let calendars = settings.busy_calendars();
+    // A host who chose no calendar has no busy time in Google to ask for.
+    let google = if calendars.is_empty() {
+        Vec::new()
+    } else {
+        let answer = sources.google.free_busy(sources.db, host, &calendars, range.start, range.end).await?;
+        if let Some((calendar_id, reason)) = answer.failed_calendars.first() {
+            return Err(BusyError::Unavailable(format!("calendar {calendar_id}: {reason}")));
+        }
+        answer.busy.into_iter().map(|span| Interval::new(span.start, span.end)).collect()
+    };
     let booked = bookings::overlapping(sources.db, host.user_id, range.start, range.end).await?;
-    busy.extend(booked.into_iter().map(|booking| Interval::new(booking.starts_at, booking.ends_at)));
-    // A booking being moved is not busy against itself, in Google (its
-    // event, or its accepted invite) or here.
+    let meetings =
+        booked.into_iter().map(|booking| Interval::new(booking.starts_at, booking.ends_at)).collect();
+    let busy = BusyTimes { google, meetings };
     Ok(match ignoring {
-        Some(hole) => scheduling::busy_without(&busy, hole),
+        Some(hole) => busy.without(hole),
         None => busy,
     })
 }

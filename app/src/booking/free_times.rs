@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
-use scheduling::{free_slots, Host, Interval};
+use scheduling::Interval;
 
 use super::{
     book::MAX_HORIZON_DAYS,
@@ -102,19 +102,15 @@ async fn compute(
     let range = month.span(visitor_zone);
 
     let (status, slots) = match &host.settings {
-        Some(settings) if !settings.availability.is_empty() && host.connected => {
+        Some(settings) if settings.takes_bookings() && host.connected => {
             match state.busy_cache.get(state.busy_sources(), user.user_id, settings, month.first).await {
                 Ok(busy) => {
-                    let busy = match ignoring {
-                        Some(hole) => scheduling::busy_without(&busy, hole),
-                        None => busy.as_ref().clone(),
+                    let engine = settings.engine(host_zone);
+                    let slots = match ignoring {
+                        Some(hole) => busy.without(hole).free_slots(&engine, now, range),
+                        None => busy.free_slots(&engine, now, range),
                     };
-                    let engine = Host {
-                        availability: &settings.availability,
-                        time_zone: host_zone,
-                        rules: settings.rules(),
-                    };
-                    (PageStatus::Open, free_slots(&engine, now, range, &busy))
+                    (PageStatus::Open, slots)
                 }
                 Err(BusyError::NeedsReconnect) => (PageStatus::NotTakingBookings, Vec::new()),
                 Err(BusyError::Unavailable(detail)) => {

@@ -9,7 +9,10 @@
 use chrono::{DateTime, Utc};
 
 use super::{
-    bookings::{begin_for_host, Booking, BookingError, BookingRow, Party, BOOKING_COLUMNS},
+    bookings::{
+        begin_for_host, check_daily_limit, Booking, BookingError, BookingRow, DailyLimitCheck, Party,
+        BOOKING_COLUMNS,
+    },
     from_db_time,
     google_jobs::{self, JobKind},
     outbox::{self, NewMessage},
@@ -154,7 +157,8 @@ pub async fn cancel<F: FnOnce(&Booking) -> Vec<NewMessage>>(
 }
 
 /// Moves `booking` as read to `[starts_at, ends_at)`, if no other confirmed
-/// booking of the host overlaps `keeps_clear` (the new time with buffers).
+/// booking of the host overlaps `keeps_clear` (the new time with buffers)
+/// and the host's daily limit, if any, still has room without it.
 #[allow(clippy::too_many_arguments)]
 pub async fn reschedule<F: FnOnce(&Booking) -> Vec<NewMessage>>(
     db: &DbPool,
@@ -163,6 +167,7 @@ pub async fn reschedule<F: FnOnce(&Booking) -> Vec<NewMessage>>(
     by: Party,
     (starts_at, ends_at): (DateTime<Utc>, DateTime<Utc>),
     keeps_clear: (DateTime<Utc>, DateTime<Utc>),
+    daily_limit: Option<&DailyLimitCheck>,
     effects: Effects<F>,
     now: DateTime<Utc>,
 ) -> Result<Booking, ChangeError> {
@@ -179,6 +184,9 @@ pub async fn reschedule<F: FnOnce(&Booking) -> Vec<NewMessage>>(
     .await?;
     if overlapping > 0 {
         return Err(ChangeError::Taken);
+    }
+    if let Some(check) = daily_limit {
+        check_daily_limit(&mut transaction, booking.host_user_id, check, Some(booking.booking_id)).await?;
     }
     let sql = format!(
         "update bookings set starts_at = $1, ends_at = $2, sequence = sequence + 1 \

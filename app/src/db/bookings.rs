@@ -1,7 +1,10 @@
 //! Bookings: created inside one transaction that re-checks the slot, so two
 //! visitors racing for one time get exactly one booking.
 
+use std::{fmt, sync::Arc};
+
 use chrono::{DateTime, Utc};
+use scheduling::Interval;
 
 use super::{from_db_time, to_db_time, Backend, DbError, DbPool};
 use crate::db::{
@@ -9,7 +12,7 @@ use crate::db::{
     outbox::{self, NewMessage},
 };
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct NewBooking {
     pub host_user_id: i64,
     pub uid: String,
@@ -25,6 +28,53 @@ pub struct NewBooking {
     pub keeps_clear: (DateTime<Utc>, DateTime<Utc>),
     /// For a direct booking: the insert owed to Google, queued with it.
     pub google_job: Option<NewGoogleJob>,
+    /// The host's daily limit, checked again under the host's lock.
+    pub daily_limit: Option<DailyLimitCheck>,
+}
+
+/// A daily limit as the data layer re-checks it: inside the transaction that
+/// books or moves, against the host's confirmed bookings in `window` as they
+/// stand then (so concurrent bookings cannot together pass the limit).
+#[derive(Clone)]
+pub struct DailyLimitCheck {
+    pub window: (DateTime<Utc>, DateTime<Utc>),
+    /// Given the other meetings in `window`, whether the new time still fits.
+    pub fits: Arc<FitsDailyLimit>,
+}
+
+pub type FitsDailyLimit = dyn Fn(&[Interval]) -> bool + Send + Sync;
+
+impl fmt::Debug for DailyLimitCheck {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DailyLimitCheck").field("window", &self.window).finish_non_exhaustive()
+    }
+}
+
+/// Refuses with `Taken` when the confirmed bookings of the check's window,
+/// but `except`, leave no room for another meeting that day.
+pub(super) async fn check_daily_limit(
+    transaction: &mut sqlx::Transaction<'static, sqlx::Any>,
+    host_user_id: i64,
+    check: &DailyLimitCheck,
+    except: Option<i64>,
+) -> Result<(), BookingError> {
+    let spans: Vec<(i64, i64)> = sqlx::query_as(
+        "select starts_at, ends_at from bookings where host_user_id = $1 and status = 'confirmed' \
+         and starts_at < $2 and ends_at > $3 and booking_id <> $4",
+    )
+    .bind(host_user_id)
+    .bind(to_db_time(check.window.1))
+    .bind(to_db_time(check.window.0))
+    .bind(except.unwrap_or(-1))
+    .fetch_all(&mut **transaction)
+    .await?;
+    let meetings: Vec<Interval> =
+        spans.into_iter().map(|(start, end)| Interval::new(from_db_time(start), from_db_time(end))).collect();
+    if (check.fits)(&meetings) {
+        Ok(())
+    } else {
+        Err(BookingError::Taken)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -226,6 +276,9 @@ pub async fn create(
     .await?;
     if overlapping > 0 {
         return Err(BookingError::Taken);
+    }
+    if let Some(check) = &booking.daily_limit {
+        check_daily_limit(&mut transaction, booking.host_user_id, check, None).await?;
     }
     let sql = format!(
         "insert into bookings (host_user_id, uid, starts_at, ends_at, visitor_name, visitor_email, \

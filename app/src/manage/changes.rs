@@ -10,7 +10,7 @@
 //! then the database.
 
 use chrono::{DateTime, Duration, TimeZone as _, Utc};
-use scheduling::{free_slots, Host, Interval};
+use scheduling::Interval;
 
 use super::{
     access::{closed_to_visitor, host_and_settings, open},
@@ -184,7 +184,7 @@ pub async fn reschedule_by_visitor(
     if start == booking.starts_at {
         return Err(AppError::invalid("start", "That is the booking's time already; pick another."));
     }
-    if settings.availability.is_empty() {
+    if !settings.takes_bookings() {
         return Err(AppError::Conflict(refusals::not_taking_bookings(&host.display_name)));
     }
     let db = state.database.pool();
@@ -207,10 +207,10 @@ pub async fn reschedule_by_visitor(
             BusyError::Database(error) => error.into(),
         })?;
     let rules = settings.rules();
-    let engine = Host { availability: &settings.availability, time_zone: host.zone(), rules };
-    if !free_slots(&engine, now, around, &busy).contains(&slot) {
+    if !busy.free_slots(&settings.engine(host.zone()), now, around).contains(&slot) {
         return Err(AppError::Conflict(refusals::NO_LONGER_FREE.to_owned()));
     }
+    let daily_limit = busy.daily_limit_check(&settings, host.zone(), slot, around);
 
     let google = event_change(state, &booking, JobKind::PatchEvent).await?;
     let notice = ChangeNotice::Moved { by: Party::Visitor, from: current };
@@ -234,6 +234,7 @@ pub async fn reschedule_by_visitor(
         Party::Visitor,
         (slot.start, slot.end),
         keeps_clear,
+        daily_limit.as_ref(),
         effects,
         now,
     )

@@ -176,6 +176,7 @@ fn booking(host_user_id: i64, uid: &str, start_minute: i64, minutes: i64) -> app
             base + chrono::Duration::minutes(start_minute + minutes),
         ),
         google_job: None,
+        daily_limit: None,
     }
 }
 
