@@ -4,5 +4,9 @@
 #[cfg(feature = "ssr")]
 pub mod actions;
 pub mod api;
+#[cfg(feature = "ssr")]
+pub mod dates;
+mod dates_section;
+mod form_parts;
 pub mod model;
 pub mod page;

@@ -6,7 +6,7 @@ use scheduling::{LocalInterval, WeeklyAvailability};
 
 use super::model::{
     format_minute, parse_minute, validate_username, AvailabilityForm, CalendarChoice, DirectBookingSaved,
-    Profile, SettingsView, WEEKDAY_NAMES,
+    Profile, SettingsView, SLOT_INTERVALS, WEEKDAY_NAMES,
 };
 use crate::{
     db::{google_connections, host_settings, host_settings::HostSettings, users, users::User, DbError},
@@ -51,9 +51,14 @@ pub async fn settings_view(state: &AppState, user: User) -> Result<SettingsView,
             minimum_notice_minutes: settings.minimum_notice_minutes,
             change_cutoff_minutes: settings.change_cutoff_minutes,
             horizon_days: settings.horizon_days,
+            slot_interval_minutes: settings.slot_interval_minutes.unwrap_or(0),
+            daily_limit_meetings: settings.daily_limit_meetings.unwrap_or(0),
+            daily_limit_minutes: settings.daily_limit_minutes.unwrap_or(0),
+            daily_limit_counts_all_busy: settings.daily_limit_counts_all_busy,
         },
-        busy_calendar_ids: settings.busy_calendar_ids,
+        busy_calendar_ids: settings.busy_calendars_chosen.then_some(settings.busy_calendar_ids),
         direct_booking_calendar_id: settings.direct_booking_calendar_id,
+        date_overrides: super::dates::list(state, user.user_id).await?,
         time_zones: chrono_tz::TZ_VARIANTS.iter().map(|zone| zone.name().to_owned()).collect(),
         google_access: in_googles_words(&granted).into_iter().map(str::to_owned).collect(),
         broader_than_needed: BROADER_THAN_NEEDED.iter().any(|scope| granted.contains(scope)),
@@ -124,8 +129,37 @@ pub async fn save_availability(
         60 * 24 * 30,
         "Use 0 (until the start) to 30 days.",
     )?;
+    let slot_interval_minutes = match form.slot_interval_minutes {
+        0 => None,
+        minutes if SLOT_INTERVALS.contains(&minutes) => Some(minutes),
+        _ => return Err(AppError::invalid("slot_interval_minutes", "Choose one of the listed steps.")),
+    };
+    let daily_limit_meetings = in_range(
+        "daily_limit_meetings",
+        form.daily_limit_meetings,
+        0,
+        50,
+        "Use 0 (no limit) to 50 meetings.",
+    )?;
+    let daily_limit_minutes = in_range(
+        "daily_limit_minutes",
+        form.daily_limit_minutes,
+        0,
+        24 * 60,
+        "Use 0 (no limit) to 24 hours.",
+    )?;
+    if daily_limit_minutes > 0 && daily_limit_minutes < meeting_minutes {
+        return Err(AppError::invalid(
+            "daily_limit_minutes",
+            "That is shorter than one meeting: no day could take any. Raise it, or use 0 for no limit.",
+        ));
+    }
     let db = state.database.pool();
     let mut settings = host_settings::find(db, user_id).await?.unwrap_or_else(HostSettings::defaults);
+    settings.slot_interval_minutes = slot_interval_minutes;
+    settings.daily_limit_meetings = Some(daily_limit_meetings).filter(|most| *most > 0);
+    settings.daily_limit_minutes = Some(daily_limit_minutes).filter(|most| *most > 0);
+    settings.daily_limit_counts_all_busy = form.daily_limit_counts_all_busy;
     settings.availability = availability;
     settings.meeting_minutes = meeting_minutes;
     settings.buffer_before_minutes = buffer_before_minutes;
@@ -214,6 +248,7 @@ pub async fn save_busy_calendars(
     let db = state.database.pool();
     let mut settings = host_settings::find(db, user_id).await?.unwrap_or_else(HostSettings::defaults);
     settings.busy_calendar_ids = calendar_ids;
+    settings.busy_calendars_chosen = true;
     host_settings::save(db, user_id, &settings, Utc::now()).await?;
     Ok(())
 }

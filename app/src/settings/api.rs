@@ -3,7 +3,7 @@
 
 use leptos::{prelude::*, server_fn::codec::Json};
 
-use super::model::{AvailabilityForm, CalendarChoice, DirectBookingSaved, SettingsView};
+use super::model::{AvailabilityForm, CalendarChoice, DateOverrideView, DirectBookingSaved, SettingsView};
 use crate::error::AppError;
 
 #[server(endpoint = "get_settings")]
@@ -28,6 +28,30 @@ pub async fn save_availability(form: AvailabilityForm) -> Result<(), AppError> {
     use crate::server_fns::{as_host, Effect};
     as_host(Effect::ChangesBookingPage, |state, user| async move {
         super::actions::save_availability(&state, user.user_id, &form).await
+    })
+    .await
+}
+
+/// Adds hours by date (`last_day` empty: one day; no `hours`: time off) and
+/// answers with the host's entries.
+#[server(endpoint = "add_date_override", input = Json)]
+pub async fn add_date_override(
+    first_day: String,
+    last_day: String,
+    hours: Vec<(String, String)>,
+) -> Result<Vec<DateOverrideView>, AppError> {
+    use crate::server_fns::{as_host, Effect};
+    as_host(Effect::ChangesBookingPage, |state, user| async move {
+        super::dates::add(&state, &user, &first_day, &last_day, &hours).await
+    })
+    .await
+}
+
+#[server(endpoint = "remove_date_override")]
+pub async fn remove_date_override(override_id: i64) -> Result<Vec<DateOverrideView>, AppError> {
+    use crate::server_fns::{as_host, Effect};
+    as_host(Effect::ChangesBookingPage, |state, user| async move {
+        super::dates::remove(&state, user.user_id, override_id).await
     })
     .await
 }

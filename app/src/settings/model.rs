@@ -98,6 +98,34 @@ pub struct AvailabilityForm {
     /// booking; 0: until the start.
     #[serde(default)]
     pub change_cutoff_minutes: i64,
+    /// Start times this many minutes apart; 0: one meeting's length apart.
+    #[serde(default)]
+    pub slot_interval_minutes: i64,
+    /// At most this many meetings a day; 0: no limit.
+    #[serde(default)]
+    pub daily_limit_meetings: i64,
+    /// At most this many minutes of meetings a day; 0: no limit.
+    #[serde(default)]
+    pub daily_limit_minutes: i64,
+    /// Every busy minute in the host's calendars counts toward the minutes.
+    #[serde(default)]
+    pub daily_limit_counts_all_busy: bool,
+}
+
+/// The start-time steps the form offers, in minutes; 0: the meeting's length.
+pub const SLOT_INTERVALS: [i64; 5] = [0, 10, 15, 30, 60];
+
+/// One entry of hours by date, as the settings page lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DateOverrideView {
+    pub override_id: i64,
+    /// ISO dates, inclusive.
+    pub first_day: String,
+    pub last_day: String,
+    /// `("09:00", "12:00")` pairs; empty: time off.
+    pub hours: Vec<(String, String)>,
+    /// The entry in words, as "Mon 21 Dec 2026 – Fri 8 Jan 2027: time off".
+    pub label: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -117,8 +145,11 @@ pub struct SettingsView {
     /// browser's time zone.
     pub profile_saved: bool,
     pub availability: AvailabilityForm,
-    pub busy_calendar_ids: Vec<String>,
+    /// The calendars that count as busy; `None` until the host saves a
+    /// choice, when the primary calendar counts.
+    pub busy_calendar_ids: Option<Vec<String>>,
     pub direct_booking_calendar_id: Option<String>,
+    pub date_overrides: Vec<DateOverrideView>,
     pub time_zones: Vec<String>,
     /// What BookMate may do with the host's Google account now, in the
     /// words of Google's consent screen.

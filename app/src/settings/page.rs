@@ -13,9 +13,11 @@ use super::{
         get_settings, list_calendars, GiveBackWriteAccess, SaveAvailability, SaveBusyCalendars,
         SaveDirectBooking, SaveProfile,
     },
+    dates_section::DatesSection,
+    form_parts::{field_error, FieldError, NumberField, Saved},
     model::{
         end_for_time_input, end_from_time_input, AvailabilityForm, CalendarChoice, DirectBookingSaved,
-        SettingsView, WEEKDAY_NAMES,
+        SettingsView, SLOT_INTERVALS, WEEKDAY_NAMES,
     },
 };
 use crate::{
@@ -98,21 +100,9 @@ fn SettingsSections(view: SettingsView, calendars: Result<Vec<CalendarChoice>, A
     view! {
         {view! { <ProfileSection view=view.clone()/> }.into_any()}
         {view! { <AvailabilitySection form=view.availability.clone()/> }.into_any()}
+        {view! { <DatesSection entries=view.date_overrides.clone()/> }.into_any()}
         {view! { <CalendarSections calendars selected=view.busy_calendar_ids.clone() current=view.direct_booking_calendar_id.clone()/> }.into_any()}
         {view! { <GoogleAccessSection access=view.google_access.clone() can_write=view.can_write_events broader=view.broader_than_needed/> }.into_any()}
-    }
-}
-
-fn field_error(result: Option<Result<(), AppError>>, field: &str) -> Option<String> {
-    result.and_then(|result| result.err()).and_then(|error| error.field(field))
-}
-
-#[component]
-fn Saved(pending: Memo<bool>, done: Signal<bool>) -> impl IntoView {
-    view! {
-        <span class="save-state" role="status">
-            {move || if pending.get() { "Saving…" } else if done.get() { "Saved." } else { "" }}
-        </span>
     }
 }
 
@@ -175,11 +165,6 @@ fn ProfileSection(view: SettingsView) -> impl IntoView {
     }
 }
 
-#[component]
-fn FieldError(message: Signal<Option<String>>) -> impl IntoView {
-    move || message.get().map(|message| view! { <p class="field-error" role="alert">{message}</p> })
-}
-
 #[island(lazy)]
 fn AvailabilitySection(form: AvailabilityForm) -> impl IntoView {
     let days = RwSignal::new(form.days.clone());
@@ -189,6 +174,10 @@ fn AvailabilitySection(form: AvailabilityForm) -> impl IntoView {
     let notice_hours = RwSignal::new(form.minimum_notice_minutes / 60);
     let horizon = RwSignal::new(form.horizon_days);
     let cutoff_hours = RwSignal::new(form.change_cutoff_minutes / 60);
+    let slot_interval = RwSignal::new(form.slot_interval_minutes);
+    let limit_meetings = RwSignal::new(form.daily_limit_meetings);
+    let limit_minutes = RwSignal::new(form.daily_limit_minutes);
+    let limit_counts_all = RwSignal::new(form.daily_limit_counts_all_busy);
     let save = ServerAction::<SaveAvailability>::new();
     let result = save.value();
     let pending = Memo::new(move |_| save.pending().get());
@@ -206,6 +195,10 @@ fn AvailabilitySection(form: AvailabilityForm) -> impl IntoView {
                 minimum_notice_minutes: notice_hours.get() * 60,
                 horizon_days: horizon.get(),
                 change_cutoff_minutes: cutoff_hours.get() * 60,
+                slot_interval_minutes: slot_interval.get(),
+                daily_limit_meetings: limit_meetings.get(),
+                daily_limit_minutes: limit_minutes.get(),
+                daily_limit_counts_all_busy: limit_counts_all.get(),
             },
         });
     };
@@ -231,9 +224,35 @@ fn AvailabilitySection(form: AvailabilityForm) -> impl IntoView {
                     <NumberField label="Buffer after (minutes)" min=0 max=240 value=buffer_after/>
                     <NumberField label="Visitors may book up to (days ahead)" min=1 max=365 value=horizon/>
                     <NumberField label="Visitors may cancel or move until (hours before; 0: the start)" min=0 max=720 value=cutoff_hours/>
+                    <label>"Start times"
+                        <select prop:value=move || slot_interval.get().to_string()
+                            on:change=move |event| slot_interval.set(event_target_value(&event).parse().unwrap_or(0)) data-testid="slot-interval">
+                            {SLOT_INTERVALS.into_iter().map(|minutes| view! {
+                                <option value=minutes.to_string() selected=minutes == form.slot_interval_minutes>
+                                    {if minutes == 0 { "One meeting apart".to_owned() } else { format!("Every {minutes} minutes") }}
+                                </option>
+                            }).collect_view()}
+                        </select>
+                    </label>
+                    <NumberField label="At most this many meetings a day (0: no limit)" min=0 max=50 value=limit_meetings/>
+                    <label>"At most this much meeting time a day"
+                        <select prop:value=move || limit_minutes.get().to_string()
+                            on:change=move |event| limit_minutes.set(event_target_value(&event).parse().unwrap_or(0)) data-testid="daily-limit-minutes">
+                            {(0..=24).map(|half_hours: i64| half_hours * 30).map(|minutes| view! {
+                                <option value=minutes.to_string() selected=minutes == form.daily_limit_minutes>
+                                    {match (minutes / 60, minutes % 60) { (0, 0) => "No limit".to_owned(), (0, m) => format!("{m} minutes"), (h, 0) => format!("{h} h"), (h, m) => format!("{h} h {m} min") }}
+                                </option>
+                            }).collect_view()}
+                        </select>
+                    </label>
                 </div>
+                <label class="switch">
+                    <input type="checkbox" prop:checked=move || limit_counts_all.get()
+                        on:change=move |event| limit_counts_all.set(event_target_checked(&event)) data-testid="daily-limit-counts-all"/>
+                    <span>"Count everything that makes me busy toward that time, not only meetings booked here"</span>
+                </label>
                 <FieldError message=Signal::derive(move || {
-                    ["meeting_minutes", "buffer_before_minutes", "buffer_after_minutes", "minimum_notice_minutes", "horizon_days", "change_cutoff_minutes", "availability"]
+                    ["meeting_minutes", "buffer_before_minutes", "buffer_after_minutes", "minimum_notice_minutes", "horizon_days", "change_cutoff_minutes", "slot_interval_minutes", "daily_limit_meetings", "daily_limit_minutes", "availability"]
                         .into_iter().find_map(|field| field_error(result.get(), field))
                 })/>
                 <div class="actions">
@@ -312,18 +331,27 @@ type Calendars = RwSignal<Result<Vec<CalendarChoice>, AppError>>;
 #[island(lazy)]
 fn CalendarSections(
     calendars: Result<Vec<CalendarChoice>, AppError>,
-    selected: Vec<String>,
+    selected: Option<Vec<String>>,
     current: Option<String>,
 ) -> impl IntoView {
+    // Until the host saves a choice, the primary calendar counts as busy
+    // (`HostSettings::busy_calendars`): show it ticked, as it is used.
+    let chosen_before = selected.is_some();
+    let selected = selected.unwrap_or_else(|| match &calendars {
+        Ok(list) => {
+            list.iter().filter(|calendar| calendar.primary).map(|calendar| calendar.id.clone()).collect()
+        }
+        Err(_) => Vec::new(),
+    });
     let calendars: Calendars = RwSignal::new(calendars);
     view! {
-        <CalendarsSection calendars selected/>
+        <CalendarsSection calendars selected chosen_before/>
         <DirectBookingSection calendars current/>
     }
 }
 
 #[component]
-fn CalendarsSection(calendars: Calendars, selected: Vec<String>) -> impl IntoView {
+fn CalendarsSection(calendars: Calendars, selected: Vec<String>, chosen_before: bool) -> impl IntoView {
     let chosen = RwSignal::new(selected);
     let save = ServerAction::<SaveBusyCalendars>::new();
     let result = save.value();
@@ -336,6 +364,9 @@ fn CalendarsSection(calendars: Calendars, selected: Vec<String>) -> impl IntoVie
                 <button type="button" class="button secondary small" on:click=move |_| leptos::task::spawn_local(async move { calendars.set(list_calendars().await) })>"Refresh"</button>
             </div>
             <p class="help">"Tick the calendars whose events make you busy. BookMate reads only when you are busy, not what."</p>
+            {(!chosen_before).then(|| view! {
+                <p class="help" data-testid="primary-by-default">"Until you save a choice, your primary calendar counts as busy."</p>
+            })}
             {move || {
                     match calendars.get() {
                         Ok(list) => view! {
@@ -514,20 +545,6 @@ fn GoogleAccessSection(access: Vec<String>, can_write: bool, broader: bool) -> i
             </Show>
             {failure}
         </section>
-    }
-}
-
-/// A labelled whole number, bound to `value`; what is not a number reads as 0
-/// and the server says what is wrong with it.
-#[component]
-fn NumberField(label: &'static str, min: i64, max: i64, value: RwSignal<i64>) -> impl IntoView {
-    view! {
-        <label>{label}
-            // `value` for the server's HTML (before the island hydrates),
-            // `prop:value` for what the host types afterwards.
-            <input type="number" min=min max=max value=value.get_untracked() prop:value=move || value.get().to_string()
-                on:input=move |event| value.set(event_target_value(&event).parse().unwrap_or(0))/>
-        </label>
     }
 }
 

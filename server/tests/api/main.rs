@@ -9,6 +9,7 @@ mod changes;
 mod chosen_calendars;
 mod client_suite;
 mod database;
+mod dates_and_limits;
 mod delete_account;
 mod google_client;
 mod helpers;
