@@ -21,6 +21,8 @@ pub mod invitations;
 pub mod limiter;
 #[cfg(feature = "ssr")]
 pub mod manage_links;
+#[cfg(feature = "ssr")]
+pub mod meeting_choice;
 pub mod model;
 #[cfg(feature = "ssr")]
 pub mod month_grid;

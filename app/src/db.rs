@@ -13,6 +13,7 @@ pub mod date_overrides;
 pub mod google_connections;
 pub mod google_jobs;
 pub mod host_settings;
+pub mod meeting_types;
 pub mod outbox;
 pub mod sessions;
 pub mod users;

@@ -96,6 +96,7 @@ pub fn App() -> impl IntoView {
                     <Route path=StaticSegment("dashboard") view=DashboardPage ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("bookings"), ParamSegment("uid")) view=ConfirmationPage ssr=SsrMode::Async/>
                     <Route path=ParamSegment("username") view=BookingPage ssr=SsrMode::Async/>
+                    <Route path=(ParamSegment("username"), ParamSegment("slug")) view=BookingPage ssr=SsrMode::Async/>
                 </Routes>
             </Router>
             // Last, so that it is hydrated after every other island.

@@ -8,5 +8,8 @@ pub mod api;
 pub mod dates;
 mod dates_section;
 mod form_parts;
+#[cfg(feature = "ssr")]
+pub mod meeting_types;
 pub mod model;
 pub mod page;
+mod types_section;

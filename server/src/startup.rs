@@ -220,13 +220,17 @@ fn router(
         let options = state.leptos_options.clone();
         move || shell(options.clone())
     };
+    let files = leptos_axum::file_and_error_handler_with_context::<AppState, _>(provide_state.clone(), shell);
     let routes = Router::new()
         .merge(routes::health::router())
         .merge(routes::favicon::router())
         .merge(routes::auth::router())
         .merge(routes::invites::router())
-        .leptos_routes_with_context(&state, leptos_routes, provide_state.clone(), render_app)
-        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(provide_state, shell))
+        // Named before the pages, so `/{username}/{slug}` never takes a
+        // site file.
+        .route("/pkg/{*file}", axum::routing::get(files.clone()))
+        .leptos_routes_with_context(&state, leptos_routes, provide_state, render_app)
+        .fallback(files)
         .with_state(state.clone())
         .merge(conveniences)
         .layer(middleware::from_fn_with_state(state, client_address::limit_reads))

@@ -2,6 +2,10 @@
 //! are not signed in. They reveal only what the host's page shows (name,
 //! picture, free times) and act only on the host named in the address.
 
+// A server function's arguments are the form's fields, one each; the
+// functions the macro makes for the browser cannot carry an item's allow.
+#![allow(clippy::too_many_arguments)]
+
 use std::sync::Arc;
 
 use leptos::prelude::*;
@@ -12,12 +16,15 @@ use crate::error::AppError;
 #[server(endpoint = "booking_page")]
 pub async fn get_booking_page(
     username: String,
+    meeting_type: Option<String>,
+    length: Option<i64>,
     month: Option<String>,
     tz: Option<String>,
     reschedule: Option<String>,
     key: Option<String>,
 ) -> Result<Arc<BookingPageView>, AppError> {
     crate::server_fns::public(|state| async move {
+        use super::free_times::PageRequest;
         let now = chrono::Utc::now();
         // A visitor moving their booking: its own time is free for it.
         let rescheduling = match (reschedule, key) {
@@ -26,8 +33,13 @@ pub async fn get_booking_page(
             }
             _ => None,
         };
-        super::free_times::booking_page(&state, &username, month.as_deref(), tz.as_deref(), now, rescheduling)
-            .await
+        let request = PageRequest {
+            meeting_type: meeting_type.as_deref(),
+            length,
+            month: month.as_deref(),
+            tz: tz.as_deref(),
+        };
+        super::free_times::booking_page(&state, &username, request, now, rescheduling).await
     })
     .await
 }
@@ -35,6 +47,8 @@ pub async fn get_booking_page(
 #[server(endpoint = "book")]
 pub async fn book(
     username: String,
+    meeting_type: Option<String>,
+    length: Option<i64>,
     start: i64,
     tz: String,
     name: String,
@@ -44,7 +58,8 @@ pub async fn book(
     use super::book::{book, check, rate_limit, BookingRequest};
     crate::server_fns::public(|state| async move {
         let now = chrono::Utc::now();
-        let request = check(BookingRequest { username, start, tz, name, email, note }, now)?;
+        let request =
+            check(BookingRequest { username, meeting_type, length, start, tz, name, email, note }, now)?;
         rate_limit(&state).await?;
         let confirmation = book(&state, request, now).await?;
         // A plain form post (no JavaScript) follows this; the page's form is

@@ -17,6 +17,7 @@ use super::{
     direct,
     invitations::{self, HostAction},
     limiter::ClientAddress,
+    meeting_choice,
     model::{BookingConfirmation, Invitation, VisitorDetails},
     refusals,
 };
@@ -24,7 +25,7 @@ use crate::{
     db::{
         bookings::{self, BookingError, Delivery, NewBooking},
         google_jobs::{self, NewGoogleJob},
-        host_settings::{self, HostSettings},
+        host_settings, meeting_types,
         users::{self, User},
     },
     error::AppError,
@@ -42,6 +43,9 @@ const ANSWER_MARGIN: std::time::Duration = std::time::Duration::from_secs(2);
 /// What the booking form sends, as it comes.
 pub struct BookingRequest {
     pub username: String,
+    /// The type's slug; `None` for the one `/{username}` stands for.
+    pub meeting_type: Option<String>,
+    pub length: Option<i64>,
     pub start: i64,
     pub tz: String,
     pub name: String,
@@ -52,6 +56,8 @@ pub struct BookingRequest {
 /// A request whose fields are well formed: what a booking token is spent on.
 pub struct CheckedRequest {
     username: String,
+    meeting_type: Option<String>,
+    length: Option<i64>,
     visitor: VisitorDetails,
     visitor_zone: Tz,
     start: DateTime<Utc>,
@@ -75,7 +81,17 @@ pub fn check(request: BookingRequest, now: DateTime<Utc>) -> Result<CheckedReque
     if start > now + Duration::days(MAX_HORIZON_DAYS) {
         return Err(AppError::invalid("start", refusals::TIME));
     }
-    Ok(CheckedRequest { username: request.username, visitor, visitor_zone, start })
+    if request.meeting_type.as_ref().is_some_and(|slug| slug.len() > 64) {
+        return Err(AppError::invalid("meeting_type", refusals::MEETING_TYPE));
+    }
+    Ok(CheckedRequest {
+        username: request.username,
+        meeting_type: request.meeting_type.filter(|slug| !slug.is_empty()),
+        length: request.length,
+        visitor,
+        visitor_zone,
+        start,
+    })
 }
 
 pub async fn book(
@@ -84,23 +100,26 @@ pub async fn book(
     now: DateTime<Utc>,
 ) -> Result<BookingConfirmation, AppError> {
     let started = tokio::time::Instant::now();
-    let CheckedRequest { username, visitor, visitor_zone, start } = request;
+    let CheckedRequest { username, meeting_type, length, visitor, visitor_zone, start } = request;
 
     // The host as the database has it now: a booking never goes by a cache.
     let db = state.database.pool();
     let host =
         users::find_by_username(db, &username.to_ascii_lowercase()).await?.ok_or(AppError::NotFound)?;
     let not_taking = || AppError::Conflict(refusals::not_taking_bookings(&host.display_name));
-    let settings = host_settings::find(db, host.user_id)
-        .await?
-        .filter(HostSettings::takes_bookings)
-        .ok_or_else(not_taking)?;
+    let settings = host_settings::find(db, host.user_id).await?.ok_or_else(not_taking)?;
+    let types = meeting_types::for_host(db, host.user_id).await?;
+    let meeting_type = meeting_choice::for_booking(&types, meeting_type.as_deref())?;
+    let length = meeting_choice::length(meeting_type, &settings, length)?;
+    if !meeting_type.takes_bookings(&settings) {
+        return Err(not_taking());
+    }
     // Read once, for the busy check and the insert alike.
     let connection = state.google.connection(db, host.user_id).await.map_err(|error| match error {
         GoogleCallError::Database(error) => AppError::from(error),
         _ => not_taking(),
     })?;
-    let slot = Interval::new(start, start + Duration::minutes(settings.meeting_minutes));
+    let slot = Interval::new(start, start + Duration::minutes(length));
 
     // Fresh busy times around the slot: never the cache for a booking.
     let around = Interval::new(start - Duration::days(1), start + Duration::days(2));
@@ -115,8 +134,9 @@ pub async fn book(
                 BusyError::Database(error) => error.into(),
             }
         })?;
-    let rules = settings.rules();
-    if !busy.free_slots(&settings.engine(host.zone()), now, around).contains(&slot) {
+    let engine = meeting_type.engine(&settings, host.zone(), length);
+    let rules = engine.rules;
+    if !busy.free_slots(&engine, now, around).contains(&slot) {
         return Err(AppError::Conflict(refusals::NO_LONGER_FREE.to_owned()));
     }
 
@@ -149,6 +169,7 @@ pub async fn book(
         keeps_clear: (slot.start - rules.buffer_before, slot.end + rules.buffer_after),
         google_job,
         daily_limit: busy.daily_limit_check(&settings, host.zone(), slot, around),
+        meeting_type_id: Some(meeting_type.type_id),
     };
     let mail = |booking: &bookings::Booking| match delivery {
         Delivery::Email => invitations::emails(

@@ -1,8 +1,8 @@
-//! What a visitor sees of a host: a month of free times, computed once a
-//! minute per month and zone and shared by every visitor (`months`), from
-//! the host as cached for a few seconds (`hosts`) and the busy times as
-//! cached for a minute (`busy`). It fails closed: no answer from Google, no
-//! free time.
+//! What a visitor sees of a host: a month of free times of one meeting type
+//! and length, computed once a minute per month and zone and shared by every
+//! visitor (`months`), from the host as cached for a few seconds (`hosts`)
+//! and the busy times as cached for a minute (`busy`). It fails closed: no
+//! answer from Google, no free time.
 
 use std::sync::Arc;
 
@@ -14,24 +14,38 @@ use super::{
     book::MAX_HORIZON_DAYS,
     busy::BusyError,
     hosts,
-    model::{BookingPageView, PageStatus, ReschedulingLink},
+    meeting_choice::{self, Choice},
+    model::{BookingPageView, MeetingTypeCard, PageStatus, ReschedulingLink},
     month_grid::{parse_month, Month},
     months,
 };
-use crate::{db::host_settings::HostSettings, error::AppError, state::AppState};
+use crate::{
+    db::{host_settings::HostSettings, meeting_types::MeetingType},
+    error::AppError,
+    state::AppState,
+};
+
+/// What the address asks for beyond the host: the type's slug (none at
+/// `/{username}`), the length, the month and the visitor's zone.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PageRequest<'a> {
+    pub meeting_type: Option<&'a str>,
+    pub length: Option<i64>,
+    pub month: Option<&'a str>,
+    pub tz: Option<&'a str>,
+}
 
 pub async fn booking_page(
     state: &AppState,
     username: &str,
-    month: Option<&str>,
-    tz: Option<&str>,
+    request: PageRequest<'_>,
     now: DateTime<Utc>,
     rescheduling: Option<Rescheduling>,
 ) -> Result<Arc<BookingPageView>, AppError> {
     // What the address asks for is checked before anything is looked up,
     // cached or fetched.
-    let month = month.filter(|month| !month.is_empty()).map(parse_month_field).transpose()?;
-    let tz = tz.filter(|tz| !tz.is_empty()).map(parse_zone_field).transpose()?;
+    let month = request.month.filter(|month| !month.is_empty()).map(parse_month_field).transpose()?;
+    let tz = request.tz.filter(|tz| !tz.is_empty()).map(parse_zone_field).transpose()?;
     let host = state
         .host_cache
         .find(state.database.pool(), &username.to_ascii_lowercase())
@@ -41,23 +55,43 @@ pub async fn booking_page(
     // notice), never show one that is not free.
     let as_of = months::end_of_minute(now);
     let visitor_zone = tz.unwrap_or_else(|| host.user.zone());
-    let month = offered_month(&host, month, visitor_zone, as_of);
+    let (meeting_type, at_front) = match meeting_choice::choose(&host.types, request.meeting_type)? {
+        Choice::One { meeting_type, at_front } => (Some(meeting_type), at_front),
+        Choice::Several(types) => return Ok(Arc::new(listing(&host, &types, visitor_zone, as_of))),
+        Choice::NoneListed => (None, true),
+    };
+    let chosen = match (meeting_type, &host.settings) {
+        (Some(meeting_type), Some(settings)) => {
+            let length = match &rescheduling {
+                Some(rescheduling) => rescheduling.length_minutes,
+                None => meeting_choice::length(meeting_type, settings, request.length)?,
+            };
+            Some(Chosen { meeting_type, length, at_front })
+        }
+        _ => None,
+    };
+    let month = offered_month(&host, chosen.as_ref(), month, visitor_zone, as_of);
+    if let Some(rescheduling) = rescheduling {
+        // One visitor's view, never shared: their own booking is free here.
+        let mut view =
+            compute(state, &host, chosen.as_ref(), month, visitor_zone, as_of, Some(rescheduling.current))
+                .await?;
+        view.rescheduling = Some(rescheduling.link);
+        return Ok(Arc::new(view));
+    }
     let key = months::MonthKey {
         host_user_id: host.user.user_id,
+        meeting_type_id: chosen.as_ref().map_or(0, |chosen| chosen.meeting_type.type_id),
+        length_minutes: chosen.as_ref().map_or(0, |chosen| chosen.length),
+        at_front,
         month: month.first,
         time_zone: visitor_zone,
         as_of: as_of.timestamp(),
     };
-    if let Some(rescheduling) = rescheduling {
-        // One visitor's view, never shared: their own booking is free here.
-        let mut view = compute(state, &host, month, visitor_zone, as_of, Some(rescheduling.current)).await?;
-        view.rescheduling = Some(rescheduling.link);
-        return Ok(Arc::new(view));
-    }
     if let Some(view) = state.month_cache.get(&key) {
         return Ok(view);
     }
-    let view = Arc::new(compute(state, &host, month, visitor_zone, as_of, None).await?);
+    let view = Arc::new(compute(state, &host, chosen.as_ref(), month, visitor_zone, as_of, None).await?);
     if view.status == PageStatus::Open {
         state.month_cache.insert(key, Arc::clone(&view));
     }
@@ -68,7 +102,16 @@ pub async fn booking_page(
 /// proves the right to move it.
 pub struct Rescheduling {
     pub current: Interval,
+    /// The booking keeps its length, whatever the type offers now.
+    pub length_minutes: i64,
     pub link: ReschedulingLink,
+}
+
+/// The type and length a page shows.
+struct Chosen<'a> {
+    meeting_type: &'a MeetingType,
+    length: i64,
+    at_front: bool,
 }
 
 fn parse_month_field(text: &str) -> Result<NaiveDate, AppError> {
@@ -80,18 +123,77 @@ fn parse_zone_field(text: &str) -> Result<Tz, AppError> {
 }
 
 /// The months a visitor may page through: this one to the one holding the
-/// host's last bookable day (just this one for a host not taking bookings).
-fn offered_month(host: &hosts::Host, requested: Option<NaiveDate>, zone: Tz, now: DateTime<Utc>) -> Month {
+/// type's last bookable day (just this one for a host not taking bookings).
+fn offered_month(
+    host: &hosts::Host,
+    chosen: Option<&Chosen<'_>>,
+    requested: Option<NaiveDate>,
+    zone: Tz,
+    now: DateTime<Utc>,
+) -> Month {
     let today = now.with_timezone(&zone).date_naive();
-    let horizon_days =
-        host.settings.as_ref().map_or(0, |settings| settings.horizon_days.clamp(0, MAX_HORIZON_DAYS));
+    let horizon_days = match (chosen, &host.settings) {
+        (Some(chosen), Some(settings)) => {
+            chosen.meeting_type.horizon_days(settings).clamp(0, MAX_HORIZON_DAYS)
+        }
+        _ => 0,
+    };
     let last_day = today.checked_add_days(chrono::Days::new(horizon_days.unsigned_abs())).unwrap_or(today);
     Month::offered(requested, today, last_day)
+}
+
+/// `/{username}` of a host who lists several types: the types, to choose
+/// from, and no month.
+fn listing(
+    host: &hosts::Host,
+    types: &[&MeetingType],
+    visitor_zone: Tz,
+    now: DateTime<Utc>,
+) -> BookingPageView {
+    let username = host.user.username.clone().unwrap_or_default();
+    let defaults = HostSettings::defaults();
+    let settings = host.settings.as_ref().unwrap_or(&defaults);
+    let month = Month::offered(
+        None,
+        now.with_timezone(&visitor_zone).date_naive(),
+        now.with_timezone(&visitor_zone).date_naive(),
+    );
+    BookingPageView {
+        username: username.clone(),
+        host_name: host.user.display_name.clone(),
+        picture_url: host.user.picture_url.clone(),
+        path: format!("/{username}"),
+        meeting_type: String::new(),
+        meeting_title: String::new(),
+        description: String::new(),
+        colour: String::new(),
+        lengths: Vec::new(),
+        meeting_minutes: 0,
+        choices: types
+            .iter()
+            .map(|meeting_type| MeetingTypeCard {
+                title: meeting_type.fields.title.clone(),
+                path: meeting_choice::path(&username, meeting_type, false),
+                lengths: meeting_type.lengths(settings),
+                description: meeting_type.fields.description.clone(),
+                colour: meeting_type.fields.colour.clone(),
+            })
+            .collect(),
+        visitor_time_zone: visitor_zone.name().to_owned(),
+        month: month.first.format("%Y-%m").to_string(),
+        month_name: month.first.format("%B %Y").to_string(),
+        previous_month: None,
+        next_month: None,
+        weeks: Vec::new(),
+        status: PageStatus::Open,
+        rescheduling: None,
+    }
 }
 
 async fn compute(
     state: &AppState,
     host: &hosts::Host,
+    chosen: Option<&Chosen<'_>>,
     month: Month,
     visitor_zone: Tz,
     now: DateTime<Utc>,
@@ -100,12 +202,19 @@ async fn compute(
     let user = &host.user;
     let host_zone = user.zone();
     let range = month.span(visitor_zone);
+    let username = user.username.clone().unwrap_or_default();
 
-    let (status, slots) = match &host.settings {
-        Some(settings) if settings.takes_bookings() && host.connected => {
+    let open = match (chosen, &host.settings) {
+        (Some(chosen), Some(settings)) if chosen.meeting_type.takes_bookings(settings) && host.connected => {
+            Some((chosen, settings))
+        }
+        _ => None,
+    };
+    let (status, slots) = match open {
+        Some((chosen, settings)) => {
             match state.busy_cache.get(state.busy_sources(), user.user_id, settings, month.first).await {
                 Ok(busy) => {
-                    let engine = settings.engine(host_zone);
+                    let engine = chosen.meeting_type.engine(settings, host_zone, chosen.length);
                     let slots = match ignoring {
                         Some(hole) => busy.without(hole).free_slots(&engine, now, range),
                         None => busy.free_slots(&engine, now, range),
@@ -124,18 +233,46 @@ async fn compute(
                 Err(BusyError::Database(error)) => return Err(error.into()),
             }
         }
-        _ => (PageStatus::NotTakingBookings, Vec::new()),
+        None => (PageStatus::NotTakingBookings, Vec::new()),
     };
 
-    let meeting_minutes = host
-        .settings
-        .as_ref()
-        .map_or(HostSettings::defaults().meeting_minutes, |settings| settings.meeting_minutes);
+    let defaults = HostSettings::defaults();
+    let settings = host.settings.as_ref().unwrap_or(&defaults);
+    let (path, meeting_type, meeting_title, description, colour, lengths, meeting_minutes) = match chosen {
+        Some(chosen) => {
+            let fields = &chosen.meeting_type.fields;
+            (
+                meeting_choice::path(&username, chosen.meeting_type, chosen.at_front),
+                fields.slug.clone(),
+                fields.title.clone(),
+                fields.description.clone(),
+                fields.colour.clone(),
+                chosen.meeting_type.lengths(settings),
+                chosen.length,
+            )
+        }
+        None => (
+            format!("/{username}"),
+            String::new(),
+            String::new(),
+            String::new(),
+            String::new(),
+            vec![settings.meeting_minutes],
+            settings.meeting_minutes,
+        ),
+    };
     Ok(BookingPageView {
-        username: user.username.clone().unwrap_or_default(),
+        username,
         host_name: user.display_name.clone(),
         picture_url: user.picture_url.clone(),
+        path,
+        meeting_type,
+        meeting_title,
+        description,
+        colour,
+        lengths,
         meeting_minutes,
+        choices: Vec::new(),
         visitor_time_zone: visitor_zone.name().to_owned(),
         month: month.first.format("%Y-%m").to_string(),
         month_name: month.first.format("%B %Y").to_string(),

@@ -1,5 +1,5 @@
 //! What a booking page needs to know about its host (the user, their
-//! settings, whether Google is connected), cached for a few seconds per
+//! settings and meeting types, whether Google is connected), cached for a few seconds per
 //! username, so a busy page costs no database reads. Every change a host
 //! makes drops it (`AppState::host_changed`); the TTL bounds anything else
 //! (a token that stops working, another server process).
@@ -9,6 +9,7 @@ use std::{fmt, sync::Arc, time::Duration};
 use crate::db::{
     google_connections,
     host_settings::{self, HostSettings},
+    meeting_types::{self, MeetingType},
     users::{self, User},
     DbError, DbPool,
 };
@@ -22,6 +23,8 @@ const MAX_HOSTS: u64 = 10_000;
 pub struct Host {
     pub user: User,
     pub settings: Option<HostSettings>,
+    /// In the host's order.
+    pub types: Vec<MeetingType>,
     /// Google is connected and needs no reconnection.
     pub connected: bool,
 }
@@ -58,9 +61,10 @@ impl HostCache {
             return Ok(None);
         };
         let settings = host_settings::find(db, user.user_id).await?;
+        let types = meeting_types::for_host(db, user.user_id).await?;
         let connection = google_connections::find(db, user.user_id).await?;
         let connected = connection.is_some_and(|connection| connection.needs_reconnect_since.is_none());
-        let host = Arc::new(Host { user, settings, connected });
+        let host = Arc::new(Host { user, settings, types, connected });
         self.entries.insert(username.to_owned(), host.clone());
         Ok(Some(host))
     }

@@ -36,7 +36,20 @@ pub struct BookingPageView {
     pub username: String,
     pub host_name: String,
     pub picture_url: Option<String>,
+    /// This page's address: `/ada` where that stands for the meeting type,
+    /// else `/ada/intro`.
+    pub path: String,
+    /// The type's slug, title and description (plain text).
+    pub meeting_type: String,
+    pub meeting_title: String,
+    pub description: String,
+    /// `#rrggbb`.
+    pub colour: String,
+    /// The lengths the type offers; `meeting_minutes` is the one chosen.
+    pub lengths: Vec<i64>,
     pub meeting_minutes: i64,
+    /// `/{username}` of a host who lists several types: those, and no month.
+    pub choices: Vec<MeetingTypeCard>,
     pub visitor_time_zone: String,
     /// `2026-12`, and its name, `December 2026`.
     pub month: String,
@@ -51,6 +64,26 @@ pub struct BookingPageView {
     /// a chosen time moves the booking instead of making another.
     #[serde(default)]
     pub rescheduling: Option<ReschedulingLink>,
+}
+
+/// A meeting type as `/{username}` lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MeetingTypeCard {
+    pub title: String,
+    pub path: String,
+    pub lengths: Vec<i64>,
+    pub description: String,
+    pub colour: String,
+}
+
+/// "15, 30 or 60 minutes".
+pub fn lengths_in_words(lengths: &[i64]) -> String {
+    let words: Vec<String> = lengths.iter().map(ToString::to_string).collect();
+    match words.as_slice() {
+        [] => String::new(),
+        [one] => format!("{one} minutes"),
+        [rest @ .., last] => format!("{} or {last} minutes", rest.join(", ")),
+    }
 }
 
 /// Which booking a visitor is moving, and the key that lets them.
@@ -129,6 +162,13 @@ pub fn is_email(email: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lengths_read_as_a_person_says_them() {
+        assert_eq!(lengths_in_words(&[30]), "30 minutes");
+        assert_eq!(lengths_in_words(&[15, 30]), "15 or 30 minutes");
+        assert_eq!(lengths_in_words(&[15, 30, 60]), "15, 30 or 60 minutes");
+    }
 
     #[test]
     fn visitor_details_are_checked_with_clear_messages() {

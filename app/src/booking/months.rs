@@ -28,6 +28,11 @@ const TTL: Duration = Duration::from_secs(120);
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct MonthKey {
     pub host_user_id: i64,
+    pub meeting_type_id: i64,
+    pub length_minutes: i64,
+    /// Shown at `/{username}` rather than at the type's own address: the
+    /// page's links differ.
+    pub at_front: bool,
     /// The first of the month shown.
     pub month: NaiveDate,
     pub time_zone: Tz,

@@ -20,7 +20,9 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 
 use super::{
     api::{get_booking_confirmation, get_booking_page, Book},
-    model::{BookingConfirmation, BookingPageView, DayView, Invitation, PageStatus, SlotView},
+    model::{
+        lengths_in_words, BookingConfirmation, BookingPageView, DayView, Invitation, PageStatus, SlotView,
+    },
 };
 use super::{refusals, zone_picker::ZonePicker};
 use crate::{
@@ -39,9 +41,22 @@ pub fn BookingPage() -> impl IntoView {
     let page = Resource::new(
         move || {
             let query = query.read();
-            (username(), query.get("month"), query.get("tz"), query.get("reschedule"), query.get("key"))
+            let slug = params.read().get("slug");
+            // A length that is not a number is one the type does not offer.
+            let length = query.get("length").map(|length| length.parse::<i64>().unwrap_or(-1));
+            let choice = (slug, length);
+            (
+                username(),
+                choice,
+                query.get("month"),
+                query.get("tz"),
+                query.get("reschedule"),
+                query.get("key"),
+            )
         },
-        |(username, month, tz, reschedule, key)| get_booking_page(username, month, tz, reschedule, key),
+        |(username, (slug, length), month, tz, reschedule, key)| {
+            get_booking_page(username, slug, length, month, tz, reschedule, key)
+        },
     );
     let zone_unknown = query.read_untracked().get("tz").is_none();
     view! {
@@ -73,7 +88,11 @@ fn BadAddress(error: AppError, username: String) -> impl IntoView {
     if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
         response.set_status(error.http_status());
     }
-    let reason = error.field("month").or_else(|| error.field("tz")).unwrap_or_else(|| error.to_string());
+    let reason = error
+        .field("month")
+        .or_else(|| error.field("tz"))
+        .or_else(|| error.field("length"))
+        .unwrap_or_else(|| error.to_string());
     view! {
         <p class="error" role="alert" data-testid="bad-address">{reason}" "<a href=format!("/{username}")>"Show this month"</a></p>
     }
@@ -93,9 +112,11 @@ fn DetectZone() -> impl IntoView {
 }
 
 fn link(view: &BookingPageView, month: &str, day: Option<&str>, slot: Option<i64>) -> String {
-    let mut link = format!("/{}?tz={}&month={month}", view.username, view.visitor_time_zone);
+    let mut link = format!("{}?tz={}&month={month}", view.path, view.visitor_time_zone);
     if let Some(moving) = &view.rescheduling {
         link.push_str(&format!("&reschedule={}&key={}", moving.uid, moving.key));
+    } else if view.lengths.len() > 1 {
+        link.push_str(&format!("&length={}", view.meeting_minutes));
     }
     if let Some(day) = day {
         link.push_str(&format!("&day={day}"));
@@ -109,6 +130,52 @@ fn link(view: &BookingPageView, month: &str, day: Option<&str>, slot: Option<i64
         link.push_str("#times");
     }
     link
+}
+
+/// The same page at another length: the month and zone kept, the day and
+/// time dropped (they may not fit the new length).
+fn length_link(view: &BookingPageView, length: i64) -> String {
+    format!("{}?tz={}&month={}&length={length}", view.path, view.visitor_time_zone, view.month)
+}
+
+/// Plain text with its web addresses as links: a description is never HTML.
+fn linked_text(text: &str) -> impl IntoView + use<> {
+    let mut parts = Vec::new();
+    for (index, word) in text.split(' ').enumerate() {
+        if index > 0 {
+            parts.push(Either::Left(" ".to_owned()));
+        }
+        let is_address = (word.starts_with("https://") || word.starts_with("http://")) && word.len() > 8;
+        if is_address {
+            let address = word.trim_end_matches(['.', ',', ')', ';']).to_owned();
+            let rest = word[address.len()..].to_owned();
+            let href = address.clone();
+            parts
+                .push(Either::Right(view! { <a href=href rel="nofollow noopener noreferrer">{address}</a> }));
+            parts.push(Either::Left(rest));
+        } else {
+            parts.push(Either::Left(word.to_owned()));
+        }
+    }
+    parts
+}
+
+/// `/{username}` of a host who offers several kinds of meeting: choose one.
+fn meeting_type_list(view: &BookingPageView) -> impl IntoView + use<> {
+    view! {
+        <section class="meeting-types" aria-labelledby="types-heading">
+            <h2 id="types-heading">"Choose a meeting"</h2>
+            <ul class="type-list">
+                {view.choices.iter().map(|choice| view! {
+                    <li class="type-card" style=format!("border-left-color:{}", choice.colour) data-testid="meeting-type">
+                        <a href=format!("{}?tz={}", choice.path, view.visitor_time_zone)><strong>{choice.title.clone()}</strong></a>
+                        <span class="muted">{lengths_in_words(&choice.lengths)}</span>
+                        {(!choice.description.is_empty()).then(|| view! { <p class="description">{linked_text(&choice.description)}</p> })}
+                    </li>
+                }).collect_view()}
+            </ul>
+        </section>
+    }
 }
 
 #[component]
@@ -150,7 +217,17 @@ fn BookingCard(view: Arc<BookingPageView>) -> impl IntoView {
                     None => view! { <span class="avatar large initials" aria-hidden="true">{initials}</span> }.into_any(),
                 }}
                 <h1 data-testid="host-name">{view.host_name.clone()}</h1>
-                <p class="meeting-length">{format!("{} minute meeting", view.meeting_minutes)}</p>
+                {(!view.meeting_title.is_empty()).then(|| view! { <p class="meeting-title" data-testid="meeting-title">{view.meeting_title.clone()}</p> })}
+                {view.choices.is_empty().then(|| view! { <p class="meeting-length">{format!("{} minute meeting", view.meeting_minutes)}</p> })}
+                {(view.lengths.len() > 1 && view.rescheduling.is_none()).then(|| view! {
+                    <nav class="lengths" aria-label="Length">
+                        {view.lengths.iter().map(|length| {
+                            let chosen = *length == view.meeting_minutes;
+                            view! { <a class="chip" class:selected=chosen aria-current=chosen.then_some("true") href=length_link(&view, *length) data-testid="length">{format!("{length} min")}</a> }
+                        }).collect_view()}
+                    </nav>
+                })}
+                {(!view.description.is_empty()).then(|| view! { <p class="description">{linked_text(&view.description)}</p> })}
                 <p class="zone">"Times in " <strong data-testid="visitor-zone">{view.visitor_time_zone.clone()}</strong></p>
                 <ZonePicker view=Arc::clone(&view)/>
             </section>
@@ -160,7 +237,8 @@ fn BookingCard(view: Arc<BookingPageView>) -> impl IntoView {
                     <a href=format!("/bookings/{}?key={}", moving.uid, moving.key)>"Keep the current time"</a>
                 </p>
             })}
-            <section class="month" aria-labelledby="month-heading">
+            {(!view.choices.is_empty()).then(|| meeting_type_list(&view))}
+            <section class="month" aria-labelledby="month-heading" hidden=!view.choices.is_empty()>
                 <div class="month-head">
                     {view.previous_month.clone().map(|previous| view! {
                         <a class="icon-button" href=link(&view, &previous, None, None) aria-label="Previous month">"‹"</a>
@@ -184,7 +262,7 @@ fn BookingCard(view: Arc<BookingPageView>) -> impl IntoView {
                     </tbody>
                 </table>
             </section>
-            <section class="times" id="times" tabindex="-1" aria-label="Times">{times}</section>
+            {view.choices.is_empty().then(|| view! { <section class="times" id="times" tabindex="-1" aria-label="Times">{times}</section> })}
         </div>
     }
 }
@@ -231,6 +309,8 @@ fn times_section(
         return view! {
             <BookingForm
                 username=view.username.clone()
+                meeting_type=view.meeting_type.clone()
+                length=view.meeting_minutes
                 start=slot.start
                 tz=view.visitor_time_zone.clone()
                 summary
@@ -294,6 +374,8 @@ fn slot_summary(view: &BookingPageView, day: &DayView, slot: &SlotView) -> Strin
 #[island(lazy)]
 fn BookingForm(
     username: String,
+    meeting_type: String,
+    length: i64,
     start: i64,
     tz: String,
     summary: String,
@@ -318,6 +400,8 @@ fn BookingForm(
         <p class="slot-summary" data-testid="slot-summary">{summary}</p>
         <ActionForm action=book attr:class="stack" attr:aria-labelledby="details-heading">
             <input type="hidden" name="username" value=username/>
+            <input type="hidden" name="meeting_type" value=meeting_type/>
+            <input type="hidden" name="length" value=length.to_string()/>
             <input type="hidden" name="start" value=start.to_string()/>
             <input type="hidden" name="tz" value=tz/>
             <label for="name">"Your name"</label>

@@ -17,11 +17,21 @@ pub const PASSED: &str = "That time has passed; please choose another.";
 pub const CANNOT_CHECK: &str = "We cannot check the host's calendar right now. Please try again in a minute.";
 pub const NO_LONGER_FREE: &str = "That time was just taken or is no longer available. Please pick another.";
 pub const JUST_TAKEN: &str = "That time was just taken. Please pick another.";
+pub const LENGTH: &str = "Choose one of the lengths this meeting offers.";
+pub const MEETING_TYPE: &str = "Choose one of the host's meeting types.";
 /// For an error in the address that BookMate did not write.
 pub const GENERAL: &str = "That booking did not go through. Please try again.";
 
-const FIELDS: [(&str, &str); 6] =
-    [("name", NAME), ("email", EMAIL), ("note", NOTE), ("tz", ZONE), ("start", TIME), ("start", PASSED)];
+const FIELDS: [(&str, &str); 8] = [
+    ("name", NAME),
+    ("email", EMAIL),
+    ("note", NOTE),
+    ("tz", ZONE),
+    ("start", TIME),
+    ("start", PASSED),
+    ("length", LENGTH),
+    ("meeting_type", MEETING_TYPE),
+];
 
 pub fn not_taking_bookings(host_name: &str) -> String {
     format!("{host_name} is not taking bookings right now.")

@@ -30,6 +30,7 @@ pub struct NewBooking {
     pub google_job: Option<NewGoogleJob>,
     /// The host's daily limit, checked again under the host's lock.
     pub daily_limit: Option<DailyLimitCheck>,
+    pub meeting_type_id: Option<i64>,
 }
 
 /// A daily limit as the data layer re-checks it: inside the transaction that
@@ -164,6 +165,8 @@ pub struct Booking {
     pub sequence: i64,
     /// `None` while the booking stands.
     pub cancellation: Option<Cancellation>,
+    /// The meeting type it was booked as; `None` once that type is deleted.
+    pub meeting_type_id: Option<i64>,
 }
 
 impl Booking {
@@ -192,6 +195,7 @@ pub(super) struct BookingRow {
     cancelled_at: Option<i64>,
     cancelled_by: Option<String>,
     cancel_reason: Option<String>,
+    meeting_type_id: Option<i64>,
 }
 
 impl TryFrom<BookingRow> for Booking {
@@ -213,6 +217,7 @@ impl TryFrom<BookingRow> for Booking {
             google_ical_uid: row.google_ical_uid,
             created_at: from_db_time(row.created_at),
             sequence: row.sequence,
+            meeting_type_id: row.meeting_type_id,
             cancellation: match row.status.as_str() {
                 "confirmed" => None,
                 "cancelled" => Some(Cancellation {
@@ -252,7 +257,7 @@ impl From<sqlx::Error> for BookingError {
 pub(super) const BOOKING_COLUMNS: &str =
     "booking_id, host_user_id, uid, starts_at, ends_at, visitor_name, visitor_email, \
                                visitor_time_zone, note, delivery, google_event_id, google_ical_uid, created_at, \
-                               sequence, status, cancelled_at, cancelled_by, cancel_reason";
+                               sequence, status, cancelled_at, cancelled_by, cancel_reason, meeting_type_id";
 
 /// Records the booking, with the mail `mail` writes about it and the work
 /// it owes Google, only if no confirmed booking of the host overlaps the
@@ -282,8 +287,8 @@ pub async fn create(
     }
     let sql = format!(
         "insert into bookings (host_user_id, uid, starts_at, ends_at, visitor_name, visitor_email, \
-             visitor_time_zone, note, delivery, created_at) \
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) returning {BOOKING_COLUMNS}"
+             visitor_time_zone, note, delivery, created_at, meeting_type_id) \
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) returning {BOOKING_COLUMNS}"
     );
     let row: BookingRow = sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(booking.host_user_id)
@@ -296,6 +301,7 @@ pub async fn create(
         .bind(&booking.note)
         .bind(booking.delivery.as_str())
         .bind(to_db_time(now))
+        .bind(booking.meeting_type_id)
         .fetch_one(&mut *transaction)
         .await?;
     let created = Booking::try_from(row)?;

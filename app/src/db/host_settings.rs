@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use scheduling::{DateOverrides, WeeklyAvailability};
 
-use super::{date_overrides, to_db_time, DbError, DbPool};
+use super::{date_overrides, meeting_types, to_db_time, DbError, DbPool};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HostSettings {
@@ -165,6 +165,7 @@ pub async fn find(db: &DbPool, user_id: i64) -> Result<Option<HostSettings>, DbE
 }
 
 /// Writes the whole row; callers read, change what the host changed, save.
+/// A host's first save also gives them their first meeting type.
 pub async fn save(
     db: &DbPool,
     user_id: i64,
@@ -214,5 +215,5 @@ pub async fn save(
     .bind(i64::from(settings.busy_calendars_chosen))
     .execute(db)
     .await?;
-    Ok(())
+    meeting_types::ensure_one(db, user_id, now).await
 }

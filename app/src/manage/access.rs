@@ -14,6 +14,7 @@ use crate::{
         booking_changes::{self, ChangeKind},
         bookings::{self, Booking, Party},
         host_settings::{self, HostSettings},
+        meeting_types::{self, MeetingType, MeetingTypeFields},
         users::{self, User},
     },
     error::AppError,
@@ -59,6 +60,23 @@ fn in_words(span: Duration) -> String {
         (hours, 0) => format!("{hours} hours"),
         (hours, minutes) => format!("{hours} h {minutes} min"),
     }
+}
+
+/// The type a booking was made as, or (its type since deleted, or a booking
+/// from before types) one that follows the host's settings.
+pub(super) async fn booking_type(state: &AppState, booking: &Booking) -> Result<MeetingType, AppError> {
+    let found = match booking.meeting_type_id {
+        Some(type_id) => meeting_types::find(state.database.pool(), type_id).await?,
+        None => None,
+    };
+    Ok(found.filter(|meeting_type| meeting_type.user_id == booking.host_user_id).unwrap_or_else(|| {
+        MeetingType {
+            type_id: 0,
+            user_id: booking.host_user_id,
+            position: 0,
+            fields: MeetingTypeFields::first(),
+        }
+    }))
 }
 
 pub(super) async fn host_and_settings(
@@ -122,12 +140,20 @@ pub async fn view(
             }
         })
         .collect();
+    let meeting_type = booking_type(state, &booking).await?;
+    let move_path = host.username.as_ref().map(|username| {
+        if meeting_type.type_id == 0 {
+            format!("/{username}")
+        } else {
+            format!("/{username}/{}", meeting_type.fields.slug)
+        }
+    });
     Ok(ManagedBooking {
         uid: booking.uid.clone(),
         key: key.to_owned(),
         host_name: host.display_name.clone(),
         host_email: host.email.clone(),
-        username: host.username.clone(),
+        move_path,
         visitor_time: invitations::when(slot, visitor_zone),
         host_time: invitations::when(slot, host.zone()),
         visitor_time_zone: visitor_zone.name().to_owned(),
@@ -161,6 +187,7 @@ pub async fn rescheduling(
     let visitor_zone: Tz = booking.visitor_time_zone.parse().unwrap_or(Tz::UTC);
     Ok(Rescheduling {
         current,
+        length_minutes: (booking.ends_at - booking.starts_at).num_minutes(),
         link: ReschedulingLink {
             uid: booking.uid,
             key: key.to_owned(),

@@ -13,7 +13,7 @@ use chrono::{DateTime, Duration, TimeZone as _, Utc};
 use scheduling::Interval;
 
 use super::{
-    access::{closed_to_visitor, host_and_settings, open},
+    access::{booking_type, closed_to_visitor, host_and_settings, open},
     model::MAX_REASON_CHARS,
 };
 use crate::{
@@ -184,7 +184,9 @@ pub async fn reschedule_by_visitor(
     if start == booking.starts_at {
         return Err(AppError::invalid("start", "That is the booking's time already; pick another."));
     }
-    if !settings.takes_bookings() {
+    let meeting_type = booking_type(state, &booking).await?;
+    let length = (booking.ends_at - booking.starts_at).num_minutes();
+    if !meeting_type.takes_bookings(&settings) {
         return Err(AppError::Conflict(refusals::not_taking_bookings(&host.display_name)));
     }
     let db = state.database.pool();
@@ -193,7 +195,7 @@ pub async fn reschedule_by_visitor(
         GoogleCallError::Database(error) => AppError::from(error),
         _ => not_taking(),
     })?;
-    let slot = Interval::new(start, start + Duration::minutes(settings.meeting_minutes));
+    let slot = Interval::new(start, start + Duration::minutes(length));
     let current = Interval::new(booking.starts_at, booking.ends_at);
     let around = Interval::new(start - Duration::days(1), start + Duration::days(2));
     let busy = busy::fresh(state.busy_sources(), &connection, &settings, around, Some(current))
@@ -206,8 +208,9 @@ pub async fn reschedule_by_visitor(
             }
             BusyError::Database(error) => error.into(),
         })?;
-    let rules = settings.rules();
-    if !busy.free_slots(&settings.engine(host.zone()), now, around).contains(&slot) {
+    let engine = meeting_type.engine(&settings, host.zone(), length);
+    let rules = engine.rules;
+    if !busy.free_slots(&engine, now, around).contains(&slot) {
         return Err(AppError::Conflict(refusals::NO_LONGER_FREE.to_owned()));
     }
     let daily_limit = busy.daily_limit_check(&settings, host.zone(), slot, around);

@@ -14,9 +14,9 @@ pub struct ManagedBooking {
     pub key: String,
     pub host_name: String,
     pub host_email: String,
-    /// Where a moved booking picks its new time; `None` while the host has
-    /// no page.
-    pub username: Option<String>,
+    /// The page where a moved booking picks its new time (its meeting
+    /// type's, `/ada/intro`); `None` while the host has no page.
+    pub move_path: Option<String>,
     /// The meeting on the visitor's clock and on the host's.
     pub visitor_time: String,
     pub host_time: String,

@@ -77,9 +77,9 @@ fn Managed(booking: ManagedBooking) -> impl IntoView {
     let standing_now = !matches!(booking.standing, Standing::Cancelled { .. });
     let body = match booking.standing.clone() {
         Standing::Changeable => {
-            let move_link = booking.username.clone().map(|username| {
+            let move_link = booking.move_path.clone().map(|path| {
                 format!(
-                    "/{username}?tz={}&reschedule={}&key={}",
+                    "{path}?tz={}&reschedule={}&key={}",
                     booking.visitor_time_zone,
                     // BookMate's UIDs hold base32hex and `@`: safe in a query.
                     booking.uid,
@@ -103,8 +103,8 @@ fn Managed(booking: ManagedBooking) -> impl IntoView {
         Standing::Cancelled { by_and_when, reason } => view! {
             <p data-testid="cancelled">{by_and_when}</p>
             {reason.map(|reason| view! { <p class="note">"Reason: " {reason}</p> })}
-            {booking.username.clone().map(|username| view! {
-                <a class="button primary" href=format!("/{username}")>{format!("Book another time with {}", booking.host_name)}</a>
+            {booking.move_path.clone().map(|path| view! {
+                <a class="button primary" href=path>{format!("Book another time with {}", booking.host_name)}</a>
             })}
         }
         .into_any(),

@@ -17,6 +17,7 @@ use crate::{
 };
 
 pub async fn settings_view(state: &AppState, user: User) -> Result<SettingsView, AppError> {
+    let user_for_types = user.clone();
     let db = state.database.pool();
     let stored = host_settings::find(db, user.user_id).await?;
     let profile_saved = stored.is_some() && user.username.is_some();
@@ -59,6 +60,7 @@ pub async fn settings_view(state: &AppState, user: User) -> Result<SettingsView,
         busy_calendar_ids: settings.busy_calendars_chosen.then_some(settings.busy_calendar_ids),
         direct_booking_calendar_id: settings.direct_booking_calendar_id,
         date_overrides: super::dates::list(state, user.user_id).await?,
+        meeting_types: super::meeting_types::list(state, &user_for_types).await?,
         time_zones: chrono_tz::TZ_VARIANTS.iter().map(|zone| zone.name().to_owned()).collect(),
         google_access: in_googles_words(&granted).into_iter().map(str::to_owned).collect(),
         broader_than_needed: BROADER_THAN_NEEDED.iter().any(|scope| granted.contains(scope)),
@@ -173,7 +175,7 @@ pub async fn save_availability(
 
 /// Field names are `day-<weekday>-<index>`, so errors land beside the
 /// interval they are about.
-fn parse_availability(form: &AvailabilityForm) -> Result<WeeklyAvailability, AppError> {
+pub(super) fn parse_availability(form: &AvailabilityForm) -> Result<WeeklyAvailability, AppError> {
     if form.days.len() != 7 {
         return Err(AppError::invalid("availability", "Give hours for each of the seven days."));
     }

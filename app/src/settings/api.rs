@@ -3,7 +3,10 @@
 
 use leptos::{prelude::*, server_fn::codec::Json};
 
-use super::model::{AvailabilityForm, CalendarChoice, DateOverrideView, DirectBookingSaved, SettingsView};
+use super::model::{
+    AvailabilityForm, CalendarChoice, DateOverrideView, DirectBookingSaved, MeetingTypeForm, MeetingTypeView,
+    SettingsView, TypeChange,
+};
 use crate::error::AppError;
 
 #[server(endpoint = "get_settings")]
@@ -52,6 +55,27 @@ pub async fn remove_date_override(override_id: i64) -> Result<Vec<DateOverrideVi
     use crate::server_fns::{as_host, Effect};
     as_host(Effect::ChangesBookingPage, |state, user| async move {
         super::dates::remove(&state, user.user_id, override_id).await
+    })
+    .await
+}
+
+/// Creates a meeting type (no `type_id`) or changes one; answers with the
+/// host's types.
+#[server(endpoint = "save_meeting_type", input = Json)]
+pub async fn save_meeting_type(form: MeetingTypeForm) -> Result<Vec<MeetingTypeView>, AppError> {
+    use crate::server_fns::{as_host, Effect};
+    as_host(Effect::ChangesBookingPage, |state, user| async move {
+        super::meeting_types::save(&state, &user, form).await
+    })
+    .await
+}
+
+/// Moves, duplicates, hides, lists or deletes one of the host's types.
+#[server(endpoint = "change_meeting_type", input = Json)]
+pub async fn change_meeting_type(type_id: i64, change: TypeChange) -> Result<Vec<MeetingTypeView>, AppError> {
+    use crate::server_fns::{as_host, Effect};
+    as_host(Effect::ChangesBookingPage, |state, user| async move {
+        super::meeting_types::change(&state, &user, type_id, change).await
     })
     .await
 }

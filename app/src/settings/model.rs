@@ -112,6 +112,83 @@ pub struct AvailabilityForm {
     pub daily_limit_counts_all_busy: bool,
 }
 
+/// The lengths a meeting type's form offers, in minutes.
+pub const OFFERED_LENGTHS: [i64; 8] = [10, 15, 20, 30, 45, 60, 90, 120];
+/// The most lengths one type offers a visitor.
+pub const MOST_LENGTHS: usize = 6;
+/// The colours a type's form offers (its mark on the page and the list).
+pub const COLOURS: [(&str, &str); 6] = [
+    ("#2563eb", "Blue"),
+    ("#16a34a", "Green"),
+    ("#d97706", "Amber"),
+    ("#dc2626", "Red"),
+    ("#7c3aed", "Violet"),
+    ("#475569", "Slate"),
+];
+
+/// A meeting type as its form holds it. Rules left `None` follow the
+/// host's settings (the Availability section).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MeetingTypeForm {
+    /// `None` for a new type.
+    pub type_id: Option<i64>,
+    pub title: String,
+    pub slug: String,
+    pub description: String,
+    pub lengths: Vec<i64>,
+    pub slot_interval_minutes: Option<i64>,
+    pub buffer_before_minutes: Option<i64>,
+    pub buffer_after_minutes: Option<i64>,
+    pub minimum_notice_minutes: Option<i64>,
+    pub horizon_days: Option<i64>,
+    /// Weekly hours of its own, as `AvailabilityForm::days`; `None`: the
+    /// host's.
+    pub own_hours: Option<Vec<Vec<(String, String)>>>,
+    pub colour: String,
+    pub listed: bool,
+}
+
+impl MeetingTypeForm {
+    /// What "New meeting type" starts from.
+    pub fn blank(default_length: i64) -> Self {
+        Self {
+            type_id: None,
+            title: String::new(),
+            slug: String::new(),
+            description: String::new(),
+            lengths: vec![default_length],
+            slot_interval_minutes: None,
+            buffer_before_minutes: None,
+            buffer_after_minutes: None,
+            minimum_notice_minutes: None,
+            horizon_days: None,
+            own_hours: None,
+            colour: COLOURS[0].0.to_owned(),
+            listed: true,
+        }
+    }
+}
+
+/// One of the host's meeting types as settings lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MeetingTypeView {
+    pub type_id: i64,
+    pub form: MeetingTypeForm,
+    /// Where visitors book it, `/ada/intro`.
+    pub path: String,
+}
+
+/// What the buttons beside a meeting type do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum TypeChange {
+    MoveUp,
+    MoveDown,
+    Duplicate,
+    Hide,
+    List,
+    Delete,
+}
+
 /// The start-time steps the form offers, in minutes; 0: the meeting's length.
 pub const SLOT_INTERVALS: [i64; 5] = [0, 10, 15, 30, 60];
 
@@ -150,6 +227,7 @@ pub struct SettingsView {
     pub busy_calendar_ids: Option<Vec<String>>,
     pub direct_booking_calendar_id: Option<String>,
     pub date_overrides: Vec<DateOverrideView>,
+    pub meeting_types: Vec<MeetingTypeView>,
     pub time_zones: Vec<String>,
     /// What BookMate may do with the host's Google account now, in the
     /// words of Google's consent screen.

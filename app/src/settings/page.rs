@@ -14,11 +14,9 @@ use super::{
         SaveDirectBooking, SaveProfile,
     },
     dates_section::DatesSection,
-    form_parts::{field_error, FieldError, NumberField, Saved},
-    model::{
-        end_for_time_input, end_from_time_input, AvailabilityForm, CalendarChoice, DirectBookingSaved,
-        SettingsView, SLOT_INTERVALS, WEEKDAY_NAMES,
-    },
+    form_parts::{field_error, DayRow, FieldError, NumberField, Saved},
+    model::{AvailabilityForm, CalendarChoice, DirectBookingSaved, SettingsView, SLOT_INTERVALS},
+    types_section::MeetingTypesSection,
 };
 use crate::{
     account::{DeleteAccount, DisconnectGoogle},
@@ -101,6 +99,7 @@ fn SettingsSections(view: SettingsView, calendars: Result<Vec<CalendarChoice>, A
         {view! { <ProfileSection view=view.clone()/> }.into_any()}
         {view! { <AvailabilitySection form=view.availability.clone()/> }.into_any()}
         {view! { <DatesSection entries=view.date_overrides.clone()/> }.into_any()}
+        {view! { <MeetingTypesSection types=view.meeting_types.clone() default_length=view.availability.meeting_minutes/> }.into_any()}
         {view! { <CalendarSections calendars selected=view.busy_calendar_ids.clone() current=view.direct_booking_calendar_id.clone()/> }.into_any()}
         {view! { <GoogleAccessSection access=view.google_access.clone() can_write=view.can_write_events broader=view.broader_than_needed/> }.into_any()}
     }
@@ -261,66 +260,6 @@ fn AvailabilitySection(form: AvailabilityForm) -> impl IntoView {
                 </div>
             </form>
         </section>
-    }
-}
-
-#[component]
-fn DayRow(
-    day: usize,
-    days: RwSignal<Vec<Vec<(String, String)>>>,
-    error: Signal<Option<String>>,
-) -> impl IntoView {
-    let intervals = move || days.with(|days| days.get(day).cloned().unwrap_or_default());
-    let available = move || !intervals().is_empty();
-    let toggle = move |_| {
-        days.update(|days| {
-            let hours = &mut days[day];
-            if hours.is_empty() {
-                hours.push(("09:00".to_owned(), "17:00".to_owned()));
-            } else {
-                hours.clear();
-            }
-        })
-    };
-    let edit = move |index: usize, end: bool, value: String| {
-        days.update(|days| {
-            if let Some(interval) = days[day].get_mut(index) {
-                if end {
-                    interval.1 = end_from_time_input(value)
-                } else {
-                    interval.0 = value
-                }
-            }
-        })
-    };
-    view! {
-        <div class="day-row" data-testid=format!("day-{day}")>
-            <label class="switch">
-                <input type="checkbox" prop:checked=available on:change=toggle/>
-                <span>{WEEKDAY_NAMES[day]}</span>
-            </label>
-            <div class="intervals">
-                <Show when=available fallback=|| view! { <span class="muted">"Unavailable"</span> }>
-                    {move || intervals().into_iter().enumerate().map(|(index, (start, end))| view! {
-                        <div class="interval">
-                            <input type="time" aria-label=format!("{} start {}", WEEKDAY_NAMES[day], index + 1) value=start
-                                on:change=move |event| edit(index, false, event_target_value(&event))/>
-                            <span aria-hidden="true">"–"</span>
-                            <input type="time" aria-label=format!("{} end {}", WEEKDAY_NAMES[day], index + 1)
-                                value=end_for_time_input(&end).to_owned()
-                                on:change=move |event| edit(index, true, event_target_value(&event))/>
-                            <button type="button" class="icon-button" aria-label="Remove these hours"
-                                on:click=move |_| days.update(|days| { days[day].remove(index); })>"×"</button>
-                        </div>
-                    }).collect_view()}
-                    <button type="button" class="link-button"
-                        on:click=move |_| days.update(|days| days[day].push(("13:00".to_owned(), "17:00".to_owned())))>
-                        "+ Add hours"
-                    </button>
-                </Show>
-                {move || error.get().map(|message| view! { <p class="field-error" role="alert">{message}</p> })}
-            </div>
-        </div>
     }
 }
 

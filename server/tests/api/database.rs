@@ -177,6 +177,7 @@ fn booking(host_user_id: i64, uid: &str, start_minute: i64, minutes: i64) -> app
         ),
         google_job: None,
         daily_limit: None,
+        meeting_type_id: None,
     }
 }
 

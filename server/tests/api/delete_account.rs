@@ -29,6 +29,8 @@ async fn rows_of(pool: &DbPool, user_id: i64) -> Vec<(&'static str, i64)> {
         ("sessions", "user_id = $1"),
         ("google_connections", "user_id = $1"),
         ("host_settings", "user_id = $1"),
+        ("date_overrides", "user_id = $1"),
+        ("meeting_types", "user_id = $1"),
         ("bookings", "host_user_id = $1"),
         // Through the host's bookings; one left without its booking counts too.
         (
@@ -91,9 +93,11 @@ async fn deleting_my_account_revokes_google_and_leaves_no_row_of_mine() {
             [
                 "booking_changes",
                 "bookings",
+                "date_overrides",
                 "google_connections",
                 "google_jobs",
                 "host_settings",
+                "meeting_types",
                 "outbox_messages",
                 "sessions",
                 "users"
@@ -106,6 +110,9 @@ async fn deleting_my_account_revokes_google_and_leaves_no_row_of_mine() {
         let mut ada = ada_takes_bookings(&app).await;
         ada_books_directly(&app, &mut ada).await;
         let saved = app.server_fn_json("save_busy_calendars", json!({ "calendar_ids": [ADA] }), &ada).await;
+        assert_eq!(saved.status(), 200, "{backend:?}");
+        let holiday = json!({ "first_day": "2099-12-24", "last_day": "2099-12-26", "hours": [] });
+        let saved = app.server_fn_json("add_date_override", holiday, &ada).await;
         assert_eq!(saved.status(), 200, "{backend:?}");
         let (start, _) = slots(&page(&app, "UTC").await)[0].clone();
         let booked = book(&app, start, "bob@example.net").await;
@@ -140,6 +147,8 @@ async fn deleting_my_account_revokes_google_and_leaves_no_row_of_mine() {
                 ("sessions", 2),
                 ("google_connections", 1),
                 ("host_settings", 1),
+                ("date_overrides", 1),
+                ("meeting_types", 1),
                 ("bookings", 1),
                 ("booking_changes", 1),
                 ("google_jobs", 2)
@@ -161,6 +170,8 @@ async fn deleting_my_account_revokes_google_and_leaves_no_row_of_mine() {
                 ("sessions", 0),
                 ("google_connections", 0),
                 ("host_settings", 0),
+                ("date_overrides", 0),
+                ("meeting_types", 0),
                 ("bookings", 0),
                 ("booking_changes", 0),
                 ("google_jobs", 0)

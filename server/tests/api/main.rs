@@ -14,6 +14,7 @@ mod delete_account;
 mod google_client;
 mod helpers;
 mod mail;
+mod meeting_types;
 mod pages;
 mod probes;
 mod settings;

@@ -1,0 +1,362 @@
+//! A host's meeting types: what they offer (a 15-minute intro, a 60-minute
+//! consultation), each booked at `/{username}/{slug}`. A type's rules left
+//! unset follow the host's settings, which are every type's defaults.
+
+use chrono::{DateTime, Duration, Utc};
+use chrono_tz::Tz;
+use scheduling::{BookingRules, WeeklyAvailability};
+
+use super::{host_settings::HostSettings, to_db_time, DbError, DbPool};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MeetingType {
+    pub type_id: i64,
+    pub user_id: i64,
+    pub position: i64,
+    pub fields: MeetingTypeFields,
+}
+
+/// What a host sets for a type.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MeetingTypeFields {
+    pub slug: String,
+    pub title: String,
+    pub description: String,
+    /// Lengths a visitor chooses from, in minutes, the first preselected;
+    /// empty: the host's meeting length.
+    pub lengths: Vec<i64>,
+    pub slot_interval_minutes: Option<i64>,
+    pub buffer_before_minutes: Option<i64>,
+    pub buffer_after_minutes: Option<i64>,
+    pub minimum_notice_minutes: Option<i64>,
+    pub horizon_days: Option<i64>,
+    /// Weekly hours of its own; `None`: the host's.
+    pub availability: Option<WeeklyAvailability>,
+    pub colour: String,
+    /// On `/{username}`; otherwise secret, reachable only by its link.
+    pub listed: bool,
+}
+
+impl MeetingTypeFields {
+    /// The type every host starts with: the host's settings, as they are.
+    pub fn first() -> Self {
+        Self {
+            slug: "meeting".to_owned(),
+            title: "Meeting".to_owned(),
+            description: String::new(),
+            lengths: Vec::new(),
+            slot_interval_minutes: None,
+            buffer_before_minutes: None,
+            buffer_after_minutes: None,
+            minimum_notice_minutes: None,
+            horizon_days: None,
+            availability: None,
+            colour: "#2563eb".to_owned(),
+            listed: true,
+        }
+    }
+}
+
+impl MeetingType {
+    /// The lengths a visitor chooses from, the first preselected.
+    pub fn lengths(&self, settings: &HostSettings) -> Vec<i64> {
+        if self.fields.lengths.is_empty() {
+            vec![settings.meeting_minutes]
+        } else {
+            self.fields.lengths.clone()
+        }
+    }
+
+    pub fn default_length(&self, settings: &HostSettings) -> i64 {
+        self.lengths(settings)[0]
+    }
+
+    /// The rules of a meeting of `length_minutes` of this type: its own, else
+    /// the host's. Start times lie one meeting apart unless the type or the
+    /// host set a step.
+    pub fn rules(&self, settings: &HostSettings, length_minutes: i64) -> BookingRules {
+        let host = settings.rules();
+        let fields = &self.fields;
+        let minutes = Duration::minutes;
+        let step = fields.slot_interval_minutes.or(settings.slot_interval_minutes).unwrap_or(length_minutes);
+        BookingRules {
+            meeting_length: minutes(length_minutes),
+            slot_interval: minutes(step),
+            buffer_before: fields.buffer_before_minutes.map_or(host.buffer_before, minutes),
+            buffer_after: fields.buffer_after_minutes.map_or(host.buffer_after, minutes),
+            minimum_notice: fields.minimum_notice_minutes.map_or(host.minimum_notice, minutes),
+            horizon: Duration::days(self.horizon_days(settings)),
+            daily_limit: host.daily_limit,
+        }
+    }
+
+    pub fn horizon_days(&self, settings: &HostSettings) -> i64 {
+        self.fields.horizon_days.unwrap_or(settings.horizon_days)
+    }
+
+    /// The slot engine's view of the host for this type: its hours (or the
+    /// host's), the host's dates, on the host's clock.
+    pub fn engine<'a>(
+        &'a self,
+        settings: &'a HostSettings,
+        time_zone: Tz,
+        length_minutes: i64,
+    ) -> scheduling::Host<'a> {
+        scheduling::Host {
+            availability: self.fields.availability.as_ref().unwrap_or(&settings.availability),
+            overrides: &settings.overrides,
+            time_zone,
+            rules: self.rules(settings, length_minutes),
+        }
+    }
+
+    /// Some hours to book: weekly ones, or on some date.
+    pub fn takes_bookings(&self, settings: &HostSettings) -> bool {
+        let weekly = self.fields.availability.as_ref().unwrap_or(&settings.availability);
+        !weekly.is_empty() || settings.overrides.has_hours()
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct MeetingTypeRow {
+    type_id: i64,
+    user_id: i64,
+    slug: String,
+    title: String,
+    description: String,
+    lengths_json: String,
+    slot_interval_minutes: Option<i64>,
+    buffer_before_minutes: Option<i64>,
+    buffer_after_minutes: Option<i64>,
+    minimum_notice_minutes: Option<i64>,
+    horizon_days: Option<i64>,
+    availability_json: Option<String>,
+    colour: String,
+    listed: i64,
+    position: i64,
+}
+
+impl TryFrom<MeetingTypeRow> for MeetingType {
+    type Error = DbError;
+
+    fn try_from(row: MeetingTypeRow) -> Result<Self, DbError> {
+        Ok(Self {
+            type_id: row.type_id,
+            user_id: row.user_id,
+            position: row.position,
+            fields: MeetingTypeFields {
+                slug: row.slug,
+                title: row.title,
+                description: row.description,
+                lengths: serde_json::from_str(&row.lengths_json).map_err(DbError::Corrupt)?,
+                slot_interval_minutes: row.slot_interval_minutes,
+                buffer_before_minutes: row.buffer_before_minutes,
+                buffer_after_minutes: row.buffer_after_minutes,
+                minimum_notice_minutes: row.minimum_notice_minutes,
+                horizon_days: row.horizon_days,
+                availability: row
+                    .availability_json
+                    .map(|json| serde_json::from_str(&json))
+                    .transpose()
+                    .map_err(DbError::Corrupt)?,
+                colour: row.colour,
+                listed: row.listed != 0,
+            },
+        })
+    }
+}
+
+const COLUMNS: &str = "type_id, user_id, slug, title, description, lengths_json, slot_interval_minutes, \
+                       buffer_before_minutes, buffer_after_minutes, minimum_notice_minutes, horizon_days, \
+                       availability_json, colour, listed, position";
+
+/// The host's types in the order the host gave them.
+pub async fn for_host(db: &DbPool, user_id: i64) -> Result<Vec<MeetingType>, DbError> {
+    let sql = format!("select {COLUMNS} from meeting_types where user_id = $1 order by position, type_id");
+    let rows: Vec<MeetingTypeRow> =
+        sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(user_id).fetch_all(db).await?;
+    rows.into_iter().map(MeetingType::try_from).collect()
+}
+
+pub async fn find(db: &DbPool, type_id: i64) -> Result<Option<MeetingType>, DbError> {
+    let sql = format!("select {COLUMNS} from meeting_types where type_id = $1");
+    let row: Option<MeetingTypeRow> =
+        sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(type_id).fetch_optional(db).await?;
+    row.map(MeetingType::try_from).transpose()
+}
+
+/// Gives a host their first type if they have none: every host with
+/// settings offers at least one.
+pub(super) async fn ensure_one<'e, E>(executor: E, user_id: i64, now: DateTime<Utc>) -> Result<(), DbError>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    let first = MeetingTypeFields::first();
+    sqlx::query(
+        "insert into meeting_types (user_id, slug, title, created_at, updated_at) \
+         select $1, $2, $3, $4, $4 where not exists (select 1 from meeting_types where user_id = $1)",
+    )
+    .bind(user_id)
+    .bind(first.slug)
+    .bind(first.title)
+    .bind(to_db_time(now))
+    .execute(executor)
+    .await?;
+    Ok(())
+}
+
+/// What came of saving a type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Saved {
+    Saved(i64),
+    /// The host has another type at that address.
+    SlugTaken,
+    NotFound,
+}
+
+fn stored(fields: &MeetingTypeFields) -> Result<(String, Option<String>), DbError> {
+    let lengths = serde_json::to_string(&fields.lengths).map_err(DbError::Corrupt)?;
+    let availability =
+        fields.availability.as_ref().map(serde_json::to_string).transpose().map_err(DbError::Corrupt)?;
+    Ok((lengths, availability))
+}
+
+fn slug_taken(error: &sqlx::Error) -> bool {
+    matches!(error, sqlx::Error::Database(database) if database.is_unique_violation())
+}
+
+/// Adds a type after the host's others.
+pub async fn create(
+    db: &DbPool,
+    user_id: i64,
+    fields: &MeetingTypeFields,
+    now: DateTime<Utc>,
+) -> Result<Saved, DbError> {
+    let (lengths, availability) = stored(fields)?;
+    let inserted = sqlx::query_scalar(
+        "insert into meeting_types (user_id, slug, title, description, lengths_json, slot_interval_minutes, \
+             buffer_before_minutes, buffer_after_minutes, minimum_notice_minutes, horizon_days, availability_json, \
+             colour, listed, position, created_at, updated_at) \
+         select $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, coalesce(max(position), -1) + 1, $14, $14 \
+         from meeting_types where user_id = $1 \
+         returning type_id",
+    )
+    .bind(user_id)
+    .bind(&fields.slug)
+    .bind(&fields.title)
+    .bind(&fields.description)
+    .bind(lengths)
+    .bind(fields.slot_interval_minutes)
+    .bind(fields.buffer_before_minutes)
+    .bind(fields.buffer_after_minutes)
+    .bind(fields.minimum_notice_minutes)
+    .bind(fields.horizon_days)
+    .bind(availability)
+    .bind(&fields.colour)
+    .bind(i64::from(fields.listed))
+    .bind(to_db_time(now))
+    .fetch_one(db)
+    .await;
+    match inserted {
+        Ok(type_id) => Ok(Saved::Saved(type_id)),
+        Err(error) if slug_taken(&error) => Ok(Saved::SlugTaken),
+        Err(error) => Err(error.into()),
+    }
+}
+
+/// Changes one of the host's types; another host's id changes nothing.
+pub async fn update(
+    db: &DbPool,
+    user_id: i64,
+    type_id: i64,
+    fields: &MeetingTypeFields,
+    now: DateTime<Utc>,
+) -> Result<Saved, DbError> {
+    let (lengths, availability) = stored(fields)?;
+    let updated = sqlx::query(
+        "update meeting_types set slug = $3, title = $4, description = $5, lengths_json = $6, \
+             slot_interval_minutes = $7, buffer_before_minutes = $8, buffer_after_minutes = $9, \
+             minimum_notice_minutes = $10, horizon_days = $11, availability_json = $12, colour = $13, \
+             listed = $14, updated_at = $15 \
+         where user_id = $1 and type_id = $2",
+    )
+    .bind(user_id)
+    .bind(type_id)
+    .bind(&fields.slug)
+    .bind(&fields.title)
+    .bind(&fields.description)
+    .bind(lengths)
+    .bind(fields.slot_interval_minutes)
+    .bind(fields.buffer_before_minutes)
+    .bind(fields.buffer_after_minutes)
+    .bind(fields.minimum_notice_minutes)
+    .bind(fields.horizon_days)
+    .bind(availability)
+    .bind(&fields.colour)
+    .bind(i64::from(fields.listed))
+    .bind(to_db_time(now))
+    .execute(db)
+    .await;
+    match updated {
+        Ok(done) if done.rows_affected() == 0 => Ok(Saved::NotFound),
+        Ok(_) => Ok(Saved::Saved(type_id)),
+        Err(error) if slug_taken(&error) => Ok(Saved::SlugTaken),
+        Err(error) => Err(error.into()),
+    }
+}
+
+/// Puts the host's types in the order of `type_ids` (ids of other hosts'
+/// types, or missing ones, are ignored).
+pub async fn reorder(db: &DbPool, user_id: i64, type_ids: &[i64], now: DateTime<Utc>) -> Result<(), DbError> {
+    let mut transaction = db.begin().await?;
+    for (position, type_id) in type_ids.iter().enumerate() {
+        sqlx::query(
+            "update meeting_types set position = $3, updated_at = $4 where user_id = $1 and type_id = $2",
+        )
+        .bind(user_id)
+        .bind(type_id)
+        .bind(i64::try_from(position).unwrap_or(i64::MAX))
+        .bind(to_db_time(now))
+        .execute(&mut *transaction)
+        .await?;
+    }
+    transaction.commit().await?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Deleted {
+    Deleted,
+    /// Confirmed bookings of it are still to come: hide it instead.
+    HasUpcomingBookings,
+    /// It is the host's only type: a page offers at least one.
+    LastOne,
+    NotFound,
+}
+
+/// Deletes one of the host's types, in one statement that keeps it when it
+/// has upcoming bookings or is the host's last.
+pub async fn delete(db: &DbPool, user_id: i64, type_id: i64, now: DateTime<Utc>) -> Result<Deleted, DbError> {
+    let done = sqlx::query(
+        "delete from meeting_types where user_id = $1 and type_id = $2 \
+         and not exists (select 1 from bookings where meeting_type_id = $2 and status = 'confirmed' \
+             and ends_at > $3) \
+         and (select count(*) from meeting_types where user_id = $1) > 1",
+    )
+    .bind(user_id)
+    .bind(type_id)
+    .bind(to_db_time(now))
+    .execute(db)
+    .await?;
+    if done.rows_affected() > 0 {
+        return Ok(Deleted::Deleted);
+    }
+    let types = for_host(db, user_id).await?;
+    if !types.iter().any(|meeting_type| meeting_type.type_id == type_id) {
+        Ok(Deleted::NotFound)
+    } else if types.len() == 1 {
+        Ok(Deleted::LastOne)
+    } else {
+        Ok(Deleted::HasUpcomingBookings)
+    }
+}
