@@ -7,6 +7,7 @@ pub mod api;
 pub mod book;
 #[cfg(feature = "ssr")]
 pub mod busy;
+pub mod confirmation_page;
 #[cfg(feature = "ssr")]
 pub mod direct;
 #[cfg(feature = "ssr")]
@@ -30,4 +31,5 @@ pub mod month_grid;
 pub mod months;
 pub mod page;
 pub mod refusals;
+pub mod type_list;
 pub mod zone_picker;

@@ -87,6 +87,7 @@ fn Bookings(view: DashboardView) -> impl IntoView {
                         <span class="time">{booking.time}</span>
                     </div>
                     <div class="who">
+                        {booking.meeting_title.map(|title| view! { <span class="meeting-title" data-testid="booking-type">{title}</span> })}
                         <strong>{booking.visitor_name}</strong>
                         <a href=format!("mailto:{}", booking.visitor_email)>{booking.visitor_email.clone()}</a>
                         <span class="muted">{format!("Visitor's time zone: {}", booking.visitor_time_zone.replace('_', " "))}</span>

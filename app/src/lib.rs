@@ -43,7 +43,7 @@ use leptos_router::{
 
 use crate::{
     auth::{get_session, AccountBar, SessionResource},
-    booking::page::{BookingPage, ConfirmationPage},
+    booking::{confirmation_page::ConfirmationPage, page::BookingPage},
     dashboard::DashboardPage,
     error::NotFoundPage,
     landing::LandingPage,

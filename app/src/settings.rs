@@ -9,6 +9,8 @@ pub mod dates;
 mod dates_section;
 mod form_parts;
 #[cfg(feature = "ssr")]
+pub mod hours;
+#[cfg(feature = "ssr")]
 pub mod meeting_types;
 pub mod model;
 pub mod page;

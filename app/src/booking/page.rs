@@ -6,7 +6,7 @@
 //! view. Only two islands reach the browser: one detects the visitor's time
 //! zone, the other shows the booking form's errors in place. A booking,
 //! with or without JavaScript, ends on its confirmation page,
-//! `/bookings/{uid}`.
+//! `/bookings/{uid}` (`confirmation_page.rs`).
 
 use std::sync::Arc;
 
@@ -19,18 +19,14 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use super::{
-    api::{get_booking_confirmation, get_booking_page, Book},
-    model::{
-        lengths_in_words, BookingConfirmation, BookingPageView, DayView, Invitation, PageStatus, SlotView,
-    },
+    api::{get_booking_page, Book},
+    model::{BookingPageView, DayView, PageStatus, SlotView},
+    type_list::{linked_text, meeting_type_list},
 };
 use super::{refusals, zone_picker::ZonePicker};
 use crate::{
     error::AppError,
-    manage::{
-        api::RescheduleBooking,
-        page::{ManagedBookingPage, RescheduleForm},
-    },
+    manage::{api::RescheduleBooking, page::RescheduleForm},
 };
 
 #[component]
@@ -136,46 +132,6 @@ fn link(view: &BookingPageView, month: &str, day: Option<&str>, slot: Option<i64
 /// time dropped (they may not fit the new length).
 fn length_link(view: &BookingPageView, length: i64) -> String {
     format!("{}?tz={}&month={}&length={length}", view.path, view.visitor_time_zone, view.month)
-}
-
-/// Plain text with its web addresses as links: a description is never HTML.
-fn linked_text(text: &str) -> impl IntoView + use<> {
-    let mut parts = Vec::new();
-    for (index, word) in text.split(' ').enumerate() {
-        if index > 0 {
-            parts.push(Either::Left(" ".to_owned()));
-        }
-        let is_address = (word.starts_with("https://") || word.starts_with("http://")) && word.len() > 8;
-        if is_address {
-            let address = word.trim_end_matches(['.', ',', ')', ';']).to_owned();
-            let rest = word[address.len()..].to_owned();
-            let href = address.clone();
-            parts
-                .push(Either::Right(view! { <a href=href rel="nofollow noopener noreferrer">{address}</a> }));
-            parts.push(Either::Left(rest));
-        } else {
-            parts.push(Either::Left(word.to_owned()));
-        }
-    }
-    parts
-}
-
-/// `/{username}` of a host who offers several kinds of meeting: choose one.
-fn meeting_type_list(view: &BookingPageView) -> impl IntoView + use<> {
-    view! {
-        <section class="meeting-types" aria-labelledby="types-heading">
-            <h2 id="types-heading">"Choose a meeting"</h2>
-            <ul class="type-list">
-                {view.choices.iter().map(|choice| view! {
-                    <li class="type-card" style=format!("border-left-color:{}", choice.colour) data-testid="meeting-type">
-                        <a href=format!("{}?tz={}", choice.path, view.visitor_time_zone)><strong>{choice.title.clone()}</strong></a>
-                        <span class="muted">{lengths_in_words(&choice.lengths)}</span>
-                        {(!choice.description.is_empty()).then(|| view! { <p class="description">{linked_text(&choice.description)}</p> })}
-                    </li>
-                }).collect_view()}
-            </ul>
-        </section>
-    }
 }
 
 #[component]
@@ -421,61 +377,5 @@ fn BookingForm(
                 {move || if book.pending().get() { "Booking…" } else { "Book this time" }}
             </button>
         </ActionForm>
-    }
-}
-
-/// `/bookings/{uid}`: where a booking leads, with or without JavaScript.
-/// With the booking's manage key (`?key=`), the visitor's page to move or
-/// cancel it.
-#[component]
-pub fn ConfirmationPage() -> impl IntoView {
-    let params = use_params_map();
-    let key = use_query_map().with_untracked(|query| query.get("key"));
-    if let Some(key) = key {
-        let uid = params.read_untracked().get("uid").unwrap_or_default();
-        return view! { <main class="page booking"><ManagedBookingPage uid key/></main> }.into_any();
-    }
-    let confirmation =
-        Resource::new(move || params.read().get("uid").unwrap_or_default(), get_booking_confirmation);
-    view! {
-        <main class="page booking">
-            <Suspense fallback=|| ()>
-                {move || Suspend::new(async move {
-                    match confirmation.await {
-                        Ok(confirmation) => view! {
-                            <Title text=format!("Booked with {} · BookMate", confirmation.host_name)/>
-                            <div class="card booking-card confirmed"><Confirmation confirmation/></div>
-                        }.into_any(),
-                        Err(AppError::NotFound) => view! { <crate::error::NotFoundPage/> }.into_any(),
-                        Err(error) => view! { <p class="error" role="alert">{error.to_string()}</p> }.into_any(),
-                    }
-                })}
-            </Suspense>
-        </main>
-    }
-    .into_any()
-}
-
-#[component]
-fn Confirmation(confirmation: BookingConfirmation) -> impl IntoView {
-    let next = match confirmation.invitation {
-        Invitation::InHostCalendar => {
-            "The meeting is in the host's calendar, and Google is sending you an invitation."
-        }
-        Invitation::ByEmail => "You and the host will each get an email with the invitation.",
-        Invitation::OnItsWay => {
-            "The meeting is being added to the host's calendar: you will get the invitation from Google, \
-             or by email if Google does not take it."
-        }
-    };
-    view! {
-        <div class="confirmation" role="status" data-testid="confirmation">
-            <h1>"You're booked"</h1>
-            <p>{format!("Meeting with {}", confirmation.host_name)}</p>
-            <p><strong>{confirmation.visitor_time.clone()}</strong></p>
-            <p class="muted">{format!("For the host: {}", confirmation.host_time)}</p>
-            <p>{next}</p>
-            <a class="button secondary" href=format!("/booking/{}/invite.ics", confirmation.uid) rel="external" download="invite.ics">"Add to calendar (.ics)"</a>
-        </div>
     }
 }

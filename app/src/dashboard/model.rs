@@ -16,6 +16,8 @@ pub struct UpcomingBooking {
     pub visitor_name: String,
     pub visitor_email: String,
     pub visitor_time_zone: String,
+    /// The meeting type's name; `None` once the type is deleted.
+    pub meeting_title: Option<String>,
     /// The visitor's own words: shown as text, never as HTML.
     pub note: String,
     /// In the host's Google calendar (direct booking), invited by email, or

@@ -10,6 +10,7 @@ use crate::{
     db::{
         booking_changes::{self, ChangeKind},
         bookings::{self, Party},
+        meeting_types,
         users::User,
     },
     error::AppError,
@@ -19,12 +20,20 @@ use crate::{
 pub async fn dashboard(state: &AppState, user: User, now: DateTime<Utc>) -> Result<DashboardView, AppError> {
     let zone = user.zone();
     let upcoming = bookings::upcoming(state.database.pool(), user.user_id, now, SHOWN_BOOKINGS).await?;
+    let types = meeting_types::for_host(state.database.pool(), user.user_id).await?;
+    let title_of = |type_id: Option<i64>| {
+        types
+            .iter()
+            .find(|meeting_type| Some(meeting_type.type_id) == type_id)
+            .map(|meeting_type| meeting_type.fields.title.clone())
+    };
     let bookings = upcoming
         .into_iter()
         .map(|booking| {
             let (start, end) = (booking.starts_at.with_timezone(&zone), booking.ends_at.with_timezone(&zone));
             UpcomingBooking {
                 invitation: invitations::status(&booking),
+                meeting_title: title_of(booking.meeting_type_id),
                 uid: booking.uid,
                 day: start.format("%a %-d %b %Y").to_string(),
                 time: format!("{}–{}", start.format("%H:%M"), end.format("%H:%M")),

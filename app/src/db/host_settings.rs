@@ -5,7 +5,12 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use scheduling::{DateOverrides, WeeklyAvailability};
 
-use super::{date_overrides, meeting_types, to_db_time, DbError, DbPool};
+use super::{date_overrides, to_db_time, DbError, DbPool};
+
+/// The meeting type every host starts with (and every host had before
+/// types): it follows these settings as they are.
+pub const FIRST_TYPE_SLUG: &str = "meeting";
+pub const FIRST_TYPE_TITLE: &str = "Meeting";
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HostSettings {
@@ -215,5 +220,16 @@ pub async fn save(
     .bind(i64::from(settings.busy_calendars_chosen))
     .execute(db)
     .await?;
-    meeting_types::ensure_one(db, user_id, now).await
+    // Every host with settings offers at least one meeting type.
+    sqlx::query(
+        "insert into meeting_types (user_id, slug, title, created_at, updated_at) \
+         select $1, $2, $3, $4, $4 where not exists (select 1 from meeting_types where user_id = $1)",
+    )
+    .bind(user_id)
+    .bind(FIRST_TYPE_SLUG)
+    .bind(FIRST_TYPE_TITLE)
+    .bind(to_db_time(now))
+    .execute(db)
+    .await?;
+    Ok(())
 }

@@ -6,7 +6,10 @@ use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
 use scheduling::{BookingRules, WeeklyAvailability};
 
-use super::{host_settings::HostSettings, to_db_time, DbError, DbPool};
+use super::{
+    host_settings::{HostSettings, FIRST_TYPE_SLUG, FIRST_TYPE_TITLE},
+    to_db_time, DbError, DbPool,
+};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MeetingType {
@@ -41,8 +44,8 @@ impl MeetingTypeFields {
     /// The type every host starts with: the host's settings, as they are.
     pub fn first() -> Self {
         Self {
-            slug: "meeting".to_owned(),
-            title: "Meeting".to_owned(),
+            slug: FIRST_TYPE_SLUG.to_owned(),
+            title: FIRST_TYPE_TITLE.to_owned(),
             description: String::new(),
             lengths: Vec::new(),
             slot_interval_minutes: None,
@@ -183,26 +186,6 @@ pub async fn find(db: &DbPool, type_id: i64) -> Result<Option<MeetingType>, DbEr
     let row: Option<MeetingTypeRow> =
         sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(type_id).fetch_optional(db).await?;
     row.map(MeetingType::try_from).transpose()
-}
-
-/// Gives a host their first type if they have none: every host with
-/// settings offers at least one.
-pub(super) async fn ensure_one<'e, E>(executor: E, user_id: i64, now: DateTime<Utc>) -> Result<(), DbError>
-where
-    E: sqlx::Executor<'e, Database = sqlx::Any>,
-{
-    let first = MeetingTypeFields::first();
-    sqlx::query(
-        "insert into meeting_types (user_id, slug, title, created_at, updated_at) \
-         select $1, $2, $3, $4, $4 where not exists (select 1 from meeting_types where user_id = $1)",
-    )
-    .bind(user_id)
-    .bind(first.slug)
-    .bind(first.title)
-    .bind(to_db_time(now))
-    .execute(executor)
-    .await?;
-    Ok(())
 }
 
 /// What came of saving a type.

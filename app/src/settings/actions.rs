@@ -2,11 +2,12 @@
 //! signed-in host from `as_host` and touches only that host's rows.
 
 use chrono::Utc;
-use scheduling::{LocalInterval, WeeklyAvailability};
+use scheduling::LocalInterval;
 
+use super::hours::parse_availability;
 use super::model::{
-    format_minute, parse_minute, validate_username, AvailabilityForm, CalendarChoice, DirectBookingSaved,
-    Profile, SettingsView, SLOT_INTERVALS, WEEKDAY_NAMES,
+    format_minute, validate_username, AvailabilityForm, CalendarChoice, DirectBookingSaved, Profile,
+    SettingsView, SLOT_INTERVALS,
 };
 use crate::{
     db::{google_connections, host_settings, host_settings::HostSettings, users, users::User, DbError},
@@ -102,7 +103,7 @@ pub async fn save_availability(
     user_id: i64,
     form: &AvailabilityForm,
 ) -> Result<(), AppError> {
-    let availability = parse_availability(form)?;
+    let availability = parse_availability(&form.days)?;
     let in_range = |field: &str, value: i64, low: i64, high: i64, message: &str| {
         if (low..=high).contains(&value) {
             Ok(value)
@@ -171,39 +172,6 @@ pub async fn save_availability(
     settings.change_cutoff_minutes = change_cutoff_minutes;
     host_settings::save(db, user_id, &settings, Utc::now()).await?;
     Ok(())
-}
-
-/// Field names are `day-<weekday>-<index>`, so errors land beside the
-/// interval they are about.
-pub(super) fn parse_availability(form: &AvailabilityForm) -> Result<WeeklyAvailability, AppError> {
-    if form.days.len() != 7 {
-        return Err(AppError::invalid("availability", "Give hours for each of the seven days."));
-    }
-    let mut days: [Vec<LocalInterval>; 7] = Default::default();
-    for (day_index, intervals) in form.days.iter().enumerate() {
-        for (index, (start, end)) in intervals.iter().enumerate() {
-            let field = format!("day-{day_index}-{index}");
-            let (Some(start), Some(end)) = (parse_minute(start), parse_minute(end)) else {
-                return Err(AppError::invalid(&field, "Use times such as 09:00 and 17:30."));
-            };
-            days[day_index].push(LocalInterval::new(start, end));
-        }
-    }
-    WeeklyAvailability::new(days).map_err(|error| {
-        let (weekday, index, message) = match error {
-            scheduling::AvailabilityError::EndNotAfterStart { weekday, index } => {
-                (weekday, index, "The end must be after the start.")
-            }
-            scheduling::AvailabilityError::OutsideTheDay { weekday, index } => {
-                (weekday, index, "Times must lie between 00:00 and 24:00.")
-            }
-            scheduling::AvailabilityError::Overlapping { weekday, index } => {
-                (weekday, index, "These hours overlap other hours of the same day.")
-            }
-        };
-        let day = weekday.num_days_from_monday() as usize;
-        AppError::invalid(&format!("day-{day}-{index}"), format!("{}: {message}", WEEKDAY_NAMES[day]))
-    })
 }
 
 pub async fn list_calendars(state: &AppState, user_id: i64) -> Result<Vec<CalendarChoice>, AppError> {

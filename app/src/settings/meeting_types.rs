@@ -4,11 +4,8 @@
 use chrono::Utc;
 
 use super::{
-    actions::parse_availability,
-    model::{
-        format_minute, AvailabilityForm, MeetingTypeForm, MeetingTypeView, TypeChange, MOST_LENGTHS,
-        SLOT_INTERVALS,
-    },
+    hours::parse_availability,
+    model::{format_minute, MeetingTypeForm, MeetingTypeView, TypeChange, MOST_LENGTHS, SLOT_INTERVALS},
 };
 use crate::{
     db::{
@@ -204,22 +201,7 @@ fn checked(form: &MeetingTypeForm) -> Result<MeetingTypeFields, AppError> {
     };
     let availability = match &form.own_hours {
         None => None,
-        Some(days) => {
-            let as_form = AvailabilityForm {
-                days: days.clone(),
-                meeting_minutes: 0,
-                buffer_before_minutes: 0,
-                buffer_after_minutes: 0,
-                minimum_notice_minutes: 0,
-                horizon_days: 0,
-                change_cutoff_minutes: 0,
-                slot_interval_minutes: 0,
-                daily_limit_meetings: 0,
-                daily_limit_minutes: 0,
-                daily_limit_counts_all_busy: false,
-            };
-            Some(parse_availability(&as_form)?)
-        }
+        Some(days) => Some(parse_availability(days)?),
     };
     let colour_is_fine = form.colour.len() == 7
         && form.colour.starts_with('#')
