@@ -91,6 +91,7 @@ fn Bookings(view: DashboardView) -> impl IntoView {
                         <strong>{booking.visitor_name}</strong>
                         <a href=format!("mailto:{}", booking.visitor_email)>{booking.visitor_email.clone()}</a>
                         <span class="muted">{format!("Visitor's time zone: {}", booking.visitor_time_zone.replace('_', " "))}</span>
+                        {booking.place.map(|place| view! { <span data-testid="booking-place">{format!("Where: {place}")}</span> })}
                         {(!booking.note.is_empty()).then(|| view! { <p class="note">{booking.note}</p> })}
                     </div>
                     <div class="how">

@@ -14,6 +14,7 @@ pub mod error;
 pub mod google_scopes;
 pub mod landing;
 pub mod manage;
+pub mod place;
 pub mod reauth;
 pub mod settings;
 

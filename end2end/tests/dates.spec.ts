@@ -54,10 +54,12 @@ test("a day off and a week off remove exactly their days, and other hours replac
   await addEntry(page, dayOff, "");
   await addEntry(page, monday(3), monday(3, 6));
   await addEntry(page, shortDay, "", ["10:00", "11:00"]);
+  // Listed by date: the day off, the short day of that week, the week off.
   const entries = page.getByTestId("date-override");
   await expect(entries.nth(0)).toContainText("time off");
-  await expect(entries.nth(1)).toContainText("–");
-  await expect(entries.nth(2)).toContainText("10:00–11:00");
+  await expect(entries.nth(1)).toContainText("10:00–11:00");
+  await expect(entries.nth(2)).toContainText(" – ");
+  await expect(entries.nth(2)).toContainText("time off");
 
   // An entry over a date already covered is refused, beside the form.
   const form = page.getByTestId("date-override-form");

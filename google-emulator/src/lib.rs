@@ -68,7 +68,7 @@ use state::{
     random_event_id, random_ical_uid, random_token, seeded_event, AccessTokenRecord, Calendar, Code,
     PendingAuthorization, RefreshTokenRecord, State,
 };
-pub use state::{Account, ConsentDecision, Event, Grant, GrantView, Notification};
+pub use state::{Account, ConferenceCreation, ConsentDecision, Event, Grant, GrantView, Notification};
 
 /// A handle on one emulator: cheap to clone, shared by its router and tests.
 #[derive(Clone)]
@@ -243,6 +243,11 @@ impl Emulator {
     /// creation time. `events.get` then returns the first.
     pub fn miss_duplicate_ids(&self, times: usize) {
         self.state().missed_duplicate_ids = times;
+    }
+
+    /// How the next inserts asking for a Meet conference are answered.
+    pub fn create_conferences(&self, how: ConferenceCreation) {
+        self.state().conference_creation = how;
     }
 
     /// Calls answered per endpoint (`token.refresh_token`, `freebusy`, …).

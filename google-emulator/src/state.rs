@@ -194,6 +194,20 @@ pub(crate) struct State {
     /// How many more inserts reusing an existing id are stored instead of
     /// refused, as Google warns collisions may go undetected.
     pub(crate) missed_duplicate_ids: usize,
+    pub(crate) conference_creation: ConferenceCreation,
+}
+
+/// How Google answers an insert that asks for a Meet conference.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ConferenceCreation {
+    /// Made at once: the answer has the link.
+    #[default]
+    Succeeds,
+    /// Still being made: the answer's request is `pending`, with no link;
+    /// the event has one by the next `events.get`.
+    Pending,
+    /// Not made: the request's status is `failure`.
+    Fails,
 }
 
 impl State {

@@ -7,7 +7,7 @@ mod common;
 use std::collections::BTreeSet;
 
 use common::*;
-use google_emulator::{ConsentDecision, Seed};
+use google_emulator::{ConferenceCreation, ConsentDecision, Seed};
 use serde_json::{json, Value};
 
 const SHARED: &str = "shared@group.calendar.google.com";
@@ -699,4 +699,56 @@ async fn a_read_only_calendar_refuses_writes_and_deletes() {
     assert_eq!(json_of(delete).await["error"]["errors"][0]["reason"], "requiredAccessLevel");
     let still = json_of(google.calendar(token, &format!("/calendars/{SHARED}/events/shared001")).await).await;
     assert_eq!(still["status"], "confirmed");
+}
+
+#[tokio::test]
+async fn a_meet_conference_can_be_pending_at_the_insert_and_made_by_the_next_get_or_fail() {
+    let google = fixed().await;
+    let token = google.signed_in(&format!("openid {EVENTS}")).await["access_token"].clone();
+    let token = token.as_str().unwrap();
+    let event = |id: &str| {
+        json!({
+            "id": id,
+            "summary": "Booked",
+            "start": { "dateTime": "2030-03-07T10:00:00+01:00" },
+            "end": { "dateTime": "2030-03-07T10:30:00+01:00" },
+            "conferenceData": { "createRequest": { "requestId": id, "conferenceSolutionKey": { "type": "hangoutsMeet" } } },
+        })
+    };
+    google.emulator.create_conferences(ConferenceCreation::Pending);
+    let pending = json_of(
+        google
+            .calendar_post(token, "/calendars/primary/events?conferenceDataVersion=1", &event("pending01"))
+            .await,
+    )
+    .await;
+    assert_eq!(pending["conferenceData"]["createRequest"]["status"]["statusCode"], "pending");
+    assert!(pending.get("hangoutLink").is_none(), "no link while pending");
+    assert!(pending["conferenceData"].get("entryPoints").is_none());
+
+    let later = json_of(
+        google
+            .http
+            .get(format!("{}/calendar/v3/calendars/primary/events/pending01", google.base))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(later["conferenceData"]["createRequest"]["status"]["statusCode"], "success");
+    let link = later["hangoutLink"].as_str().unwrap();
+    assert!(link.starts_with("https://meet.google.com/"), "{link}");
+    assert_eq!(later["conferenceData"]["entryPoints"][0]["uri"], link);
+    assert_eq!(later["conferenceData"]["createRequest"]["requestId"], "pending01", "the request as sent");
+
+    google.emulator.create_conferences(ConferenceCreation::Fails);
+    let failed = json_of(
+        google
+            .calendar_post(token, "/calendars/primary/events?conferenceDataVersion=1", &event("failed001"))
+            .await,
+    )
+    .await;
+    assert_eq!(failed["conferenceData"]["createRequest"]["status"]["statusCode"], "failure");
+    assert!(failed.get("hangoutLink").is_none(), "no link is made up");
 }

@@ -49,6 +49,7 @@ pub async fn book(
     username: String,
     meeting_type: Option<String>,
     length: Option<i64>,
+    phone: Option<String>,
     start: i64,
     tz: String,
     name: String,
@@ -58,8 +59,10 @@ pub async fn book(
     use super::book::{book, check, rate_limit, BookingRequest};
     crate::server_fns::public(|state| async move {
         let now = chrono::Utc::now();
-        let request =
-            check(BookingRequest { username, meeting_type, length, start, tz, name, email, note }, now)?;
+        let request = check(
+            BookingRequest { username, meeting_type, length, phone, start, tz, name, email, note },
+            now,
+        )?;
         rate_limit(&state).await?;
         let confirmation = book(&state, request, now).await?;
         // A plain form post (no JavaScript) follows this; the page's form is

@@ -23,7 +23,7 @@ use super::{
 };
 use crate::{
     db::{
-        bookings::{self, BookingError, Delivery, NewBooking},
+        bookings::{self, BookingError, Conference, Delivery, NewBooking},
         google_jobs::{self, NewGoogleJob},
         host_settings, meeting_types,
         users::{self, User},
@@ -31,6 +31,7 @@ use crate::{
     error::AppError,
     google::GoogleCallError,
     google_scopes::CALENDAR_EVENTS,
+    place::{checked_phone, Place},
     state::AppState,
 };
 
@@ -46,6 +47,8 @@ pub struct BookingRequest {
     /// The type's slug; `None` for the one `/{username}` stands for.
     pub meeting_type: Option<String>,
     pub length: Option<i64>,
+    /// The visitor's number, when the type's host calls them.
+    pub phone: Option<String>,
     pub start: i64,
     pub tz: String,
     pub name: String,
@@ -58,6 +61,7 @@ pub struct CheckedRequest {
     username: String,
     meeting_type: Option<String>,
     length: Option<i64>,
+    phone: Option<String>,
     visitor: VisitorDetails,
     visitor_zone: Tz,
     start: DateTime<Utc>,
@@ -84,8 +88,13 @@ pub fn check(request: BookingRequest, now: DateTime<Utc>) -> Result<CheckedReque
     if request.meeting_type.as_ref().is_some_and(|slug| slug.len() > 64) {
         return Err(AppError::invalid("meeting_type", refusals::MEETING_TYPE));
     }
+    let phone = match request.phone.as_deref().map(str::trim).filter(|phone| !phone.is_empty()) {
+        Some(phone) => Some(checked_phone(phone).ok_or_else(|| AppError::invalid("phone", refusals::PHONE))?),
+        None => None,
+    };
     Ok(CheckedRequest {
         username: request.username,
+        phone,
         meeting_type: request.meeting_type.filter(|slug| !slug.is_empty()),
         length: request.length,
         visitor,
@@ -100,7 +109,7 @@ pub async fn book(
     now: DateTime<Utc>,
 ) -> Result<BookingConfirmation, AppError> {
     let started = tokio::time::Instant::now();
-    let CheckedRequest { username, meeting_type, length, visitor, visitor_zone, start } = request;
+    let CheckedRequest { username, meeting_type, length, phone, visitor, visitor_zone, start } = request;
 
     // The host as the database has it now: a booking never goes by a cache.
     let db = state.database.pool();
@@ -148,6 +157,20 @@ pub async fn book(
     // Google's event gets an iCalUID of Google's choosing, stored when the
     // insert answers; until then, and by email, invites carry this one.
     let uid = format!("{event_id}@bookmate");
+    // Google Meet is made by Google with the event: without direct booking
+    // there is no link to give, so no booking of the type is taken.
+    let place = &meeting_type.fields.place;
+    if *place == Place::GoogleMeet && direct_calendar.is_none() {
+        return Err(not_taking());
+    }
+    let location = match place {
+        Place::Unset | Place::GoogleMeet => None,
+        Place::InPerson { address } => Some(address.clone()),
+        Place::HostPhone { number } => Some(number.clone()),
+        Place::Link { url } => Some(url.clone()),
+        Place::VisitorPhone => Some(phone.ok_or_else(|| AppError::invalid("phone", refusals::PHONE))?),
+    };
+    let conference = (*place == Place::GoogleMeet).then_some(Conference::Requested);
     let delivery = if direct_calendar.is_some() { Delivery::Google } else { Delivery::Email };
     let google_job = direct_calendar.map(|calendar_id| NewGoogleJob {
         calendar_id,
@@ -170,6 +193,8 @@ pub async fn book(
         google_job,
         daily_limit: busy.daily_limit_check(&settings, host.zone(), slot, around),
         meeting_type_id: Some(meeting_type.type_id),
+        location,
+        conference,
     };
     let mail = |booking: &bookings::Booking| match delivery {
         Delivery::Email => invitations::emails(
@@ -219,12 +244,16 @@ pub async fn book(
             }
         }
     };
+    // As it stands after Google's answer: a Meet link only once Google made one.
+    let place =
+        bookings::find_by_uid(db, &uid).await?.and_then(|booking| invitations::place_in_words(&booking));
     Ok(BookingConfirmation {
         uid,
         host_name: host.display_name.clone(),
         visitor_time: invitations::when(slot, visitor_zone),
         host_time: invitations::when(slot, host.zone()),
         invitation,
+        place,
     })
 }
 
@@ -240,6 +269,7 @@ pub async fn confirmation(state: &AppState, uid: &str) -> Result<BookingConfirma
         visitor_time: invitations::when(slot, booking.visitor_time_zone.parse().unwrap_or(Tz::UTC)),
         host_time: invitations::when(slot, host.zone()),
         invitation: invitations::status(&booking),
+        place: invitations::place_in_words(&booking),
     })
 }
 

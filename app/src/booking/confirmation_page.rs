@@ -61,6 +61,7 @@ fn Confirmation(confirmation: BookingConfirmation) -> impl IntoView {
             <p>{format!("Meeting with {}", confirmation.host_name)}</p>
             <p><strong>{confirmation.visitor_time.clone()}</strong></p>
             <p class="muted">{format!("For the host: {}", confirmation.host_time)}</p>
+            {confirmation.place.clone().map(|place| view! { <p data-testid="place">{format!("Where: {place}")}</p> })}
             <p>{next}</p>
             <a class="button secondary" href=format!("/booking/{}/invite.ics", confirmation.uid) rel="external" download="invite.ics">"Add to calendar (.ics)"</a>
         </div>

@@ -18,14 +18,14 @@ use super::invitations::{self, ChangeNotice, HostAction};
 use crate::{
     db::{
         booking_changes::{self, ChangeKind},
-        bookings::{self, Booking, Delivery},
+        bookings::{self, Booking, Conference, Delivery},
         google_connections,
         google_jobs::{self, GoogleJob, JobKind},
         users::{self, User},
         DbError,
     },
     google::{
-        calendar::{Attendee, CalendarError, EventPatch, EventTime, NewEvent},
+        calendar::{Attendee, CalendarError, ConferenceRequest, EventPatch, EventTime, MeetAnswer, NewEvent},
         GoogleCallError,
     },
     google_scopes::CALENDAR_EVENTS,
@@ -107,6 +107,17 @@ async fn insert(
     match result {
         Ok(inserted) => {
             google_jobs::finish_in_google(db, job, &inserted.ical_uid, Utc::now()).await?;
+            if booking.conference.is_some() {
+                let (conference, link) = match inserted.meet() {
+                    Some(MeetAnswer::Ready(link)) => (Conference::Ready, Some(link)),
+                    Some(MeetAnswer::Pending) => (Conference::Pending, None),
+                    Some(MeetAnswer::Failed) | None => {
+                        tracing::warn!(booking_id = booking.booking_id, "Google created no Meet conference");
+                        (Conference::Failed, None)
+                    }
+                };
+                bookings::record_conference(db, booking.booking_id, conference, link.as_deref()).await?;
+            }
             Ok(Outcome::InGoogle)
         }
         Err(GoogleCallError::Database(error)) => Err(error),
@@ -283,6 +294,15 @@ async fn by_email(
     host_action: HostAction,
     reason: &str,
 ) -> Result<Outcome, DbError> {
+    // A Meet conference asked of Google is not coming: say so, not a link.
+    let booking = &match booking.conference {
+        Some(_) => {
+            bookings::record_conference(state.database.pool(), booking.booking_id, Conference::Failed, None)
+                .await?;
+            Booking { conference: Some(Conference::Failed), ..booking.clone() }
+        }
+        None => booking.clone(),
+    };
     let mail = invitations::emails(host, booking, host_action, &state.manage_links.url_for(&booking.uid));
     google_jobs::finish_by_email(state.database.pool(), job, &mail, reason, Utc::now()).await?;
     Ok(Outcome::ByEmail)
@@ -303,5 +323,9 @@ fn event(state: &AppState, host: &User, booking: &Booking, job: &GoogleJob) -> N
             email: booking.visitor_email.clone(),
             display_name: Some(booking.visitor_name.clone()),
         }],
+        location: booking.location.clone(),
+        // The request id is the event's own: a retried insert asks for the
+        // same conference, a new event for a new one.
+        conference_data: booking.conference.map(|_| ConferenceRequest::google_meet(&job.event_id)),
     }
 }

@@ -22,6 +22,7 @@ use super::{
 use crate::{
     db::{host_settings::HostSettings, meeting_types::MeetingType},
     error::AppError,
+    place::Place,
     state::AppState,
 };
 
@@ -168,6 +169,8 @@ fn listing(
         description: String::new(),
         colour: String::new(),
         lengths: Vec::new(),
+        place: String::new(),
+        asks_phone: false,
         meeting_minutes: 0,
         choices: types
             .iter()
@@ -205,7 +208,11 @@ async fn compute(
     let username = user.username.clone().unwrap_or_default();
 
     let open = match (chosen, &host.settings) {
-        (Some(chosen), Some(settings)) if chosen.meeting_type.takes_bookings(settings) && host.connected => {
+        (Some(chosen), Some(settings))
+            if chosen.meeting_type.takes_bookings(settings)
+                && host.connected
+                && (chosen.meeting_type.fields.place != Place::GoogleMeet || host.can_add_events) =>
+        {
             Some((chosen, settings))
         }
         _ => None,
@@ -238,6 +245,10 @@ async fn compute(
 
     let defaults = HostSettings::defaults();
     let settings = host.settings.as_ref().unwrap_or(&defaults);
+    let (place, asks_phone) = chosen.map_or((String::new(), false), |chosen| {
+        let place = &chosen.meeting_type.fields.place;
+        (place.summary(), place.asks_visitor_phone())
+    });
     let (path, meeting_type, meeting_title, description, colour, lengths, meeting_minutes) = match chosen {
         Some(chosen) => {
             let fields = &chosen.meeting_type.fields;
@@ -271,6 +282,8 @@ async fn compute(
         description,
         colour,
         lengths,
+        place,
+        asks_phone,
         meeting_minutes,
         choices: Vec::new(),
         visitor_time_zone: visitor_zone.name().to_owned(),

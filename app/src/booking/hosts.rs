@@ -13,6 +13,7 @@ use crate::db::{
     users::{self, User},
     DbError, DbPool,
 };
+use crate::google_scopes::CALENDAR_EVENTS;
 
 pub const TTL: Duration = Duration::from_secs(5);
 /// Only hosts that exist are kept, so this bounds real hosts, not addresses
@@ -27,6 +28,9 @@ pub struct Host {
     pub types: Vec<MeetingType>,
     /// Google is connected and needs no reconnection.
     pub connected: bool,
+    /// Direct booking is on and Google granted adding events: what Google
+    /// Meet needs.
+    pub can_add_events: bool,
 }
 
 pub struct HostCache {
@@ -63,8 +67,12 @@ impl HostCache {
         let settings = host_settings::find(db, user.user_id).await?;
         let types = meeting_types::for_host(db, user.user_id).await?;
         let connection = google_connections::find(db, user.user_id).await?;
-        let connected = connection.is_some_and(|connection| connection.needs_reconnect_since.is_none());
-        let host = Arc::new(Host { user, settings, types, connected });
+        let connected =
+            connection.as_ref().is_some_and(|connection| connection.needs_reconnect_since.is_none());
+        let can_add_events = connection
+            .is_some_and(|connection| connection.granted_scopes.contains(CALENDAR_EVENTS))
+            && settings.as_ref().is_some_and(|settings| settings.direct_booking_calendar_id.is_some());
+        let host = Arc::new(Host { user, settings, types, connected, can_add_events });
         self.entries.insert(username.to_owned(), host.clone());
         Ok(Some(host))
     }

@@ -13,6 +13,8 @@ pub struct Invite<'a> {
     pub uid: &'a str,
     pub summary: &'a str,
     pub description: &'a str,
+    /// Where it happens: an address, a number, a link.
+    pub location: Option<&'a str>,
     pub starts_at: DateTime<Utc>,
     pub ends_at: DateTime<Utc>,
     pub organizer_name: &'a str,
@@ -51,7 +53,7 @@ pub fn calendar(invite: &Invite<'_>, method: Method) -> String {
         Method::Cancel => ("METHOD:CANCEL", "STATUS:CANCELLED"),
     };
     let stamp = |time: DateTime<Utc>| time.format("%Y%m%dT%H%M%SZ").to_string();
-    let lines = [
+    let mut lines = vec![
         "BEGIN:VCALENDAR".to_owned(),
         "VERSION:2.0".to_owned(),
         "PRODID:-//BookMate//BookMate//EN".to_owned(),
@@ -73,9 +75,11 @@ pub fn calendar(invite: &Invite<'_>, method: Method) -> String {
         format!("SEQUENCE:{}", invite.sequence),
         status.to_owned(),
         "TRANSP:OPAQUE".to_owned(),
-        "END:VEVENT".to_owned(),
-        "END:VCALENDAR".to_owned(),
     ];
+    if let Some(location) = invite.location {
+        lines.push(format!("LOCATION:{}", escape(location)));
+    }
+    lines.extend(["END:VEVENT".to_owned(), "END:VCALENDAR".to_owned()]);
     lines.iter().map(|line| fold(line)).collect::<Vec<_>>().join("")
 }
 
@@ -122,6 +126,7 @@ mod tests {
             uid: "bm-42@bookmate",
             summary: "Meeting with Ada Lovelace",
             description,
+            location: None,
             starts_at: Utc.with_ymd_and_hms(2026, 12, 1, 14, 30, 0).unwrap(),
             ends_at: Utc.with_ymd_and_hms(2026, 12, 1, 15, 0, 0).unwrap(),
             organizer_name: "Ada Lovelace",
@@ -162,6 +167,10 @@ mod tests {
     #[test]
     fn a_cancel_keeps_the_uid_and_raises_the_sequence() {
         let cancelled = cancel(&Invite { sequence: 2, ..invite("", "Bob") });
+        let at_an_address =
+            request(&Invite { location: Some("1 Main St, Springfield; Room 2"), ..invite("", "Bob") });
+        assert!(at_an_address.contains("LOCATION:1 Main St\\, Springfield\\; Room 2\r\n"), "{at_an_address}");
+        assert!(!request(&invite("", "Bob")).contains("LOCATION"));
         for line in ["METHOD:CANCEL", "UID:bm-42@bookmate", "SEQUENCE:2", "STATUS:CANCELLED"] {
             assert!(cancelled.contains(&format!("{line}\r\n")), "{line} missing from\n{cancelled}");
         }

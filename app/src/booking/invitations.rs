@@ -13,7 +13,7 @@ use scheduling::Interval;
 
 use super::{ics, model::Invitation};
 use crate::db::{
-    bookings::{Booking, Delivery, Party},
+    bookings::{Booking, Conference, Delivery, Party},
     outbox::NewMessage,
     users::User,
 };
@@ -54,6 +54,7 @@ pub fn invite_ics(host: &User, booking: &Booking, manage_url: Option<&str>, now:
         uid: booking.google_ical_uid.as_deref().unwrap_or(&booking.uid),
         summary: &title(host, &booking.visitor_name),
         description: &description,
+        location: calendar_location(booking),
         starts_at: booking.starts_at,
         ends_at: booking.ends_at,
         organizer_name: &host.display_name,
@@ -65,6 +66,32 @@ pub fn invite_ics(host: &User, booking: &Booking, manage_url: Option<&str>, now:
     };
     let method = if booking.is_cancelled() { ics::Method::Cancel } else { ics::Method::Request };
     ics::calendar(&invite, method)
+}
+
+/// Where a booking's meeting happens, as a calendar shows it: the address,
+/// the number, the link (a Meet link only once Google made it).
+fn calendar_location(booking: &Booking) -> Option<&str> {
+    match booking.conference {
+        None | Some(Conference::Ready) => booking.location.as_deref(),
+        Some(_) => None,
+    }
+}
+
+/// Where a booking's meeting happens, in words for pages and emails; `None`
+/// when the type does not say. A Meet link is shown only once Google made
+/// one, and otherwise the words say why there is none.
+pub fn place_in_words(booking: &Booking) -> Option<String> {
+    match (booking.conference, &booking.location) {
+        (Some(Conference::Ready), Some(link)) => Some(format!("Google Meet: {link}")),
+        (Some(Conference::Requested | Conference::Pending), _) => Some(
+            "Google Meet: Google is still creating the link; it will be in Google's invitation.".to_owned(),
+        ),
+        (Some(Conference::Failed | Conference::Ready), _) => Some(
+            "Google Meet: Google did not create a link, so there is none; the host will tell you where to meet."
+                .to_owned(),
+        ),
+        (None, location) => location.clone(),
+    }
 }
 
 /// What the host's invitation asks them to do besides meeting the visitor.
@@ -89,6 +116,7 @@ pub fn emails(host: &User, meeting: &Booking, host_action: HostAction, manage_ur
     } else {
         format!("\n\nNote from {}:\n{}", meeting.visitor_name, meeting.note)
     };
+    let place = place_in_words(meeting).map(|place| format!("\n\nWhere: {place}")).unwrap_or_default();
     let action = match host_action {
         HostAction::Nothing => "",
         HostAction::RestoreCalendarAccess => {
@@ -105,7 +133,7 @@ pub fn emails(host: &User, meeting: &Booking, host_action: HostAction, manage_ur
             recipient: host.email.clone(),
             subject: format!("New booking: {} on {host_when}", meeting.visitor_name),
             body_text: format!(
-                "{} ({}) booked a meeting with you: {host_when}.{note}{action}\n\nThe invitation is attached.",
+                "{} ({}) booked a meeting with you: {host_when}.{place}{note}{action}\n\nThe invitation is attached.",
                 meeting.visitor_name, meeting.visitor_email
             ),
             calendar_ics: Some(ics.clone()),
@@ -114,8 +142,8 @@ pub fn emails(host: &User, meeting: &Booking, host_action: HostAction, manage_ur
             recipient: meeting.visitor_email.clone(),
             subject: format!("Invitation: meeting with {} on {visitor_when}", host.display_name),
             body_text: format!(
-                "Your meeting with {} is booked: {visitor_when}.\n\nThe invitation is attached; add it to your calendar.\n\n\
-                 To change or cancel it: {manage_url}",
+                "Your meeting with {} is booked: {visitor_when}.{place}\n\nThe invitation is attached; add it to your \
+                 calendar.\n\nTo change or cancel it: {manage_url}",
                 host.display_name
             ),
             calendar_ics: Some(ics),

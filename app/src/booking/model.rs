@@ -47,6 +47,10 @@ pub struct BookingPageView {
     pub colour: String,
     /// The lengths the type offers; `meeting_minutes` is the one chosen.
     pub lengths: Vec<i64>,
+    /// Where its meetings happen, in words; empty when not said.
+    pub place: String,
+    /// The host calls the visitor: the form asks for a number.
+    pub asks_phone: bool,
     pub meeting_minutes: i64,
     /// `/{username}` of a host who lists several types: those, and no month.
     pub choices: Vec<MeetingTypeCard>,
@@ -103,6 +107,9 @@ pub struct BookingConfirmation {
     pub visitor_time: String,
     pub host_time: String,
     pub invitation: Invitation,
+    /// Where the meeting happens, in words (a Meet link only once Google
+    /// made one); `None` when the type does not say.
+    pub place: Option<String>,
 }
 
 /// How the parties are invited, as far as BookMate knows it.

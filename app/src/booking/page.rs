@@ -183,6 +183,7 @@ fn BookingCard(view: Arc<BookingPageView>) -> impl IntoView {
                         }).collect_view()}
                     </nav>
                 })}
+                {(!view.place.is_empty()).then(|| view! { <p class="place" data-testid="type-place">{view.place.clone()}</p> })}
                 {(!view.description.is_empty()).then(|| view! { <p class="description">{linked_text(&view.description)}</p> })}
                 <p class="zone">"Times in " <strong data-testid="visitor-zone">{view.visitor_time_zone.clone()}</strong></p>
                 <ZonePicker view=Arc::clone(&view)/>
@@ -267,6 +268,7 @@ fn times_section(
                 username=view.username.clone()
                 meeting_type=view.meeting_type.clone()
                 length=view.meeting_minutes
+                asks_phone=view.asks_phone
                 start=slot.start
                 tz=view.visitor_time_zone.clone()
                 summary
@@ -332,6 +334,7 @@ fn BookingForm(
     username: String,
     meeting_type: String,
     length: i64,
+    asks_phone: bool,
     start: i64,
     tz: String,
     summary: String,
@@ -368,6 +371,12 @@ fn BookingForm(
             <input id="email" name="email" type="email" required autocomplete="email"
                 aria-invalid=move || invalid("email") aria-describedby="email-error" data-testid="visitor-email"/>
             <p id="email-error" class="field-error" role="alert">{move || field_error("email")}</p>
+            {asks_phone.then(|| view! {
+                <label for="phone">"Your phone number (the host calls you)"</label>
+                <input id="phone" name="phone" type="tel" required maxlength="32" autocomplete="tel"
+                    aria-invalid=move || invalid("phone") aria-describedby="phone-error" data-testid="visitor-phone"/>
+                <p id="phone-error" class="field-error" role="alert">{move || field_error("phone")}</p>
+            })}
             <label for="note">"Anything to prepare? (optional)"</label>
             <textarea id="note" name="note" maxlength="2000" rows="3"
                 aria-invalid=move || invalid("note") aria-describedby="note-error"></textarea>

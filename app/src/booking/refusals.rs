@@ -17,12 +17,14 @@ pub const PASSED: &str = "That time has passed; please choose another.";
 pub const CANNOT_CHECK: &str = "We cannot check the host's calendar right now. Please try again in a minute.";
 pub const NO_LONGER_FREE: &str = "That time was just taken or is no longer available. Please pick another.";
 pub const JUST_TAKEN: &str = "That time was just taken. Please pick another.";
+pub const PHONE: &str = "Please give a phone number the host can call, such as +44 20 7946 0958.";
 pub const LENGTH: &str = "Choose one of the lengths this meeting offers.";
 pub const MEETING_TYPE: &str = "Choose one of the host's meeting types.";
 /// For an error in the address that BookMate did not write.
 pub const GENERAL: &str = "That booking did not go through. Please try again.";
 
-const FIELDS: [(&str, &str); 8] = [
+const FIELDS: [(&str, &str); 9] = [
+    ("phone", PHONE),
     ("name", NAME),
     ("email", EMAIL),
     ("note", NOTE),

@@ -18,6 +18,8 @@ pub struct UpcomingBooking {
     pub visitor_time_zone: String,
     /// The meeting type's name; `None` once the type is deleted.
     pub meeting_title: Option<String>,
+    /// Where it happens, in words (a Meet link once Google made it).
+    pub place: Option<String>,
     /// The visitor's own words: shown as text, never as HTML.
     pub note: String,
     /// In the host's Google calendar (direct booking), invited by email, or

@@ -34,6 +34,7 @@ pub async fn dashboard(state: &AppState, user: User, now: DateTime<Utc>) -> Resu
             UpcomingBooking {
                 invitation: invitations::status(&booking),
                 meeting_title: title_of(booking.meeting_type_id),
+                place: invitations::place_in_words(&booking),
                 uid: booking.uid,
                 day: start.format("%a %-d %b %Y").to_string(),
                 time: format!("{}–{}", start.format("%H:%M"), end.format("%H:%M")),

@@ -31,6 +31,9 @@ pub struct NewBooking {
     /// The host's daily limit, checked again under the host's lock.
     pub daily_limit: Option<DailyLimitCheck>,
     pub meeting_type_id: Option<i64>,
+    pub location: Option<String>,
+    /// `Some(Requested)` when Google Meet is asked for with the insert.
+    pub conference: Option<Conference>,
 }
 
 /// A daily limit as the data layer re-checks it: inside the transaction that
@@ -167,6 +170,51 @@ pub struct Booking {
     pub cancellation: Option<Cancellation>,
     /// The meeting type it was booked as; `None` once that type is deleted.
     pub meeting_type_id: Option<i64>,
+    /// Where it happens, in words a calendar shows; for Google Meet, the link
+    /// once Google made it.
+    pub location: Option<String>,
+    /// For Google Meet only: how far Google is with the conference.
+    pub conference: Option<Conference>,
+}
+
+/// A Google Meet conference of a direct booking, as far as Google said.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Conference {
+    /// Asked for with the insert; Google has not answered yet.
+    Requested,
+    /// Google is still creating it: no link yet.
+    Pending,
+    /// The link is the booking's location.
+    Ready,
+    /// Google could not create it.
+    Failed,
+}
+
+impl Conference {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Requested => "requested",
+            Self::Pending => "pending",
+            Self::Ready => "ready",
+            Self::Failed => "failed",
+        }
+    }
+}
+
+impl TryFrom<&str> for Conference {
+    type Error = DbError;
+
+    fn try_from(value: &str) -> Result<Self, DbError> {
+        Ok(match value {
+            "requested" => Self::Requested,
+            "pending" => Self::Pending,
+            "ready" => Self::Ready,
+            "failed" => Self::Failed,
+            other => {
+                return Err(DbError::UnknownValue { column: "bookings.conference", value: other.to_owned() })
+            }
+        })
+    }
 }
 
 impl Booking {
@@ -196,6 +244,8 @@ pub(super) struct BookingRow {
     cancelled_by: Option<String>,
     cancel_reason: Option<String>,
     meeting_type_id: Option<i64>,
+    location: Option<String>,
+    conference: Option<String>,
 }
 
 impl TryFrom<BookingRow> for Booking {
@@ -218,6 +268,8 @@ impl TryFrom<BookingRow> for Booking {
             created_at: from_db_time(row.created_at),
             sequence: row.sequence,
             meeting_type_id: row.meeting_type_id,
+            location: row.location,
+            conference: row.conference.as_deref().map(Conference::try_from).transpose()?,
             cancellation: match row.status.as_str() {
                 "confirmed" => None,
                 "cancelled" => Some(Cancellation {
@@ -257,7 +309,8 @@ impl From<sqlx::Error> for BookingError {
 pub(super) const BOOKING_COLUMNS: &str =
     "booking_id, host_user_id, uid, starts_at, ends_at, visitor_name, visitor_email, \
                                visitor_time_zone, note, delivery, google_event_id, google_ical_uid, created_at, \
-                               sequence, status, cancelled_at, cancelled_by, cancel_reason, meeting_type_id";
+                               sequence, status, cancelled_at, cancelled_by, cancel_reason, meeting_type_id, \
+                               location, conference";
 
 /// Records the booking, with the mail `mail` writes about it and the work
 /// it owes Google, only if no confirmed booking of the host overlaps the
@@ -287,8 +340,8 @@ pub async fn create(
     }
     let sql = format!(
         "insert into bookings (host_user_id, uid, starts_at, ends_at, visitor_name, visitor_email, \
-             visitor_time_zone, note, delivery, created_at, meeting_type_id) \
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) returning {BOOKING_COLUMNS}"
+             visitor_time_zone, note, delivery, created_at, meeting_type_id, location, conference) \
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) returning {BOOKING_COLUMNS}"
     );
     let row: BookingRow = sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(booking.host_user_id)
@@ -302,6 +355,8 @@ pub async fn create(
         .bind(booking.delivery.as_str())
         .bind(to_db_time(now))
         .bind(booking.meeting_type_id)
+        .bind(&booking.location)
+        .bind(booking.conference.map(Conference::as_str))
         .fetch_one(&mut *transaction)
         .await?;
     let created = Booking::try_from(row)?;
@@ -336,6 +391,25 @@ pub(super) async fn begin_for_host(
             transaction
         }
     })
+}
+
+/// What Google answered about a booking's Meet conference: its state, and
+/// the link (the booking's location) when there is one.
+pub async fn record_conference(
+    db: &DbPool,
+    booking_id: i64,
+    conference: Conference,
+    link: Option<&str>,
+) -> Result<(), DbError> {
+    sqlx::query(
+        "update bookings set conference = $2, location = coalesce($3, location) where booking_id = $1",
+    )
+    .bind(booking_id)
+    .bind(conference.as_str())
+    .bind(link)
+    .execute(db)
+    .await?;
+    Ok(())
 }
 
 /// Confirmed bookings of a host that overlap `[from, to)`: busy time that

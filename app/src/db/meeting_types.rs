@@ -6,6 +6,8 @@ use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
 use scheduling::{BookingRules, WeeklyAvailability};
 
+use crate::place::Place;
+
 use super::{
     host_settings::{HostSettings, FIRST_TYPE_SLUG, FIRST_TYPE_TITLE},
     to_db_time, DbError, DbPool,
@@ -38,6 +40,7 @@ pub struct MeetingTypeFields {
     pub colour: String,
     /// On `/{username}`; otherwise secret, reachable only by its link.
     pub listed: bool,
+    pub place: Place,
 }
 
 impl MeetingTypeFields {
@@ -56,6 +59,7 @@ impl MeetingTypeFields {
             availability: None,
             colour: "#2563eb".to_owned(),
             listed: true,
+            place: Place::Unset,
         }
     }
 }
@@ -137,6 +141,8 @@ struct MeetingTypeRow {
     colour: String,
     listed: i64,
     position: i64,
+    place_kind: String,
+    place_detail: String,
 }
 
 impl TryFrom<MeetingTypeRow> for MeetingType {
@@ -164,6 +170,12 @@ impl TryFrom<MeetingTypeRow> for MeetingType {
                     .map_err(DbError::Corrupt)?,
                 colour: row.colour,
                 listed: row.listed != 0,
+                place: Place::from_parts(&row.place_kind, row.place_detail).ok_or_else(|| {
+                    DbError::UnknownValue {
+                        column: "meeting_types.place_kind",
+                        value: row.place_kind.clone(),
+                    }
+                })?,
             },
         })
     }
@@ -171,7 +183,7 @@ impl TryFrom<MeetingTypeRow> for MeetingType {
 
 const COLUMNS: &str = "type_id, user_id, slug, title, description, lengths_json, slot_interval_minutes, \
                        buffer_before_minutes, buffer_after_minutes, minimum_notice_minutes, horizon_days, \
-                       availability_json, colour, listed, position";
+                       availability_json, colour, listed, position, place_kind, place_detail";
 
 /// The host's types in the order the host gave them.
 pub async fn for_host(db: &DbPool, user_id: i64) -> Result<Vec<MeetingType>, DbError> {
@@ -219,8 +231,9 @@ pub async fn create(
     let inserted = sqlx::query_scalar(
         "insert into meeting_types (user_id, slug, title, description, lengths_json, slot_interval_minutes, \
              buffer_before_minutes, buffer_after_minutes, minimum_notice_minutes, horizon_days, availability_json, \
-             colour, listed, position, created_at, updated_at) \
-         select $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, coalesce(max(position), -1) + 1, $14, $14 \
+             colour, listed, position, created_at, updated_at, place_kind, place_detail) \
+         select $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, coalesce(max(position), -1) + 1, $14, $14, \
+             $15, $16 \
          from meeting_types where user_id = $1 \
          returning type_id",
     )
@@ -238,6 +251,8 @@ pub async fn create(
     .bind(&fields.colour)
     .bind(i64::from(fields.listed))
     .bind(to_db_time(now))
+    .bind(fields.place.kind())
+    .bind(fields.place.detail())
     .fetch_one(db)
     .await;
     match inserted {
@@ -260,7 +275,7 @@ pub async fn update(
         "update meeting_types set slug = $3, title = $4, description = $5, lengths_json = $6, \
              slot_interval_minutes = $7, buffer_before_minutes = $8, buffer_after_minutes = $9, \
              minimum_notice_minutes = $10, horizon_days = $11, availability_json = $12, colour = $13, \
-             listed = $14, updated_at = $15 \
+             listed = $14, updated_at = $15, place_kind = $16, place_detail = $17 \
          where user_id = $1 and type_id = $2",
     )
     .bind(user_id)
@@ -278,6 +293,8 @@ pub async fn update(
     .bind(&fields.colour)
     .bind(i64::from(fields.listed))
     .bind(to_db_time(now))
+    .bind(fields.place.kind())
+    .bind(fields.place.detail())
     .execute(db)
     .await;
     match updated {

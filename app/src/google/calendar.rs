@@ -129,6 +129,78 @@ pub struct NewEvent {
     pub start: EventTime,
     pub end: EventTime,
     pub attendees: Vec<Attendee>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub location: Option<String>,
+    /// A Google Meet conference for Google to create with the event.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub conference_data: Option<ConferenceRequest>,
+}
+
+/// `conferenceData` asking for a new Meet conference: a `createRequest` of
+/// its own for every event (Google's 2026-02-17 note: never reuse one). It
+/// needs nothing beyond `calendar.events`, the scope that inserts the event
+/// (google.md §5.4: `conferenceData` is a field of the insert's Event body;
+/// no conference scope exists in §4's list), and is read only when the
+/// insert says `conferenceDataVersion=1`.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ConferenceRequest {
+    pub create_request: CreateRequest,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CreateRequest {
+    /// Ours, per event: a retried insert asks for the same conference.
+    pub request_id: String,
+    pub conference_solution_key: SolutionKey,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SolutionKey {
+    #[serde(rename = "type")]
+    pub kind: String,
+}
+
+impl ConferenceRequest {
+    pub fn google_meet(request_id: &str) -> Self {
+        Self {
+            create_request: CreateRequest {
+                request_id: request_id.to_owned(),
+                conference_solution_key: SolutionKey { kind: "hangoutsMeet".to_owned() },
+            },
+        }
+    }
+}
+
+/// What Google says of an event's conference.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ConferenceData {
+    #[serde(default)]
+    pub create_request: Option<CreateRequestAnswer>,
+    #[serde(default)]
+    pub entry_points: Vec<EntryPoint>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct CreateRequestAnswer {
+    #[serde(default)]
+    pub status: Option<ConferenceStatus>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ConferenceStatus {
+    /// `pending`, `success` or `failure`.
+    pub status_code: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EntryPoint {
+    pub entry_point_type: String,
+    pub uri: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -166,6 +238,39 @@ pub struct GoogleEvent {
     /// `confirmed`, `tentative`, or `cancelled` for a deleted event.
     #[serde(default)]
     pub status: String,
+    #[serde(default, rename = "hangoutLink")]
+    pub hangout_link: Option<String>,
+    #[serde(default, rename = "conferenceData")]
+    pub conference_data: Option<ConferenceData>,
+}
+
+/// How far Google is with an event's Meet conference.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MeetAnswer {
+    Ready(String),
+    Pending,
+    Failed,
+}
+
+impl GoogleEvent {
+    /// The Meet conference as Google answered it; `None` for an event
+    /// without one. A link is Google's, never made up.
+    pub fn meet(&self) -> Option<MeetAnswer> {
+        let data = self.conference_data.as_ref()?;
+        let video = data
+            .entry_points
+            .iter()
+            .find(|point| point.entry_point_type == "video")
+            .map(|point| point.uri.clone());
+        if let Some(link) = self.hangout_link.clone().or(video) {
+            return Some(MeetAnswer::Ready(link));
+        }
+        let status = data.create_request.as_ref().and_then(|request| request.status.as_ref());
+        Some(match status.map(|status| status.status_code.as_str()) {
+            Some("failure") => MeetAnswer::Failed,
+            _ => MeetAnswer::Pending,
+        })
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -250,11 +355,13 @@ impl CalendarApi {
         calendar_id: &str,
         event: &NewEvent,
     ) -> Result<GoogleEvent, CalendarError> {
+        // Version 0 (Google's default) ignores conferenceData.
+        let conference_version = if event.conference_data.is_some() { "1" } else { "0" };
         let request = self
             .http
             .post(format!("{}/calendars/{}/events", self.base_url, path_segment(calendar_id)))
             .bearer_auth(token.secret())
-            .query(&[("sendUpdates", "all")])
+            .query(&[("sendUpdates", "all"), ("conferenceDataVersion", conference_version)])
             .json(event);
         read_json(request.send().await).await
     }

@@ -158,6 +158,7 @@ pub async fn view(
         host_time: invitations::when(slot, host.zone()),
         visitor_time_zone: visitor_zone.name().to_owned(),
         invitation: invitations::status(&booking),
+        place: invitations::place_in_words(&booking),
         standing,
         history,
     })

@@ -22,6 +22,8 @@ pub struct ManagedBooking {
     pub host_time: String,
     pub visitor_time_zone: String,
     pub invitation: Invitation,
+    /// Where the meeting happens, in words; `None` when not said.
+    pub place: Option<String>,
     pub standing: Standing,
     /// What happened to the booking, oldest first, in words.
     pub history: Vec<String>,

@@ -117,6 +117,7 @@ fn Managed(booking: ManagedBooking) -> impl IntoView {
                 <p>{format!("Meeting with {}", booking.host_name)}</p>
                 <p><strong data-testid="visitor-time">{booking.visitor_time.clone()}</strong></p>
                 <p class="muted">{format!("For the host: {}", booking.host_time)}</p>
+                {booking.place.clone().map(|place| view! { <p data-testid="place">{format!("Where: {place}")}</p> })}
                 {standing_now.then(|| view! { <p>{how}</p> })}
             </div>
             {body}

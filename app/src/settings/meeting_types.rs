@@ -9,10 +9,13 @@ use super::{
 };
 use crate::{
     db::{
+        google_connections, host_settings,
         meeting_types::{self, Deleted, MeetingType, MeetingTypeFields, Saved},
         users::User,
     },
     error::AppError,
+    google_scopes::CALENDAR_EVENTS,
+    place::{checked_phone, Place},
     state::AppState,
 };
 
@@ -32,6 +35,21 @@ pub async fn save(
 ) -> Result<Vec<MeetingTypeView>, AppError> {
     let fields = checked(&form)?;
     let db = state.database.pool();
+    if fields.place == Place::GoogleMeet {
+        // Google creates the Meet link with the event it inserts: only a
+        // host whose bookings go into Google Calendar can offer it.
+        let settings = host_settings::find(db, user.user_id).await?;
+        let granted = google_connections::find(db, user.user_id)
+            .await?
+            .is_some_and(|connection| connection.granted_scopes.contains(CALENDAR_EVENTS));
+        if !granted || settings.and_then(|settings| settings.direct_booking_calendar_id).is_none() {
+            return Err(AppError::invalid(
+                "place",
+                "Google Meet needs direct booking: Google creates the link with the event in your calendar. Turn \
+                 on direct booking below first.",
+            ));
+        }
+    }
     let saved = match form.type_id {
         Some(type_id) => meeting_types::update(db, user.user_id, type_id, &fields, Utc::now()).await?,
         None => meeting_types::create(db, user.user_id, &fields, Utc::now()).await?,
@@ -137,6 +155,7 @@ fn view_of(meeting_type: &MeetingType, username: &str) -> MeetingTypeView {
             own_hours,
             colour: fields.colour.clone(),
             listed: fields.listed,
+            place: fields.place.clone(),
         },
     }
 }
@@ -209,7 +228,9 @@ fn checked(form: &MeetingTypeForm) -> Result<MeetingTypeFields, AppError> {
     if !colour_is_fine {
         return Err(AppError::invalid("colour", "Colours are written like #2563eb."));
     }
+    let place = checked_place(&form.place)?;
     Ok(MeetingTypeFields {
+        place,
         slug,
         title: title.to_owned(),
         description,
@@ -240,6 +261,41 @@ fn checked(form: &MeetingTypeForm) -> Result<MeetingTypeFields, AppError> {
         availability,
         colour: form.colour.to_ascii_lowercase(),
         listed: form.listed,
+    })
+}
+
+fn checked_place(place: &Place) -> Result<Place, AppError> {
+    let text = |value: &str| value.trim().to_owned();
+    Ok(match place {
+        Place::InPerson { address } => {
+            let address = text(address);
+            if address.is_empty() || address.chars().count() > 300 || address.chars().any(char::is_control) {
+                return Err(AppError::invalid(
+                    "place",
+                    "Give the address on one line, up to 300 characters.",
+                ));
+            }
+            Place::InPerson { address }
+        }
+        Place::HostPhone { number } => Place::HostPhone {
+            number: checked_phone(number)
+                .ok_or_else(|| AppError::invalid("place", "Give a phone number such as +44 20 7946 0958."))?,
+        },
+        Place::Link { url } => {
+            let url = text(url);
+            let fine = (url.starts_with("https://") || url.starts_with("http://"))
+                && url.len() <= 500
+                && url.len() > "https://".len()
+                && !url.chars().any(|c| c.is_whitespace() || c.is_control() || matches!(c, '<' | '>' | '"'));
+            if !fine {
+                return Err(AppError::invalid(
+                    "place",
+                    "Give the meeting's web address, starting with https://.",
+                ));
+            }
+            Place::Link { url }
+        }
+        other => other.clone(),
     })
 }
 
@@ -287,6 +343,9 @@ mod tests {
             ("buffer_before_minutes", MeetingTypeForm { buffer_before_minutes: Some(-5), ..form() }),
             ("horizon_days", MeetingTypeForm { horizon_days: Some(0), ..form() }),
             ("colour", MeetingTypeForm { colour: "red".to_owned(), ..form() }),
+            ("place", MeetingTypeForm { place: Place::InPerson { address: " ".into() }, ..form() }),
+            ("place", MeetingTypeForm { place: Place::HostPhone { number: "call me".into() }, ..form() }),
+            ("place", MeetingTypeForm { place: Place::Link { url: "javascript:alert(1)".into() }, ..form() }),
             (
                 "day-0-0",
                 MeetingTypeForm {

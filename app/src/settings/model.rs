@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::place::Place;
+
 /// Paths the router owns; no host may take them as a username.
 pub const RESERVED_USERNAMES: [&str; 18] = [
     "settings",
@@ -146,6 +148,8 @@ pub struct MeetingTypeForm {
     pub own_hours: Option<Vec<Vec<(String, String)>>>,
     pub colour: String,
     pub listed: bool,
+    #[serde(default)]
+    pub place: Place,
 }
 
 impl MeetingTypeForm {
@@ -165,6 +169,7 @@ impl MeetingTypeForm {
             own_hours: None,
             colour: COLOURS[0].0.to_owned(),
             listed: true,
+            place: Place::Unset,
         }
     }
 }

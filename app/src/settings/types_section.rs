@@ -12,7 +12,10 @@ use super::{
         MeetingTypeForm, MeetingTypeView, TypeChange, COLOURS, MOST_LENGTHS, OFFERED_LENGTHS, SLOT_INTERVALS,
     },
 };
-use crate::error::AppError;
+use crate::{
+    error::AppError,
+    place::{Place, PLACE_KINDS},
+};
 
 #[island(lazy)]
 pub fn MeetingTypesSection(types: Vec<MeetingTypeView>, default_length: i64) -> impl IntoView {
@@ -123,6 +126,8 @@ fn TypeEditor(
     }));
     let colour = RwSignal::new(form.colour.clone());
     let listed = RwSignal::new(form.listed);
+    let place_kind = RwSignal::new(form.place.kind().to_owned());
+    let place_detail = RwSignal::new(form.place.detail().to_owned());
     let result = save.value();
     let error = move |field: &'static str| match result.get() {
         Some(Err(error)) => error.field(field),
@@ -152,6 +157,7 @@ fn TypeEditor(
                 own_hours: own_hours.get().then(|| days.get()),
                 colour: colour.get(),
                 listed: listed.get(),
+                place: Place::from_parts(&place_kind.get(), place_detail.get()).unwrap_or_default(),
             },
         });
     };
@@ -228,6 +234,18 @@ fn TypeEditor(
             })/>
             }.into_any()}
             {view! {
+            <label>"Where the meeting happens"
+                <select prop:value=move || place_kind.get() on:change=move |event| place_kind.set(event_target_value(&event)) data-testid="type-place">
+                    {PLACE_KINDS.into_iter().map(|(value, name)| view! { <option value=value>{name}</option> }).collect_view()}
+                </select>
+            </label>
+            <Show when=move || matches!(place_kind.get().as_str(), "in_person" | "host_phone" | "link")>
+                <label>{move || match place_kind.get().as_str() { "in_person" => "Address", "host_phone" => "Your phone number", _ => "Meeting link" }}
+                    <input maxlength="500" prop:value=move || place_detail.get()
+                        on:input=move |event| place_detail.set(event_target_value(&event)) data-testid="type-place-detail"/>
+                </label>
+            </Show>
+            <FieldError message=Signal::derive(move || error("place"))/>
             <label class="switch">
                 <input type="checkbox" prop:checked=move || own_hours.get()
                     on:change=move |event| own_hours.set(event_target_checked(&event)) data-testid="type-own-hours"/>

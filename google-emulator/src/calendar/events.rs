@@ -126,17 +126,51 @@ pub(super) async fn get_event(
     let Some((calendar_id, _)) = resolve_calendar(&emulator, &account, &calendar_id) else {
         return not_found();
     };
-    let state = emulator.state();
+    let mut state = emulator.state();
     let event = state
         .calendars
-        .values()
+        .values_mut()
         .flatten()
         .find(|calendar| calendar.entry.id == calendar_id)
-        .and_then(|calendar| calendar.events.iter().find(|event| event.id == event_id));
+        .and_then(|calendar| calendar.events.iter_mut().find(|event| event.id == event_id));
     match event {
-        Some(event) => Json(event_json(event, &calendar_id)).into_response(),
+        Some(event) => {
+            // A conference that was pending at the insert is made by now.
+            if conference_status(&event.extra) == Some("pending") {
+                complete_conference(&mut event.extra);
+            }
+            Json(event_json(event, &calendar_id)).into_response()
+        }
         None => not_found(),
     }
+}
+
+fn conference_status(extra: &serde_json::Map<String, Value>) -> Option<&str> {
+    extra.get("conferenceData")?.get("createRequest")?.get("status")?.get("statusCode")?.as_str()
+}
+
+/// The conference made: a Meet code, its entry point and `hangoutLink`, as
+/// Google shows them, and the request's status `success`.
+fn complete_conference(extra: &mut serde_json::Map<String, Value>) {
+    let code = meet_code();
+    let uri = format!("https://meet.google.com/{code}");
+    let request = extra
+        .get("conferenceData")
+        .and_then(|data| data.get("createRequest"))
+        .cloned()
+        .unwrap_or_else(|| json!({}));
+    let mut request = request;
+    request["status"] = json!({ "statusCode": "success" });
+    extra.insert("hangoutLink".to_owned(), json!(uri));
+    extra.insert(
+        "conferenceData".to_owned(),
+        json!({
+            "createRequest": request,
+            "entryPoints": [{ "entryPointType": "video", "uri": uri, "label": format!("meet.google.com/{code}") }],
+            "conferenceSolution": { "key": { "type": "hangoutsMeet" }, "name": "Google Meet" },
+            "conferenceId": code,
+        }),
+    );
 }
 
 /// A Meet code shaped like Google's: `abc-defg-hij`.
@@ -227,20 +261,30 @@ pub(super) async fn insert_event(
     let conference_version = query.get("conferenceDataVersion").map(String::as_str).unwrap_or("0");
     let create_request = body.get("conferenceData").and_then(|data| data.get("createRequest"));
     if let (Some(request), "1") = (create_request, conference_version) {
-        let code = meet_code();
-        let uri = format!("https://meet.google.com/{code}");
         let mut request = request.clone();
-        request["status"] = json!({ "statusCode": "success" });
-        extra.insert("hangoutLink".to_owned(), json!(uri));
-        extra.insert(
-            "conferenceData".to_owned(),
-            json!({
-                "createRequest": request,
-                "entryPoints": [{ "entryPointType": "video", "uri": uri, "label": format!("meet.google.com/{code}") }],
-                "conferenceSolution": { "key": { "type": "hangoutsMeet" }, "name": "Google Meet" },
-                "conferenceId": code,
-            }),
-        );
+        match emulator.state().conference_creation {
+            ConferenceCreation::Succeeds => {
+                request["status"] = json!({ "statusCode": "success" });
+                extra.insert("conferenceData".to_owned(), json!({ "createRequest": request }));
+                complete_conference(&mut extra);
+            }
+            // Google answers before the conference exists: no link yet, and
+            // a later `events.get` finds it made.
+            ConferenceCreation::Pending => {
+                request["status"] = json!({ "statusCode": "pending" });
+                extra.insert(
+                    "conferenceData".to_owned(),
+                    json!({
+                        "createRequest": request,
+                        "conferenceSolution": { "key": { "type": "hangoutsMeet" }, "name": "Google Meet" },
+                    }),
+                );
+            }
+            ConferenceCreation::Fails => {
+                request["status"] = json!({ "statusCode": "failure" });
+                extra.insert("conferenceData".to_owned(), json!({ "createRequest": request }));
+            }
+        }
     }
     let event = Event {
         extra,

@@ -20,7 +20,7 @@ use crate::{
     oauth::{authenticate, bearer},
     random_event_id, random_ical_uid,
     seed::EventTime,
-    Account, Emulator, Event, Fault, Notification,
+    Account, ConferenceCreation, Emulator, Event, Fault, Notification,
 };
 
 mod calendar_list;

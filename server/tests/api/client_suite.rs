@@ -21,6 +21,8 @@ pub fn meeting(id: &str) -> NewEvent {
         start: EventTime { date_time: start },
         end: EventTime { date_time: start + Duration::minutes(30) },
         attendees: vec![Attendee { email: "visitor@example.net".to_owned(), display_name: None }],
+        location: None,
+        conference_data: None,
     }
 }
 

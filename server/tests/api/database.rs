@@ -178,6 +178,8 @@ fn booking(host_user_id: i64, uid: &str, start_minute: i64, minutes: i64) -> app
         google_job: None,
         daily_limit: None,
         meeting_type_id: None,
+        location: None,
+        conference: None,
     }
 }
 

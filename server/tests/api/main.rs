@@ -16,6 +16,7 @@ mod helpers;
 mod mail;
 mod meeting_types;
 mod pages;
+mod places;
 mod probes;
 mod settings;
 mod sign_in;
