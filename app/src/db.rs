@@ -9,6 +9,8 @@
 pub mod booking_changes;
 pub mod bookings;
 pub mod changes;
+pub mod conferences;
+pub mod daily_limits;
 pub mod date_overrides;
 pub mod google_connections;
 pub mod google_jobs;

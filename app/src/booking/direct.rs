@@ -19,7 +19,7 @@ use crate::{
     db::{
         booking_changes::{self, ChangeKind},
         bookings::{self, Booking, Conference, Delivery},
-        google_connections,
+        conferences, google_connections,
         google_jobs::{self, GoogleJob, JobKind},
         users::{self, User},
         DbError,
@@ -116,7 +116,7 @@ async fn insert(
                         (Conference::Failed, None)
                     }
                 };
-                bookings::record_conference(db, booking.booking_id, conference, link.as_deref()).await?;
+                conferences::record(db, booking.booking_id, conference, link.as_deref()).await?;
             }
             Ok(Outcome::InGoogle)
         }
@@ -297,8 +297,7 @@ async fn by_email(
     // A Meet conference asked of Google is not coming: say so, not a link.
     let booking = &match booking.conference {
         Some(_) => {
-            bookings::record_conference(state.database.pool(), booking.booking_id, Conference::Failed, None)
-                .await?;
+            conferences::record(state.database.pool(), booking.booking_id, Conference::Failed, None).await?;
             Booking { conference: Some(Conference::Failed), ..booking.clone() }
         }
         None => booking.clone(),

@@ -9,11 +9,8 @@
 use chrono::{DateTime, Utc};
 
 use super::{
-    bookings::{
-        begin_for_host, check_daily_limit, Booking, BookingError, BookingRow, DailyLimitCheck, Party,
-        BOOKING_COLUMNS,
-    },
-    from_db_time,
+    bookings::{begin_for_host, Booking, BookingError, BookingRow, DailyLimitCheck, Party, BOOKING_COLUMNS},
+    daily_limits, from_db_time,
     google_jobs::{self, JobKind},
     outbox::{self, NewMessage},
     to_db_time, Backend, DbError, DbPool,
@@ -186,7 +183,11 @@ pub async fn reschedule<F: FnOnce(&Booking) -> Vec<NewMessage>>(
         return Err(ChangeError::Taken);
     }
     if let Some(check) = daily_limit {
-        check_daily_limit(&mut transaction, booking.host_user_id, check, Some(booking.booking_id)).await?;
+        if !daily_limits::has_room(&mut transaction, booking.host_user_id, check, Some(booking.booking_id))
+            .await?
+        {
+            return Err(ChangeError::Taken);
+        }
     }
     let sql = format!(
         "update bookings set starts_at = $1, ends_at = $2, sequence = sequence + 1 \

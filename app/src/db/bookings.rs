@@ -1,13 +1,12 @@
 //! Bookings: created inside one transaction that re-checks the slot, so two
 //! visitors racing for one time get exactly one booking.
 
-use std::{fmt, sync::Arc};
-
 use chrono::{DateTime, Utc};
-use scheduling::Interval;
 
+pub use super::{conferences::Conference, daily_limits::DailyLimitCheck};
 use super::{from_db_time, to_db_time, Backend, DbError, DbPool};
 use crate::db::{
+    daily_limits,
     google_jobs::{self, NewGoogleJob},
     outbox::{self, NewMessage},
 };
@@ -34,51 +33,6 @@ pub struct NewBooking {
     pub location: Option<String>,
     /// `Some(Requested)` when Google Meet is asked for with the insert.
     pub conference: Option<Conference>,
-}
-
-/// A daily limit as the data layer re-checks it: inside the transaction that
-/// books or moves, against the host's confirmed bookings in `window` as they
-/// stand then (so concurrent bookings cannot together pass the limit).
-#[derive(Clone)]
-pub struct DailyLimitCheck {
-    pub window: (DateTime<Utc>, DateTime<Utc>),
-    /// Given the other meetings in `window`, whether the new time still fits.
-    pub fits: Arc<FitsDailyLimit>,
-}
-
-pub type FitsDailyLimit = dyn Fn(&[Interval]) -> bool + Send + Sync;
-
-impl fmt::Debug for DailyLimitCheck {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("DailyLimitCheck").field("window", &self.window).finish_non_exhaustive()
-    }
-}
-
-/// Refuses with `Taken` when the confirmed bookings of the check's window,
-/// but `except`, leave no room for another meeting that day.
-pub(super) async fn check_daily_limit(
-    transaction: &mut sqlx::Transaction<'static, sqlx::Any>,
-    host_user_id: i64,
-    check: &DailyLimitCheck,
-    except: Option<i64>,
-) -> Result<(), BookingError> {
-    let spans: Vec<(i64, i64)> = sqlx::query_as(
-        "select starts_at, ends_at from bookings where host_user_id = $1 and status = 'confirmed' \
-         and starts_at < $2 and ends_at > $3 and booking_id <> $4",
-    )
-    .bind(host_user_id)
-    .bind(to_db_time(check.window.1))
-    .bind(to_db_time(check.window.0))
-    .bind(except.unwrap_or(-1))
-    .fetch_all(&mut **transaction)
-    .await?;
-    let meetings: Vec<Interval> =
-        spans.into_iter().map(|(start, end)| Interval::new(from_db_time(start), from_db_time(end))).collect();
-    if (check.fits)(&meetings) {
-        Ok(())
-    } else {
-        Err(BookingError::Taken)
-    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -175,46 +129,6 @@ pub struct Booking {
     pub location: Option<String>,
     /// For Google Meet only: how far Google is with the conference.
     pub conference: Option<Conference>,
-}
-
-/// A Google Meet conference of a direct booking, as far as Google said.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Conference {
-    /// Asked for with the insert; Google has not answered yet.
-    Requested,
-    /// Google is still creating it: no link yet.
-    Pending,
-    /// The link is the booking's location.
-    Ready,
-    /// Google could not create it.
-    Failed,
-}
-
-impl Conference {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Requested => "requested",
-            Self::Pending => "pending",
-            Self::Ready => "ready",
-            Self::Failed => "failed",
-        }
-    }
-}
-
-impl TryFrom<&str> for Conference {
-    type Error = DbError;
-
-    fn try_from(value: &str) -> Result<Self, DbError> {
-        Ok(match value {
-            "requested" => Self::Requested,
-            "pending" => Self::Pending,
-            "ready" => Self::Ready,
-            "failed" => Self::Failed,
-            other => {
-                return Err(DbError::UnknownValue { column: "bookings.conference", value: other.to_owned() })
-            }
-        })
-    }
 }
 
 impl Booking {
@@ -336,7 +250,9 @@ pub async fn create(
         return Err(BookingError::Taken);
     }
     if let Some(check) = &booking.daily_limit {
-        check_daily_limit(&mut transaction, booking.host_user_id, check, None).await?;
+        if !daily_limits::has_room(&mut transaction, booking.host_user_id, check, None).await? {
+            return Err(BookingError::Taken);
+        }
     }
     let sql = format!(
         "insert into bookings (host_user_id, uid, starts_at, ends_at, visitor_name, visitor_email, \
@@ -391,25 +307,6 @@ pub(super) async fn begin_for_host(
             transaction
         }
     })
-}
-
-/// What Google answered about a booking's Meet conference: its state, and
-/// the link (the booking's location) when there is one.
-pub async fn record_conference(
-    db: &DbPool,
-    booking_id: i64,
-    conference: Conference,
-    link: Option<&str>,
-) -> Result<(), DbError> {
-    sqlx::query(
-        "update bookings set conference = $2, location = coalesce($3, location) where booking_id = $1",
-    )
-    .bind(booking_id)
-    .bind(conference.as_str())
-    .bind(link)
-    .execute(db)
-    .await?;
-    Ok(())
 }
 
 /// Confirmed bookings of a host that overlap `[from, to)`: busy time that
