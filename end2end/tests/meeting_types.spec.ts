@@ -1,9 +1,16 @@
 import { expect, test, type Page } from "@playwright/test";
-import { laterAvailableDay, newHostWithPage } from "./fixtures/booking_page";
+import { insertedEventsFor, laterAvailableDay, newHostWithPage } from "./fixtures/booking_page";
 import { signOut } from "./fixtures/google";
-import { openSettings } from "./fixtures/settings";
+import { openSettings, turnOnDirectBooking } from "./fixtures/settings";
 
-async function newMeetingType(page: Page, title: string, slug: string, lengths: number[], listed: boolean) {
+async function newMeetingType(
+  page: Page,
+  title: string,
+  slug: string,
+  lengths: number[],
+  listed: boolean,
+  place?: string,
+) {
   const rows = page.getByTestId("meeting-type-row");
   const before = await rows.count();
   await page.getByTestId("new-meeting-type").click();
@@ -16,16 +23,17 @@ async function newMeetingType(page: Page, title: string, slug: string, lengths: 
     else await box.uncheck();
   }
   if (!listed) await form.getByTestId("type-listed").uncheck();
+  if (place) await form.getByTestId("type-place").selectOption(place);
   await form.getByTestId("save-meeting-type").click();
   await expect(rows).toHaveCount(before + 1);
 }
 
-async function bookFirstTime(page: Page) {
+async function bookFirstTime(page: Page, email = `kenji-${Date.now()}@example.net`) {
   await (await laterAvailableDay(page)).click();
   await page.getByTestId("time").first().click();
   await expect(page.locator(".app")).toHaveAttribute("data-hydrated", "true");
   await page.getByTestId("visitor-name").fill("Kenji");
-  await page.getByTestId("visitor-email").fill(`kenji-${Date.now()}@example.net`);
+  await page.getByTestId("visitor-email").fill(email);
   await page.getByTestId("confirm-booking").click();
   await expect(page.getByTestId("confirmation")).toContainText("You're booked");
 }
@@ -61,4 +69,23 @@ test("a host offers a listed type with two lengths and a secret one, and a visit
   await expect(page.getByTestId("meeting-title")).toHaveText("Consultation");
   await expect(page.getByText("60 minute meeting")).toBeVisible();
   await bookFirstTime(page);
+});
+
+test("a Google Meet type gets Google's link on the confirmation and in the host's event", async ({ page, request }) => {
+  const username = await newHostWithPage(page, "meet");
+  await turnOnDirectBooking(page);
+  await openSettings(page);
+  await newMeetingType(page, "Video call", "video", [30], true, "google_meet");
+
+  await signOut(page);
+  await page.goto(`/${username}/video?tz=America/Sao_Paulo`);
+  await expect(page.getByTestId("type-place")).toHaveText("Google Meet: the link comes with the invitation");
+  const visitor = `meet-${Date.now()}@example.net`;
+  await bookFirstTime(page, visitor);
+
+  const events = await insertedEventsFor(request, visitor);
+  expect(events).toHaveLength(1);
+  const link = (events[0].event as { hangoutLink?: string }).hangoutLink;
+  expect(link).toMatch(/^https:\/\/meet\.google\.com\//);
+  await expect(page.getByTestId("place")).toHaveText(`Where: Google Meet: ${link}`);
 });
