@@ -60,23 +60,24 @@ impl BusyTimes {
         }
     }
 
-    /// A daily limit for `slot`, to be checked again where the booking is
-    /// written, against the meetings as they are then; `None` without one.
+    /// The host's daily limit for `slot`, to be checked again where the
+    /// booking is written, against the meetings as they are then; `None`
+    /// without a limit.
     pub fn daily_limit_check(
         &self,
-        limit: scheduling::DailyLimit,
+        settings: &HostSettings,
         time_zone: chrono_tz::Tz,
         slot: Interval,
         window: Interval,
     ) -> Option<DailyLimitCheck> {
-        if limit.meetings.is_none() && limit.minutes.is_none() {
+        if !settings.has_daily_limit() {
             return None;
         }
-        let google = self.google.clone();
+        let (settings, google) = (settings.clone(), self.google.clone());
         Some(DailyLimitCheck {
             window: (window.start, window.end),
             fits: Arc::new(move |meetings| {
-                scheduling::fits_daily_limit(limit, time_zone, slot, &google, meetings)
+                scheduling::fits_daily_limit(&settings.engine(time_zone), slot, &google, meetings)
             }),
         })
     }
