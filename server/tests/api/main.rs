@@ -18,7 +18,6 @@ mod meeting_types;
 mod pages;
 mod places;
 mod probes;
-mod questions;
 mod settings;
 mod sign_in;
 mod strict_google;
