@@ -5,6 +5,7 @@
 pub mod api;
 #[cfg(feature = "ssr")]
 pub mod book;
+pub mod booking_form;
 #[cfg(feature = "ssr")]
 pub mod busy;
 pub mod confirmation_page;
@@ -30,6 +31,7 @@ pub mod month_grid;
 #[cfg(feature = "ssr")]
 pub mod months;
 pub mod page;
+pub mod question_field;
 pub mod refusals;
 pub mod type_list;
 pub mod zone_picker;

@@ -93,6 +93,11 @@ fn Bookings(view: DashboardView) -> impl IntoView {
                         <span class="muted">{format!("Visitor's time zone: {}", booking.visitor_time_zone.replace('_', " "))}</span>
                         {booking.place.map(|place| view! { <span data-testid="booking-place">{format!("Where: {place}")}</span> })}
                         {(!booking.note.is_empty()).then(|| view! { <p class="note">{booking.note}</p> })}
+                        {(!booking.answers.is_empty()).then(|| view! {
+                            <dl class="answers" data-testid="booking-answers">
+                                {booking.answers.into_iter().map(|(question, answer)| view! { <dt>{question}</dt><dd>{answer}</dd> }).collect_view()}
+                            </dl>
+                        })}
                     </div>
                     <div class="how">
                         <span class="tag">{match booking.invitation {

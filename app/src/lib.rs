@@ -15,6 +15,7 @@ pub mod google_scopes;
 pub mod landing;
 pub mod manage;
 pub mod place;
+pub mod questions;
 pub mod reauth;
 pub mod settings;
 

@@ -14,4 +14,5 @@ pub mod hours;
 pub mod meeting_types;
 pub mod model;
 pub mod page;
+mod questions_editor;
 mod types_section;

@@ -10,6 +10,7 @@ async function newMeetingType(
   lengths: number[],
   listed: boolean,
   place?: string,
+  question?: { label: string; key: string },
 ) {
   const rows = page.getByTestId("meeting-type-row");
   const before = await rows.count();
@@ -24,16 +25,28 @@ async function newMeetingType(
   }
   if (!listed) await form.getByTestId("type-listed").uncheck();
   if (place) await form.getByTestId("type-place").selectOption(place);
+  if (question) {
+    await form.getByTestId("add-question").click();
+    const row = form.getByTestId("question-row").last();
+    await row.getByTestId("question-label").fill(question.label);
+    await row.getByTestId("question-key").fill(question.key);
+    await row.getByTestId("question-required").check();
+  }
   await form.getByTestId("save-meeting-type").click();
   await expect(rows).toHaveCount(before + 1);
 }
 
-async function bookFirstTime(page: Page, email = `kenji-${Date.now()}@example.net`) {
+async function bookFirstTime(page: Page, email = `kenji-${Date.now()}@example.net`, answer?: string) {
   await (await laterAvailableDay(page)).click();
   await page.getByTestId("time").first().click();
   await expect(page.locator(".app")).toHaveAttribute("data-hydrated", "true");
   await page.getByTestId("visitor-name").fill("Kenji");
   await page.getByTestId("visitor-email").fill(email);
+  if (answer !== undefined) {
+    // Required: the browser itself stops an empty answer; the server says so too.
+    await expect(page.getByTestId("question")).toHaveAttribute("required", "");
+    await page.getByTestId("question").fill(answer);
+  }
   await page.getByTestId("confirm-booking").click();
   await expect(page.getByTestId("confirmation")).toContainText("You're booked");
 }
@@ -71,17 +84,20 @@ test("a host offers a listed type with two lengths and a secret one, and a visit
   await bookFirstTime(page);
 });
 
-test("a Google Meet type gets Google's link on the confirmation and in the host's event", async ({ page, request }) => {
+test("a Google Meet type with a required question gets Google's link on the confirmation and in the host's event", async ({
+  page,
+  request,
+}) => {
   const username = await newHostWithPage(page, "meet");
   await turnOnDirectBooking(page);
   await openSettings(page);
-  await newMeetingType(page, "Video call", "video", [30], true, "google_meet");
+  await newMeetingType(page, "Video call", "video", [30], true, "google_meet", { label: "Your company", key: "company" });
 
   await signOut(page);
   await page.goto(`/${username}/video?tz=America/Sao_Paulo`);
   await expect(page.getByTestId("type-place")).toHaveText("Google Meet: the link comes with the invitation");
   const visitor = `meet-${Date.now()}@example.net`;
-  await bookFirstTime(page, visitor);
+  await bookFirstTime(page, visitor, "ACME");
 
   const events = await insertedEventsFor(request, visitor);
   expect(events).toHaveLength(1);

@@ -50,6 +50,9 @@ pub async fn book(
     meeting_type: Option<String>,
     length: Option<i64>,
     phone: Option<String>,
+    /// The answers to the type's questions, by the question's key (a
+    /// ticked checkbox option as `key_N`).
+    answers: Option<std::collections::BTreeMap<String, String>>,
     start: i64,
     tz: String,
     name: String,
@@ -60,7 +63,18 @@ pub async fn book(
     crate::server_fns::public(|state| async move {
         let now = chrono::Utc::now();
         let request = check(
-            BookingRequest { username, meeting_type, length, phone, start, tz, name, email, note },
+            BookingRequest {
+                username,
+                meeting_type,
+                length,
+                phone,
+                answers: answers.unwrap_or_default(),
+                start,
+                tz,
+                name,
+                email,
+                note,
+            },
             now,
         )?;
         rate_limit(&state).await?;

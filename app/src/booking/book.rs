@@ -8,6 +8,8 @@
 //! time limit, or a process that dies never leaves a booking with neither
 //! Google's event nor BookMate's emails.
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, Duration, TimeZone as _, Utc};
 use chrono_tz::Tz;
 use scheduling::Interval;
@@ -32,11 +34,16 @@ use crate::{
     google::GoogleCallError,
     google_scopes::CALENDAR_EVENTS,
     place::{checked_phone, Place},
+    questions::{checked_answers, error_field, LONG_ANSWER_CHARS, MOST_OPTIONS, MOST_QUESTIONS},
     state::AppState,
 };
 
 /// The farthest ahead any host takes bookings (settings allow up to 365 days).
 pub const MAX_HORIZON_DAYS: i64 = 366;
+
+/// Fields of answers a form may send: every question's, and every option
+/// of checkbox questions.
+const MOST_ANSWER_FIELDS: usize = MOST_QUESTIONS * MOST_OPTIONS;
 
 /// Time kept back from the request limit to write the answer.
 const ANSWER_MARGIN: std::time::Duration = std::time::Duration::from_secs(2);
@@ -49,6 +56,7 @@ pub struct BookingRequest {
     pub length: Option<i64>,
     /// The visitor's number, when the type's host calls them.
     pub phone: Option<String>,
+    pub answers: BTreeMap<String, String>,
     pub start: i64,
     pub tz: String,
     pub name: String,
@@ -62,6 +70,7 @@ pub struct CheckedRequest {
     meeting_type: Option<String>,
     length: Option<i64>,
     phone: Option<String>,
+    answers: BTreeMap<String, String>,
     visitor: VisitorDetails,
     visitor_zone: Tz,
     start: DateTime<Utc>,
@@ -92,9 +101,16 @@ pub fn check(request: BookingRequest, now: DateTime<Utc>) -> Result<CheckedReque
         Some(phone) => Some(checked_phone(phone).ok_or_else(|| AppError::invalid("phone", refusals::PHONE))?),
         None => None,
     };
+    // Bounded before anything else reads them: a few short fields per question.
+    let too_much = request.answers.len() > MOST_ANSWER_FIELDS
+        || request.answers.iter().any(|(key, value)| key.len() > 64 || value.len() > 4 * LONG_ANSWER_CHARS);
+    if too_much {
+        return Err(AppError::invalid("answers", refusals::GENERAL));
+    }
     Ok(CheckedRequest {
         username: request.username,
         phone,
+        answers: request.answers,
         meeting_type: request.meeting_type.filter(|slug| !slug.is_empty()),
         length: request.length,
         visitor,
@@ -109,7 +125,8 @@ pub async fn book(
     now: DateTime<Utc>,
 ) -> Result<BookingConfirmation, AppError> {
     let started = tokio::time::Instant::now();
-    let CheckedRequest { username, meeting_type, length, phone, visitor, visitor_zone, start } = request;
+    let CheckedRequest { username, meeting_type, length, phone, answers, visitor, visitor_zone, start } =
+        request;
 
     // The host as the database has it now: a booking never goes by a cache.
     let db = state.database.pool();
@@ -120,6 +137,8 @@ pub async fn book(
     let types = meeting_types::for_host(db, host.user_id).await?;
     let meeting_type = meeting_choice::for_booking(&types, meeting_type.as_deref())?;
     let length = meeting_choice::length(meeting_type, &settings, length)?;
+    let answers = checked_answers(&meeting_type.fields.questions, &answers)
+        .map_err(|error| AppError::invalid(&error_field(&error.key), error.message))?;
     if !meeting_type.takes_bookings(&settings) {
         return Err(not_taking());
     }
@@ -195,6 +214,7 @@ pub async fn book(
         meeting_type_id: Some(meeting_type.type_id),
         location,
         conference,
+        answers,
     };
     let mail = |booking: &bookings::Booking| match delivery {
         Delivery::Email => invitations::emails(

@@ -21,6 +21,7 @@ use crate::{
         bookings::{self, Booking, Conference, Delivery},
         conferences, google_connections,
         google_jobs::{self, GoogleJob, JobKind},
+        meeting_types,
         users::{self, User},
         DbError,
     },
@@ -99,7 +100,13 @@ async fn insert(
             // A job attempted before may have been inserted by a process
             // that died before it heard Google's answer.
             let maybe_inserted = job.attempts > 1;
-            let event = event(state, host, booking, job);
+            let answers_in_event = match booking.meeting_type_id {
+                Some(type_id) => meeting_types::find(db, type_id)
+                    .await?
+                    .is_some_and(|meeting_type| meeting_type.fields.answers_in_event),
+                None => false,
+            };
+            let event = event(state, host, booking, job, answers_in_event);
             state.google.insert_event(db, &connection, &job.calendar_id, &event, maybe_inserted).await
         }
         Err(error) => Err(error),
@@ -307,11 +314,20 @@ async fn by_email(
     Ok(Outcome::ByEmail)
 }
 
-fn event(state: &AppState, host: &User, booking: &Booking, job: &GoogleJob) -> NewEvent {
+fn event(
+    state: &AppState,
+    host: &User,
+    booking: &Booking,
+    job: &GoogleJob,
+    answers_in_event: bool,
+) -> NewEvent {
     // Google shows the description to the attendee: the visitor's link to
-    // change or cancel travels with it.
-    let manage =
+    // change or cancel travels with it, and the answers when the host asks.
+    let mut manage =
         format!("Booked with BookMate. Change or cancel: {}", state.manage_links.url_for(&booking.uid));
+    if let Some(answers) = invitations::answers_in_words(booking).filter(|_| answers_in_event) {
+        manage = format!("{answers}\n\n{manage}");
+    }
     NewEvent {
         id: job.event_id.clone(),
         summary: invitations::title(host, &booking.visitor_name),

@@ -171,6 +171,7 @@ fn listing(
         lengths: Vec::new(),
         place: String::new(),
         asks_phone: false,
+        questions: Vec::new(),
         meeting_minutes: 0,
         choices: types
             .iter()
@@ -284,6 +285,7 @@ async fn compute(
         lengths,
         place,
         asks_phone,
+        questions: chosen.map(|chosen| chosen.meeting_type.fields.questions.clone()).unwrap_or_default(),
         meeting_minutes,
         choices: Vec::new(),
         visitor_time_zone: visitor_zone.name().to_owned(),

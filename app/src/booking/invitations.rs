@@ -94,6 +94,18 @@ pub fn place_in_words(booking: &Booking) -> Option<String> {
     }
 }
 
+/// The visitor's answers, a line each (`Company: ACME`); `None` without any.
+pub fn answers_in_words(booking: &Booking) -> Option<String> {
+    (!booking.answers.is_empty()).then(|| {
+        booking
+            .answers
+            .iter()
+            .map(|answer| format!("{}: {}", answer.question, answer.answer))
+            .collect::<Vec<_>>()
+            .join("\n")
+    })
+}
+
 /// What the host's invitation asks them to do besides meeting the visitor.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum HostAction {
@@ -117,6 +129,8 @@ pub fn emails(host: &User, meeting: &Booking, host_action: HostAction, manage_ur
         format!("\n\nNote from {}:\n{}", meeting.visitor_name, meeting.note)
     };
     let place = place_in_words(meeting).map(|place| format!("\n\nWhere: {place}")).unwrap_or_default();
+    let answers =
+        answers_in_words(meeting).map(|answers| format!("\n\nTheir answers:\n{answers}")).unwrap_or_default();
     let action = match host_action {
         HostAction::Nothing => "",
         HostAction::RestoreCalendarAccess => {
@@ -133,7 +147,8 @@ pub fn emails(host: &User, meeting: &Booking, host_action: HostAction, manage_ur
             recipient: host.email.clone(),
             subject: format!("New booking: {} on {host_when}", meeting.visitor_name),
             body_text: format!(
-                "{} ({}) booked a meeting with you: {host_when}.{place}{note}{action}\n\nThe invitation is attached.",
+                "{} ({}) booked a meeting with you: {host_when}.{place}{answers}{note}{action}\n\nThe invitation is \
+                 attached.",
                 meeting.visitor_name, meeting.visitor_email
             ),
             calendar_ics: Some(ics.clone()),

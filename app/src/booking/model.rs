@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::refusals;
+use crate::questions::Question;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum PageStatus {
@@ -51,6 +52,8 @@ pub struct BookingPageView {
     pub place: String,
     /// The host calls the visitor: the form asks for a number.
     pub asks_phone: bool,
+    /// What the form asks besides name, email and note.
+    pub questions: Vec<Question>,
     pub meeting_minutes: i64,
     /// `/{username}` of a host who lists several types: those, and no month.
     pub choices: Vec<MeetingTypeCard>,

@@ -8,7 +8,7 @@
 //! with or without JavaScript, ends on its confirmation page,
 //! `/bookings/{uid}` (`confirmation_page.rs`).
 
-use std::sync::Arc;
+use std::{collections::BTreeMap, sync::Arc};
 
 use leptos::{
     either::Either,
@@ -20,6 +20,7 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 
 use super::{
     api::{get_booking_page, Book},
+    booking_form::BookingForm,
     model::{BookingPageView, DayView, PageStatus, SlotView},
     type_list::{linked_text, meeting_type_list},
 };
@@ -27,6 +28,7 @@ use super::{refusals, zone_picker::ZonePicker};
 use crate::{
     error::AppError,
     manage::{api::RescheduleBooking, page::RescheduleForm},
+    questions::LONG_ANSWER_CHARS,
 };
 
 #[component]
@@ -151,7 +153,17 @@ fn BookingCard(view: Arc<BookingPageView>) -> impl IntoView {
         let chosen_slot = query.get_str("slot").and_then(|slot| slot.parse::<i64>().ok());
         (query.get("day"), chosen_slot, failed_booking)
     });
-    let times = times_section(&view, chosen_day.as_deref(), chosen_slot, failed_booking);
+    // A link may prefill answers: `?q_company=ACME`.
+    let prefill: BTreeMap<String, String> = use_query_map().with_untracked(|query| {
+        view.questions
+            .iter()
+            .filter_map(|question| {
+                let value = query.get_str(&format!("q_{}", question.key))?;
+                Some((question.key.clone(), value.chars().take(LONG_ANSWER_CHARS).collect()))
+            })
+            .collect()
+    });
+    let times = times_section(&view, chosen_day.as_deref(), chosen_slot, failed_booking, prefill);
     let initials: String =
         view.host_name.split_whitespace().filter_map(|word| word.chars().next()).take(2).collect();
     let status_message = match view.status {
@@ -251,6 +263,7 @@ fn times_section(
     chosen_day: Option<&str>,
     chosen_slot: Option<i64>,
     failed_booking: Option<AppError>,
+    prefill: BTreeMap<String, String>,
 ) -> AnyView {
     let day = chosen_day.and_then(|date| view.weeks.iter().flatten().flatten().find(|day| day.date == date));
     let chosen =
@@ -269,6 +282,8 @@ fn times_section(
                 meeting_type=view.meeting_type.clone()
                 length=view.meeting_minutes
                 asks_phone=view.asks_phone
+                questions=view.questions.clone()
+                prefill
                 start=slot.start
                 tz=view.visitor_time_zone.clone()
                 summary
@@ -324,67 +339,4 @@ fn slot_summary(view: &BookingPageView, day: &DayView, slot: &SlotView) -> Strin
         end_label,
         view.visitor_time_zone.replace('_', " ")
     )
-}
-
-/// An island: a plain form that posts to the `book` server function, so it
-/// works without JavaScript; with it, errors appear in place. On success the
-/// server sends the visitor to the confirmation page either way.
-#[island(lazy)]
-fn BookingForm(
-    username: String,
-    meeting_type: String,
-    length: i64,
-    asks_phone: bool,
-    start: i64,
-    tz: String,
-    summary: String,
-    failed: Option<AppError>,
-) -> impl IntoView {
-    let book = ServerAction::<Book>::new();
-    let failure = Signal::derive(move || match book.value().get() {
-        Some(Err(error)) => Some(error),
-        Some(Ok(_)) => None,
-        None => failed.clone(),
-    });
-    let field_error = move |field: &'static str| failure.get().and_then(|error| error.field(field));
-    let other_error = move || {
-        failure.get().and_then(|error| match error {
-            AppError::Validation(_) => error.field("start").or_else(|| error.field("tz")),
-            error => Some(error.to_string()),
-        })
-    };
-    let invalid = move |field: &'static str| field_error(field).is_some().to_string();
-    view! {
-        <h2 id="details-heading">"Your details"</h2>
-        <p class="slot-summary" data-testid="slot-summary">{summary}</p>
-        <ActionForm action=book attr:class="stack" attr:aria-labelledby="details-heading">
-            <input type="hidden" name="username" value=username/>
-            <input type="hidden" name="meeting_type" value=meeting_type/>
-            <input type="hidden" name="length" value=length.to_string()/>
-            <input type="hidden" name="start" value=start.to_string()/>
-            <input type="hidden" name="tz" value=tz/>
-            <label for="name">"Your name"</label>
-            <input id="name" name="name" required maxlength="100" autocomplete="name" autofocus
-                aria-invalid=move || invalid("name") aria-describedby="name-error" data-testid="visitor-name"/>
-            <p id="name-error" class="field-error" role="alert">{move || field_error("name")}</p>
-            <label for="email">"Email"</label>
-            <input id="email" name="email" type="email" required autocomplete="email"
-                aria-invalid=move || invalid("email") aria-describedby="email-error" data-testid="visitor-email"/>
-            <p id="email-error" class="field-error" role="alert">{move || field_error("email")}</p>
-            {asks_phone.then(|| view! {
-                <label for="phone">"Your phone number (the host calls you)"</label>
-                <input id="phone" name="phone" type="tel" required maxlength="32" autocomplete="tel"
-                    aria-invalid=move || invalid("phone") aria-describedby="phone-error" data-testid="visitor-phone"/>
-                <p id="phone-error" class="field-error" role="alert">{move || field_error("phone")}</p>
-            })}
-            <label for="note">"Anything to prepare? (optional)"</label>
-            <textarea id="note" name="note" maxlength="2000" rows="3"
-                aria-invalid=move || invalid("note") aria-describedby="note-error"></textarea>
-            <p id="note-error" class="field-error" role="alert">{move || field_error("note")}</p>
-            <p class="field-error" role="alert" data-testid="booking-error">{other_error}</p>
-            <button type="submit" class="button primary" data-testid="confirm-booking" prop:disabled=move || book.pending().get()>
-                {move || if book.pending().get() { "Booking…" } else { "Book this time" }}
-            </button>
-        </ActionForm>
-    }
 }

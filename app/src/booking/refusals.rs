@@ -47,7 +47,11 @@ pub fn from_address(error: AppError, host_name: &str) -> AppError {
         AppError::Validation(fields) => {
             let known: BTreeMap<String, String> = fields
                 .into_iter()
-                .filter(|(field, message)| FIELDS.contains(&(field.as_str(), message.as_str())))
+                .filter(|(field, message)| {
+                    FIELDS.contains(&(field.as_str(), message.as_str()))
+                        || (field.starts_with("q_")
+                            && crate::questions::ANSWER_MESSAGES.contains(&message.as_str()))
+                })
                 .collect();
             if known.is_empty() {
                 general()

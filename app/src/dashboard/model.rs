@@ -20,6 +20,8 @@ pub struct UpcomingBooking {
     pub meeting_title: Option<String>,
     /// Where it happens, in words (a Meet link once Google made it).
     pub place: Option<String>,
+    /// The visitor's answers, `(question, answer)`, shown as text.
+    pub answers: Vec<(String, String)>,
     /// The visitor's own words: shown as text, never as HTML.
     pub note: String,
     /// In the host's Google calendar (direct booking), invited by email, or

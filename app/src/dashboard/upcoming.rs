@@ -35,6 +35,11 @@ pub async fn dashboard(state: &AppState, user: User, now: DateTime<Utc>) -> Resu
                 invitation: invitations::status(&booking),
                 meeting_title: title_of(booking.meeting_type_id),
                 place: invitations::place_in_words(&booking),
+                answers: booking
+                    .answers
+                    .iter()
+                    .map(|answer| (answer.question.clone(), answer.answer.clone()))
+                    .collect(),
                 uid: booking.uid,
                 day: start.format("%a %-d %b %Y").to_string(),
                 time: format!("{}–{}", start.format("%H:%M"), end.format("%H:%M")),

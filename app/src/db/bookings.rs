@@ -3,6 +3,8 @@
 
 use chrono::{DateTime, Utc};
 
+use crate::questions::Answer;
+
 pub use super::{conferences::Conference, daily_limits::DailyLimitCheck};
 use super::{from_db_time, to_db_time, Backend, DbError, DbPool};
 use crate::db::{
@@ -33,6 +35,7 @@ pub struct NewBooking {
     pub location: Option<String>,
     /// `Some(Requested)` when Google Meet is asked for with the insert.
     pub conference: Option<Conference>,
+    pub answers: Vec<Answer>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -129,6 +132,8 @@ pub struct Booking {
     pub location: Option<String>,
     /// For Google Meet only: how far Google is with the conference.
     pub conference: Option<Conference>,
+    /// The visitor's answers to the type's questions.
+    pub answers: Vec<Answer>,
 }
 
 impl Booking {
@@ -160,6 +165,7 @@ pub(super) struct BookingRow {
     meeting_type_id: Option<i64>,
     location: Option<String>,
     conference: Option<String>,
+    answers_json: String,
 }
 
 impl TryFrom<BookingRow> for Booking {
@@ -184,6 +190,7 @@ impl TryFrom<BookingRow> for Booking {
             meeting_type_id: row.meeting_type_id,
             location: row.location,
             conference: row.conference.as_deref().map(Conference::try_from).transpose()?,
+            answers: serde_json::from_str(&row.answers_json).map_err(DbError::Corrupt)?,
             cancellation: match row.status.as_str() {
                 "confirmed" => None,
                 "cancelled" => Some(Cancellation {
@@ -224,7 +231,7 @@ pub(super) const BOOKING_COLUMNS: &str =
     "booking_id, host_user_id, uid, starts_at, ends_at, visitor_name, visitor_email, \
                                visitor_time_zone, note, delivery, google_event_id, google_ical_uid, created_at, \
                                sequence, status, cancelled_at, cancelled_by, cancel_reason, meeting_type_id, \
-                               location, conference";
+                               location, conference, answers_json";
 
 /// Records the booking, with the mail `mail` writes about it and the work
 /// it owes Google, only if no confirmed booking of the host overlaps the
@@ -256,8 +263,8 @@ pub async fn create(
     }
     let sql = format!(
         "insert into bookings (host_user_id, uid, starts_at, ends_at, visitor_name, visitor_email, \
-             visitor_time_zone, note, delivery, created_at, meeting_type_id, location, conference) \
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) returning {BOOKING_COLUMNS}"
+             visitor_time_zone, note, delivery, created_at, meeting_type_id, location, conference, answers_json) \
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) returning {BOOKING_COLUMNS}"
     );
     let row: BookingRow = sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(booking.host_user_id)
@@ -273,6 +280,7 @@ pub async fn create(
         .bind(booking.meeting_type_id)
         .bind(&booking.location)
         .bind(booking.conference.map(Conference::as_str))
+        .bind(serde_json::to_string(&booking.answers).map_err(DbError::Corrupt)?)
         .fetch_one(&mut *transaction)
         .await?;
     let created = Booking::try_from(row)?;

@@ -6,7 +6,7 @@ use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
 use scheduling::{BookingRules, WeeklyAvailability};
 
-use crate::place::Place;
+use crate::{place::Place, questions::Question};
 
 use super::{
     host_settings::{HostSettings, FIRST_TYPE_SLUG, FIRST_TYPE_TITLE},
@@ -41,6 +41,9 @@ pub struct MeetingTypeFields {
     /// On `/{username}`; otherwise secret, reachable only by its link.
     pub listed: bool,
     pub place: Place,
+    pub questions: Vec<Question>,
+    /// The answers go into the Google event's description too.
+    pub answers_in_event: bool,
 }
 
 impl MeetingTypeFields {
@@ -60,6 +63,8 @@ impl MeetingTypeFields {
             colour: "#2563eb".to_owned(),
             listed: true,
             place: Place::Unset,
+            questions: Vec::new(),
+            answers_in_event: false,
         }
     }
 }
@@ -143,6 +148,8 @@ struct MeetingTypeRow {
     position: i64,
     place_kind: String,
     place_detail: String,
+    questions_json: String,
+    answers_in_event: i64,
 }
 
 impl TryFrom<MeetingTypeRow> for MeetingType {
@@ -170,6 +177,8 @@ impl TryFrom<MeetingTypeRow> for MeetingType {
                     .map_err(DbError::Corrupt)?,
                 colour: row.colour,
                 listed: row.listed != 0,
+                questions: serde_json::from_str(&row.questions_json).map_err(DbError::Corrupt)?,
+                answers_in_event: row.answers_in_event != 0,
                 place: Place::from_parts(&row.place_kind, row.place_detail).ok_or_else(|| {
                     DbError::UnknownValue {
                         column: "meeting_types.place_kind",
@@ -183,7 +192,8 @@ impl TryFrom<MeetingTypeRow> for MeetingType {
 
 const COLUMNS: &str = "type_id, user_id, slug, title, description, lengths_json, slot_interval_minutes, \
                        buffer_before_minutes, buffer_after_minutes, minimum_notice_minutes, horizon_days, \
-                       availability_json, colour, listed, position, place_kind, place_detail";
+                       availability_json, colour, listed, position, place_kind, place_detail, \
+                       questions_json, answers_in_event";
 
 /// The host's types in the order the host gave them.
 pub async fn for_host(db: &DbPool, user_id: i64) -> Result<Vec<MeetingType>, DbError> {
@@ -209,11 +219,13 @@ pub enum Saved {
     NotFound,
 }
 
-fn stored(fields: &MeetingTypeFields) -> Result<(String, Option<String>), DbError> {
+/// The JSON columns: lengths, own hours, questions.
+fn stored(fields: &MeetingTypeFields) -> Result<(String, Option<String>, String), DbError> {
     let lengths = serde_json::to_string(&fields.lengths).map_err(DbError::Corrupt)?;
     let availability =
         fields.availability.as_ref().map(serde_json::to_string).transpose().map_err(DbError::Corrupt)?;
-    Ok((lengths, availability))
+    let questions = serde_json::to_string(&fields.questions).map_err(DbError::Corrupt)?;
+    Ok((lengths, availability, questions))
 }
 
 fn slug_taken(error: &sqlx::Error) -> bool {
@@ -227,13 +239,14 @@ pub async fn create(
     fields: &MeetingTypeFields,
     now: DateTime<Utc>,
 ) -> Result<Saved, DbError> {
-    let (lengths, availability) = stored(fields)?;
+    let (lengths, availability, questions) = stored(fields)?;
     let inserted = sqlx::query_scalar(
         "insert into meeting_types (user_id, slug, title, description, lengths_json, slot_interval_minutes, \
              buffer_before_minutes, buffer_after_minutes, minimum_notice_minutes, horizon_days, availability_json, \
-             colour, listed, position, created_at, updated_at, place_kind, place_detail) \
+             colour, listed, position, created_at, updated_at, place_kind, place_detail, questions_json, \
+             answers_in_event) \
          select $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, coalesce(max(position), -1) + 1, $14, $14, \
-             $15, $16 \
+             $15, $16, $17, $18 \
          from meeting_types where user_id = $1 \
          returning type_id",
     )
@@ -253,6 +266,8 @@ pub async fn create(
     .bind(to_db_time(now))
     .bind(fields.place.kind())
     .bind(fields.place.detail())
+    .bind(questions)
+    .bind(i64::from(fields.answers_in_event))
     .fetch_one(db)
     .await;
     match inserted {
@@ -270,12 +285,13 @@ pub async fn update(
     fields: &MeetingTypeFields,
     now: DateTime<Utc>,
 ) -> Result<Saved, DbError> {
-    let (lengths, availability) = stored(fields)?;
+    let (lengths, availability, questions) = stored(fields)?;
     let updated = sqlx::query(
         "update meeting_types set slug = $3, title = $4, description = $5, lengths_json = $6, \
              slot_interval_minutes = $7, buffer_before_minutes = $8, buffer_after_minutes = $9, \
              minimum_notice_minutes = $10, horizon_days = $11, availability_json = $12, colour = $13, \
-             listed = $14, updated_at = $15, place_kind = $16, place_detail = $17 \
+             listed = $14, updated_at = $15, place_kind = $16, place_detail = $17, questions_json = $18, \
+             answers_in_event = $19 \
          where user_id = $1 and type_id = $2",
     )
     .bind(user_id)
@@ -295,6 +311,8 @@ pub async fn update(
     .bind(to_db_time(now))
     .bind(fields.place.kind())
     .bind(fields.place.detail())
+    .bind(questions)
+    .bind(i64::from(fields.answers_in_event))
     .execute(db)
     .await;
     match updated {

@@ -16,6 +16,7 @@ use crate::{
     error::AppError,
     google_scopes::CALENDAR_EVENTS,
     place::{checked_phone, Place},
+    questions::checked_questions,
     state::AppState,
 };
 
@@ -156,6 +157,8 @@ fn view_of(meeting_type: &MeetingType, username: &str) -> MeetingTypeView {
             colour: fields.colour.clone(),
             listed: fields.listed,
             place: fields.place.clone(),
+            questions: fields.questions.clone(),
+            answers_in_event: fields.answers_in_event,
         },
     }
 }
@@ -229,8 +232,12 @@ fn checked(form: &MeetingTypeForm) -> Result<MeetingTypeFields, AppError> {
         return Err(AppError::invalid("colour", "Colours are written like #2563eb."));
     }
     let place = checked_place(&form.place)?;
+    let questions =
+        checked_questions(&form.questions).map_err(|message| AppError::invalid("questions", message))?;
     Ok(MeetingTypeFields {
         place,
+        questions,
+        answers_in_event: form.answers_in_event,
         slug,
         title: title.to_owned(),
         description,

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::place::Place;
+use crate::{place::Place, questions::Question};
 
 /// Paths the router owns; no host may take them as a username.
 pub const RESERVED_USERNAMES: [&str; 18] = [
@@ -150,6 +150,11 @@ pub struct MeetingTypeForm {
     pub listed: bool,
     #[serde(default)]
     pub place: Place,
+    #[serde(default)]
+    pub questions: Vec<Question>,
+    /// The answers go into the Google event's description too.
+    #[serde(default)]
+    pub answers_in_event: bool,
 }
 
 impl MeetingTypeForm {
@@ -170,6 +175,8 @@ impl MeetingTypeForm {
             colour: COLOURS[0].0.to_owned(),
             listed: true,
             place: Place::Unset,
+            questions: Vec::new(),
+            answers_in_event: false,
         }
     }
 }

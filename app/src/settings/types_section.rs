@@ -11,6 +11,7 @@ use super::{
     model::{
         MeetingTypeForm, MeetingTypeView, TypeChange, COLOURS, MOST_LENGTHS, OFFERED_LENGTHS, SLOT_INTERVALS,
     },
+    questions_editor::{QuestionRow, QuestionsEditor},
 };
 use crate::{
     error::AppError,
@@ -126,6 +127,8 @@ fn TypeEditor(
     }));
     let colour = RwSignal::new(form.colour.clone());
     let listed = RwSignal::new(form.listed);
+    let question_rows = RwSignal::new(form.questions.iter().map(QuestionRow::new).collect::<Vec<_>>());
+    let answers_in_event = RwSignal::new(form.answers_in_event);
     let place_kind = RwSignal::new(form.place.kind().to_owned());
     let place_detail = RwSignal::new(form.place.detail().to_owned());
     let result = save.value();
@@ -158,6 +161,8 @@ fn TypeEditor(
                 colour: colour.get(),
                 listed: listed.get(),
                 place: Place::from_parts(&place_kind.get(), place_detail.get()).unwrap_or_default(),
+                questions: question_rows.get().iter().map(QuestionRow::question).collect(),
+                answers_in_event: answers_in_event.get(),
             },
         });
     };
@@ -246,6 +251,15 @@ fn TypeEditor(
                 </label>
             </Show>
             <FieldError message=Signal::derive(move || error("place"))/>
+            }.into_any()}
+            {view! {
+            <QuestionsEditor rows=question_rows/>
+            <FieldError message=Signal::derive(move || error("questions"))/>
+            <label class="switch">
+                <input type="checkbox" prop:checked=move || answers_in_event.get()
+                    on:change=move |event| answers_in_event.set(event_target_checked(&event)) data-testid="type-answers-in-event"/>
+                <span>"Show the answers in the Google Calendar event too (direct booking)"</span>
+            </label>
             <label class="switch">
                 <input type="checkbox" prop:checked=move || own_hours.get()
                     on:change=move |event| own_hours.set(event_target_checked(&event)) data-testid="type-own-hours"/>

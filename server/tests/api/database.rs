@@ -180,6 +180,7 @@ fn booking(host_user_id: i64, uid: &str, start_minute: i64, minutes: i64) -> app
         meeting_type_id: None,
         location: None,
         conference: None,
+        answers: Vec::new(),
     }
 }
 

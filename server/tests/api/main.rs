@@ -18,6 +18,7 @@ mod meeting_types;
 mod pages;
 mod places;
 mod probes;
+mod questions;
 mod settings;
 mod sign_in;
 mod strict_google;
