@@ -140,7 +140,7 @@ pub fn free_slots(
         return Vec::new();
     }
     let busy = merged(busy);
-    let day_load = DayLoad::new(host, &busy, meetings);
+    let day_load = DayLoad::new(rules.daily_limit, host.time_zone, &busy, meetings);
     let mut busy_cursor = 0;
     let mut slots = Vec::new();
 
@@ -171,13 +171,19 @@ pub fn free_slots(
     slots
 }
 
-/// Whether `slot` still fits the host's daily limit, against the day's
-/// meetings as they stand now (and, for a limit of all busy time, `busy`):
-/// the check a booking repeats under the host's lock, where `meetings` are
-/// read afresh. Always true without a limit.
-pub fn fits_daily_limit(host: &Host<'_>, slot: Interval, busy: &[Interval], meetings: &[Interval]) -> bool {
-    let date = slot.start.with_timezone(&host.time_zone).date_naive();
-    DayLoad::new(host, &merged(busy), meetings).room_on(date).takes(&slot)
+/// Whether `slot` still fits a daily limit on the host's clock, against
+/// the day's meetings as they stand now (and, for a limit of all busy time,
+/// `busy`): the check a booking repeats under the host's lock, where
+/// `meetings` are read afresh. Always true without a limit.
+pub fn fits_daily_limit(
+    limit: DailyLimit,
+    time_zone: Tz,
+    slot: Interval,
+    busy: &[Interval],
+    meetings: &[Interval],
+) -> bool {
+    let date = slot.start.with_timezone(&time_zone).date_naive();
+    DayLoad::new(limit, time_zone, &merged(busy), meetings).room_on(date).takes(&slot)
 }
 
 /// The slots of one availability interval on one local day, in UTC, with
@@ -225,19 +231,19 @@ impl Room {
 }
 
 /// The load of each day of the host's calendar, for a daily limit.
-struct DayLoad<'a> {
-    host: &'a Host<'a>,
+struct DayLoad {
+    limit: DailyLimit,
+    time_zone: Tz,
     /// Merged: what counts toward minutes.
     counted: Vec<Interval>,
     /// Sorted by start.
     meetings: Vec<Interval>,
 }
 
-impl<'a> DayLoad<'a> {
-    fn new(host: &'a Host<'a>, merged_busy: &[Interval], meetings: &[Interval]) -> Self {
-        let limit = host.rules.daily_limit;
+impl DayLoad {
+    fn new(limit: DailyLimit, time_zone: Tz, merged_busy: &[Interval], meetings: &[Interval]) -> Self {
         if limit.is_none() {
-            return Self { host, counted: Vec::new(), meetings: Vec::new() };
+            return Self { limit, time_zone, counted: Vec::new(), meetings: Vec::new() };
         }
         let mut meetings: Vec<Interval> = meetings.iter().copied().filter(|m| m.start < m.end).collect();
         meetings.sort_unstable();
@@ -246,12 +252,12 @@ impl<'a> DayLoad<'a> {
         } else {
             merged(&meetings)
         };
-        Self { host, counted, meetings }
+        Self { limit, time_zone, counted, meetings }
     }
 
     fn room_on(&self, date: NaiveDate) -> Room {
-        let limit = self.host.rules.daily_limit;
-        let Some(day) = (!limit.is_none()).then(|| local_day(self.host.time_zone, date)).flatten() else {
+        let limit = self.limit;
+        let Some(day) = (!limit.is_none()).then(|| local_day(self.time_zone, date)).flatten() else {
             return Room::UNLIMITED;
         };
         let meetings = limit.meetings.map(|most| {

@@ -60,24 +60,23 @@ impl BusyTimes {
         }
     }
 
-    /// The host's daily limit for `slot`, to be checked again where the
-    /// booking is written, against the meetings as they are then; `None`
-    /// without a limit.
+    /// A daily limit for `slot`, to be checked again where the booking is
+    /// written, against the meetings as they are then; `None` without one.
     pub fn daily_limit_check(
         &self,
-        settings: &HostSettings,
+        limit: scheduling::DailyLimit,
         time_zone: chrono_tz::Tz,
         slot: Interval,
         window: Interval,
     ) -> Option<DailyLimitCheck> {
-        if !settings.has_daily_limit() {
+        if limit.meetings.is_none() && limit.minutes.is_none() {
             return None;
         }
-        let (settings, google) = (settings.clone(), self.google.clone());
+        let google = self.google.clone();
         Some(DailyLimitCheck {
             window: (window.start, window.end),
             fits: Arc::new(move |meetings| {
-                scheduling::fits_daily_limit(&settings.engine(time_zone), slot, &google, meetings)
+                scheduling::fits_daily_limit(limit, time_zone, slot, &google, meetings)
             }),
         })
     }

@@ -44,6 +44,9 @@ pub struct MeetingTypeFields {
     pub questions: Vec<Question>,
     /// The answers go into the Google event's description too.
     pub answers_in_event: bool,
+    /// Its own daily limits (0: none); `None`: the host's.
+    pub daily_limit_meetings: Option<i64>,
+    pub daily_limit_minutes: Option<i64>,
 }
 
 impl MeetingTypeFields {
@@ -65,6 +68,8 @@ impl MeetingTypeFields {
             place: Place::Unset,
             questions: Vec::new(),
             answers_in_event: false,
+            daily_limit_meetings: None,
+            daily_limit_minutes: None,
         }
     }
 }
@@ -98,7 +103,18 @@ impl MeetingType {
             buffer_after: fields.buffer_after_minutes.map_or(host.buffer_after, minutes),
             minimum_notice: fields.minimum_notice_minutes.map_or(host.minimum_notice, minutes),
             horizon: Duration::days(self.horizon_days(settings)),
-            daily_limit: host.daily_limit,
+            daily_limit: {
+                // The type's own limit of each kind, 0 meaning none; else the host's.
+                let own = |value: Option<i64>, host: Option<u32>| match value {
+                    None => host,
+                    Some(most) => u32::try_from(most).ok().filter(|most| *most > 0),
+                };
+                scheduling::DailyLimit {
+                    meetings: own(fields.daily_limit_meetings, host.daily_limit.meetings),
+                    minutes: own(fields.daily_limit_minutes, host.daily_limit.minutes),
+                    counts_all_busy_time: host.daily_limit.counts_all_busy_time,
+                }
+            },
         }
     }
 
@@ -150,6 +166,8 @@ struct MeetingTypeRow {
     place_detail: String,
     questions_json: String,
     answers_in_event: i64,
+    daily_limit_meetings: Option<i64>,
+    daily_limit_minutes: Option<i64>,
 }
 
 impl TryFrom<MeetingTypeRow> for MeetingType {
@@ -179,6 +197,8 @@ impl TryFrom<MeetingTypeRow> for MeetingType {
                 listed: row.listed != 0,
                 questions: serde_json::from_str(&row.questions_json).map_err(DbError::Corrupt)?,
                 answers_in_event: row.answers_in_event != 0,
+                daily_limit_meetings: row.daily_limit_meetings,
+                daily_limit_minutes: row.daily_limit_minutes,
                 place: Place::from_parts(&row.place_kind, row.place_detail).ok_or_else(|| {
                     DbError::UnknownValue {
                         column: "meeting_types.place_kind",
@@ -193,7 +213,7 @@ impl TryFrom<MeetingTypeRow> for MeetingType {
 const COLUMNS: &str = "type_id, user_id, slug, title, description, lengths_json, slot_interval_minutes, \
                        buffer_before_minutes, buffer_after_minutes, minimum_notice_minutes, horizon_days, \
                        availability_json, colour, listed, position, place_kind, place_detail, \
-                       questions_json, answers_in_event";
+                       questions_json, answers_in_event, daily_limit_meetings, daily_limit_minutes";
 
 /// The host's types in the order the host gave them.
 pub async fn for_host(db: &DbPool, user_id: i64) -> Result<Vec<MeetingType>, DbError> {
@@ -244,9 +264,9 @@ pub async fn create(
         "insert into meeting_types (user_id, slug, title, description, lengths_json, slot_interval_minutes, \
              buffer_before_minutes, buffer_after_minutes, minimum_notice_minutes, horizon_days, availability_json, \
              colour, listed, position, created_at, updated_at, place_kind, place_detail, questions_json, \
-             answers_in_event) \
+             answers_in_event, daily_limit_meetings, daily_limit_minutes) \
          select $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, coalesce(max(position), -1) + 1, $14, $14, \
-             $15, $16, $17, $18 \
+             $15, $16, $17, $18, $19, $20 \
          from meeting_types where user_id = $1 \
          returning type_id",
     )
@@ -268,6 +288,8 @@ pub async fn create(
     .bind(fields.place.detail())
     .bind(questions)
     .bind(i64::from(fields.answers_in_event))
+    .bind(fields.daily_limit_meetings)
+    .bind(fields.daily_limit_minutes)
     .fetch_one(db)
     .await;
     match inserted {
@@ -291,7 +313,7 @@ pub async fn update(
              slot_interval_minutes = $7, buffer_before_minutes = $8, buffer_after_minutes = $9, \
              minimum_notice_minutes = $10, horizon_days = $11, availability_json = $12, colour = $13, \
              listed = $14, updated_at = $15, place_kind = $16, place_detail = $17, questions_json = $18, \
-             answers_in_event = $19 \
+             answers_in_event = $19, daily_limit_meetings = $20, daily_limit_minutes = $21 \
          where user_id = $1 and type_id = $2",
     )
     .bind(user_id)
@@ -313,6 +335,8 @@ pub async fn update(
     .bind(fields.place.detail())
     .bind(questions)
     .bind(i64::from(fields.answers_in_event))
+    .bind(fields.daily_limit_meetings)
+    .bind(fields.daily_limit_minutes)
     .execute(db)
     .await;
     match updated {

@@ -159,6 +159,8 @@ fn view_of(meeting_type: &MeetingType, username: &str) -> MeetingTypeView {
             place: fields.place.clone(),
             questions: fields.questions.clone(),
             answers_in_event: fields.answers_in_event,
+            daily_limit_meetings: fields.daily_limit_meetings,
+            daily_limit_minutes: fields.daily_limit_minutes,
         },
     }
 }
@@ -238,6 +240,20 @@ fn checked(form: &MeetingTypeForm) -> Result<MeetingTypeFields, AppError> {
         place,
         questions,
         answers_in_event: form.answers_in_event,
+        daily_limit_meetings: optional(
+            "daily_limit_meetings",
+            form.daily_limit_meetings,
+            0,
+            50,
+            "Use 0 (no limit) to 50 meetings, or leave it empty.",
+        )?,
+        daily_limit_minutes: optional(
+            "daily_limit_minutes",
+            form.daily_limit_minutes,
+            0,
+            24 * 60,
+            "Use 0 (no limit) to 1,440 minutes, or leave it empty.",
+        )?,
         slug,
         title: title.to_owned(),
         description,

@@ -155,6 +155,11 @@ pub struct MeetingTypeForm {
     /// The answers go into the Google event's description too.
     #[serde(default)]
     pub answers_in_event: bool,
+    /// Its own daily limits (0: none); `None`: as in Availability.
+    #[serde(default)]
+    pub daily_limit_meetings: Option<i64>,
+    #[serde(default)]
+    pub daily_limit_minutes: Option<i64>,
 }
 
 impl MeetingTypeForm {
@@ -177,6 +182,8 @@ impl MeetingTypeForm {
             place: Place::Unset,
             questions: Vec::new(),
             answers_in_event: false,
+            daily_limit_meetings: None,
+            daily_limit_minutes: None,
         }
     }
 }

@@ -120,6 +120,10 @@ fn TypeEditor(
         form.minimum_notice_minutes.map(|minutes| (minutes / 60).to_string()).unwrap_or_default(),
     );
     let horizon = RwSignal::new(form.horizon_days.map(|days| days.to_string()).unwrap_or_default());
+    let limit_meetings =
+        RwSignal::new(form.daily_limit_meetings.map(|most| most.to_string()).unwrap_or_default());
+    let limit_minutes =
+        RwSignal::new(form.daily_limit_minutes.map(|most| most.to_string()).unwrap_or_default());
     let own_hours = RwSignal::new(form.own_hours.is_some());
     let days = RwSignal::new(form.own_hours.clone().unwrap_or_else(|| {
         let weekday = vec![("09:00".to_owned(), "17:00".to_owned())];
@@ -163,6 +167,8 @@ fn TypeEditor(
                 place: Place::from_parts(&place_kind.get(), place_detail.get()).unwrap_or_default(),
                 questions: question_rows.get().iter().map(QuestionRow::question).collect(),
                 answers_in_event: answers_in_event.get(),
+                daily_limit_meetings: optional_number(&limit_meetings.get()),
+                daily_limit_minutes: optional_number(&limit_minutes.get()),
             },
         });
     };
@@ -187,7 +193,7 @@ fn TypeEditor(
             <FieldError message=Signal::derive(move || error("title"))/>
             <label>"Address"
                 <span class="prefixed"><span class="prefix">"/…/"</span>
-                    <input required maxlength="40" pattern="[a-z0-9-]+" prop:value=move || slug.get()
+                    <input required maxlength="40" pattern="[a-z0-9\-]+" prop:value=move || slug.get()
                         on:input=move |event| slug.set(event_target_value(&event)) data-testid="type-slug"/>
                 </span>
             </label>
@@ -227,6 +233,8 @@ fn TypeEditor(
                 {text_field("Buffer before (minutes)", before, "type-buffer-before", "as in Availability")}
                 {text_field("Buffer after (minutes)", after, "type-buffer-after", "as in Availability")}
                 {text_field("Bookable up to (days ahead)", horizon, "type-horizon", "as in Availability")}
+                {text_field("At most this many meetings a day (0: no limit)", limit_meetings, "type-limit-meetings", "as in Availability")}
+                {text_field("At most this many minutes of meetings a day (0: no limit)", limit_minutes, "type-limit-minutes", "as in Availability")}
                 <label>"Colour"
                     <select prop:value=move || colour.get() on:change=move |event| colour.set(event_target_value(&event))>
                         {COLOURS.into_iter().map(|(value, name)| view! { <option value=value>{name}</option> }).collect_view()}
@@ -234,7 +242,7 @@ fn TypeEditor(
                 </label>
             </div>
             <FieldError message=Signal::derive(move || {
-                ["slot_interval_minutes", "minimum_notice_minutes", "buffer_before_minutes", "buffer_after_minutes", "horizon_days", "colour"]
+                ["slot_interval_minutes", "minimum_notice_minutes", "buffer_before_minutes", "buffer_after_minutes", "horizon_days", "daily_limit_meetings", "daily_limit_minutes", "colour"]
                     .into_iter().find_map(error)
             })/>
             }.into_any()}

@@ -247,3 +247,28 @@ async fn hosts_and_bookings_from_before_meeting_types_keep_their_page_and_get_on
         test_database.drop_database().await;
     }
 }
+
+#[tokio::test]
+async fn a_types_own_daily_limit_closes_its_day_while_the_other_types_follow_the_hosts() {
+    let app = TestApp::spawn(app::db::Backend::Sqlite).await;
+    let ada = ada_takes_bookings(&app).await;
+    let mut intro = type_form("Intro call", "intro", &[30], true);
+    intro["form"]["daily_limit_meetings"] = json!(1);
+    assert_eq!(save_type(&app, &ada, intro).await.status(), 200);
+    let date_of = |start: i64| chrono::DateTime::from_timestamp(start, 0).unwrap().date_naive();
+    let page: Value = type_page(&app, Some("intro"), None).await.json().await.unwrap();
+    let (first, later) = (slots(&page)[4].0, slots(&page)[10].0);
+    assert_eq!(date_of(first), date_of(later), "two times of one day");
+    assert_eq!(book_type(&app, Some("intro"), None, first).await.status(), 200);
+
+    let intro_after: Value = type_page(&app, Some("intro"), None).await.json().await.unwrap();
+    assert!(
+        slots(&intro_after).iter().all(|(start, _)| date_of(*start) != date_of(first)),
+        "one intro a day"
+    );
+    let meeting: Value = type_page(&app, Some("meeting"), None).await.json().await.unwrap();
+    assert!(slots(&meeting).iter().any(|(start, _)| *start == later), "the host's other type has no limit");
+    assert_eq!(book_type(&app, Some("intro"), None, later).await.status(), 409, "checked again at booking");
+    assert_eq!(book_type(&app, Some("meeting"), None, later).await.status(), 200);
+    app.stop().await;
+}

@@ -6,3 +6,7 @@ alter table meeting_types add column answers_in_event bigint not null default 0;
 
 -- A booking's answers (JSON list of {question, answer}), as text.
 alter table bookings add column answers_json text not null default '[]';
+
+-- A type's own daily limits (0: none); null: the host's (host_settings).
+alter table meeting_types add column daily_limit_meetings bigint;
+alter table meeting_types add column daily_limit_minutes bigint;
