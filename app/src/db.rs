@@ -18,6 +18,7 @@ pub mod host_settings;
 pub mod meeting_types;
 pub mod outbox;
 pub mod sessions;
+pub mod type_rules;
 pub mod users;
 
 use std::{path::Path, str::FromStr, time::Duration};

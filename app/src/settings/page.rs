@@ -138,7 +138,7 @@ fn ProfileSection(view: SettingsView) -> impl IntoView {
                 <label for="username">"Your booking page address"</label>
                 <div class="prefixed">
                     <span class="prefix">"/"</span>
-                    <input id="username" name="username" required minlength="3" maxlength="32" pattern="[a-z0-9\-]+"
+                    <input id="username" name="username" required minlength="3" maxlength="32" pattern="[a-z0-9\\-]+"
                         value=view.profile.username.clone() aria-describedby="username-help" data-testid="username"/>
                 </div>
                 <p id="username-help" class="help">"3 to 32 lowercase letters, digits or hyphens."</p>

@@ -193,7 +193,7 @@ fn TypeEditor(
             <FieldError message=Signal::derive(move || error("title"))/>
             <label>"Address"
                 <span class="prefixed"><span class="prefix">"/…/"</span>
-                    <input required maxlength="40" pattern="[a-z0-9\-]+" prop:value=move || slug.get()
+                    <input required maxlength="40" pattern="[a-z0-9\\-]+" prop:value=move || slug.get()
                         on:input=move |event| slug.set(event_target_value(&event)) data-testid="type-slug"/>
                 </span>
             </label>
