@@ -268,6 +268,10 @@ fn TypeEditor(
                     on:change=move |event| answers_in_event.set(event_target_checked(&event)) data-testid="type-answers-in-event"/>
                 <span>"Show the answers in the Google Calendar event too (direct booking)"</span>
             </label>
+            }.into_any()}
+            // Erased in groups: the form whole is a type too deep for a
+            // release build of the browser's code.
+            {view! {
             <label class="switch">
                 <input type="checkbox" prop:checked=move || own_hours.get()
                     on:change=move |event| own_hours.set(event_target_checked(&event)) data-testid="type-own-hours"/>
@@ -280,7 +284,7 @@ fn TypeEditor(
                             Some(Err(error)) => (0..3).find_map(|index| error.field(&format!("day-{day}-{index}"))),
                             _ => None,
                         });
-                        view! { <DayRow day days error=day_error/> }
+                        view! { <DayRow day days error=day_error/> }.into_any()
                     }).collect_view()}
                 </div>
             </Show>
