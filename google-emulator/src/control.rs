@@ -8,7 +8,7 @@ use axum::{
     routing::{get, post},
     Json, Router,
 };
-use chrono::Duration;
+use chrono::{DateTime, Duration, FixedOffset};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -33,6 +33,11 @@ pub(crate) fn router() -> Router<Emulator> {
         .route("/__emulator/fail-next-refresh", post(fail_next_refresh))
         .route("/__emulator/notifications", get(notifications))
         .route("/__emulator/events", get(inserted_events).post(add_event))
+        .route("/__emulator/host-delete-event", post(host_delete_event))
+        .route("/__emulator/host-move-event", post(host_move_event))
+        .route("/__emulator/expire-sync-tokens", post(expire_sync_tokens))
+        .route("/__emulator/channels", get(channels))
+        .route("/__emulator/pushes", get(pushes))
         .route("/__emulator/rotate-key", post(rotate_key))
         .route("/__emulator/reset", post(reset))
 }
@@ -213,6 +218,75 @@ async fn add_event(State(emulator): State<Emulator>, Json(request): Json<NewEven
         Some(id) => Json(json!({ "id": id })).into_response(),
         None => StatusCode::NOT_FOUND.into_response(),
     }
+}
+
+/// An event as a person sees it in Google Calendar: on the calendar
+/// `calendar_id` (`add_event`'s convention), or with `email` on that
+/// account's calendar, `primary` included. camelCase names are taken too.
+#[derive(Deserialize)]
+struct HostEvent {
+    #[serde(default)]
+    email: Option<String>,
+    #[serde(alias = "calendarId")]
+    calendar_id: String,
+    #[serde(alias = "eventId")]
+    event_id: String,
+}
+
+impl HostEvent {
+    fn calendar(&self, emulator: &Emulator) -> Option<String> {
+        emulator.host_calendar_id(self.email.as_deref(), &self.calendar_id)
+    }
+}
+
+/// 204, or 404 for no such calendar or event; an event already cancelled
+/// stays as it is.
+async fn host_delete_event(State(emulator): State<Emulator>, Json(request): Json<HostEvent>) -> Response {
+    let deleted = request
+        .calendar(&emulator)
+        .is_some_and(|calendar_id| emulator.delete_event(&calendar_id, &request.event_id));
+    if deleted {
+        StatusCode::NO_CONTENT.into_response()
+    } else {
+        StatusCode::NOT_FOUND.into_response()
+    }
+}
+
+#[derive(Deserialize)]
+struct HostMove {
+    #[serde(flatten)]
+    event: HostEvent,
+    start: DateTime<FixedOffset>,
+    end: DateTime<FixedOffset>,
+}
+
+/// 204; 400 if the end is not after the start; 404 for no such calendar
+/// or live event.
+async fn host_move_event(State(emulator): State<Emulator>, Json(request): Json<HostMove>) -> Response {
+    if request.end <= request.start {
+        return StatusCode::BAD_REQUEST.into_response();
+    }
+    let moved = request.event.calendar(&emulator).is_some_and(|calendar_id| {
+        emulator.move_event(&calendar_id, &request.event.event_id, request.start, request.end)
+    });
+    if moved {
+        StatusCode::NO_CONTENT.into_response()
+    } else {
+        StatusCode::NOT_FOUND.into_response()
+    }
+}
+
+async fn expire_sync_tokens(State(emulator): State<Emulator>) -> Response {
+    emulator.expire_sync_tokens();
+    StatusCode::NO_CONTENT.into_response()
+}
+
+async fn channels(State(emulator): State<Emulator>) -> Response {
+    Json(emulator.channels()).into_response()
+}
+
+async fn pushes(State(emulator): State<Emulator>) -> Response {
+    Json(emulator.push_deliveries()).into_response()
 }
 
 async fn rotate_key(State(emulator): State<Emulator>) -> Response {

@@ -2,7 +2,8 @@
 //! OpenID Connect (discovery, consent with incremental and granular grants,
 //! PKCE, tokens, refresh, revocation, tokeninfo, userinfo, RS256 ID tokens)
 //! and the Calendar API v3 (calendarList.list, events list/get/insert/patch/
-//! delete, freebusy.query) with Google's scope checks and error shapes.
+//! delete/watch with incremental sync and push notifications, channels.stop,
+//! freebusy.query) with Google's scope checks and error shapes.
 //!
 //! One router serves Google's own paths, so only the origin differs from
 //! Google; it can be nested under a prefix (BookMate mounts it at
@@ -56,6 +57,7 @@ use std::{
 use axum::Router;
 use chrono::{DateTime, Duration, Utc};
 
+pub use calendar::watch::{PushDelivery, WatchChannel};
 pub use config::EmulatorConfig;
 pub use error::SeedError;
 pub use faults::Fault;
@@ -65,8 +67,8 @@ pub use seed::{
     DEVELOPMENT_CLIENT_SECRET,
 };
 use state::{
-    random_event_id, random_ical_uid, random_token, seeded_event, AccessTokenRecord, Calendar, Code,
-    PendingAuthorization, RefreshTokenRecord, State,
+    random_event_id, random_ical_uid, random_token, AccessTokenRecord, Calendar, Code, PendingAuthorization,
+    RefreshTokenRecord, State,
 };
 pub use state::{Account, ConferenceCreation, ConsentDecision, Event, Grant, GrantView, Notification};
 
@@ -312,41 +314,6 @@ impl Emulator {
                     .map(|event| (calendar_id.clone(), event.clone()))
             })
             .collect()
-    }
-
-    /// Adds an event to an account's calendar, as if made in Google Calendar.
-    pub fn add_event(&self, calendar_id: &str, event: &SeedEvent) -> Option<String> {
-        let now = self.now();
-        let mut state = self.state();
-        let calendar =
-            state.calendars.values_mut().flatten().find(|calendar| calendar.entry.id == calendar_id)?;
-        let event = seeded_event(event, now);
-        let id = event.id.clone();
-        calendar.events.push(event);
-        Some(id)
-    }
-
-    /// Deletes an event as if its owner did in Google Calendar: it stays,
-    /// `cancelled`, and a client's later patch or delete of it answers 410.
-    /// False if there is no such event.
-    pub fn delete_event(&self, calendar_id: &str, event_id: &str) -> bool {
-        let now = self.now();
-        let mut state = self.state();
-        let event = state
-            .calendars
-            .values_mut()
-            .flatten()
-            .filter(|calendar| calendar.entry.id == calendar_id)
-            .flat_map(|calendar| calendar.events.iter_mut())
-            .find(|event| event.id == event_id);
-        match event {
-            Some(event) => {
-                event.status = "cancelled".to_owned();
-                event.updated = now;
-                true
-            }
-            None => false,
-        }
     }
 
     /// Signs with a newly generated key from now on, one no client has

@@ -28,6 +28,9 @@ pub struct Account {
 pub(crate) struct Calendar {
     pub(crate) entry: SeedCalendar,
     pub(crate) events: Vec<Event>,
+    /// The calendar's last change number: every write to one of its events
+    /// takes the next one (what sync tokens count).
+    pub(crate) changes: u64,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -56,6 +59,10 @@ pub struct Event {
     /// the conference Google created (`hangoutLink`, `conferenceData`).
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+    /// The calendar's change number of the event's last change (0: as
+    /// seeded), for incremental sync.
+    #[serde(skip)]
+    pub(crate) change: u64,
 }
 
 /// One grant as the control API reports it.
@@ -195,6 +202,17 @@ pub(crate) struct State {
     /// refused, as Google warns collisions may go undetected.
     pub(crate) missed_duplicate_ids: usize,
     pub(crate) conference_creation: ConferenceCreation,
+    /// Encoded in every sync token: a token of another epoch is expired.
+    /// Random per load, so a reset expires every token too.
+    pub(crate) sync_epoch: u64,
+    /// Live notification channels (`events.watch`).
+    pub(crate) channels: Vec<crate::calendar::watch::Channel>,
+    /// Every channel id ever taken, per client (Google's "project").
+    pub(crate) channel_ids: BTreeSet<(String, String)>,
+    /// The opaque `resourceId` of each watched calendar, stable for its life.
+    pub(crate) resource_ids: HashMap<String, String>,
+    /// Notifications pushed to channels, with their receivers' answers.
+    pub(crate) pushes: VecDeque<crate::calendar::watch::PushDelivery>,
 }
 
 /// How Google answers an insert that asks for a Meet conference.
@@ -212,6 +230,7 @@ pub enum ConferenceCreation {
 
 impl State {
     pub(crate) fn load(&mut self, seed: &Seed, now: DateTime<Utc>) {
+        self.sync_epoch = rand::random();
         self.clients = seed.clients.iter().map(|client| (client.client_id.clone(), client.clone())).collect();
         self.accounts = seed
             .accounts
@@ -234,6 +253,7 @@ impl State {
                     .map(|calendar| Calendar {
                         entry: SeedCalendar { events: Vec::new(), ..calendar.clone() },
                         events: calendar.events.iter().map(|event| seeded_event(event, now)).collect(),
+                        changes: 0,
                     })
                     .collect();
                 (account.sub.clone(), calendars)
@@ -282,6 +302,7 @@ pub(crate) fn seeded_event(event: &SeedEvent, now: DateTime<Utc>) -> Event {
         updated: now,
         recurring_event_id: None,
         extra: serde_json::Map::new(),
+        change: 0,
     }
 }
 

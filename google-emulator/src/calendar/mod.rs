@@ -1,6 +1,7 @@
-//! Calendar API v3: calendarList.list, events.list/get/insert/delete and
-//! freebusy.query, each checking the bearer token's scopes against Google's
-//! scope matrix and answering errors in Google's envelope.
+//! Calendar API v3: calendarList.list, events.list/get/insert/patch/delete/
+//! watch, channels.stop and freebusy.query, each checking the bearer
+//! token's scopes against Google's scope matrix and answering errors in
+//! Google's envelope.
 
 use std::collections::HashMap;
 
@@ -11,7 +12,10 @@ use axum::{
     routing::{get, post},
     Json, Router,
 };
-use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine as _};
+use base64::{
+    engine::general_purpose::{URL_SAFE, URL_SAFE_NO_PAD},
+    Engine as _,
+};
 use chrono::{DateTime, Duration, NaiveDate, TimeZone as _, Utc};
 use serde_json::{json, Value};
 
@@ -24,13 +28,20 @@ use crate::{
 };
 
 mod calendar_list;
+mod conference;
 mod events;
 mod freebusy;
+mod host;
+mod sync;
+pub(crate) mod watch;
 
 // The routes below name the parts' handlers; the parts share helpers here.
 use calendar_list::*;
+use conference::*;
 use events::*;
 use freebusy::*;
+use sync::*;
+use watch::*;
 
 const AUTH: &str = "https://www.googleapis.com/auth/";
 const CALENDAR_LIST_SCOPES: [&str; 4] =
@@ -60,6 +71,8 @@ pub(crate) fn router() -> Router<Emulator> {
             "/calendar/v3/calendars/{calendar_id}/events/{event_id}",
             get(get_event).delete(delete_event).patch(patch_event),
         )
+        .route("/calendar/v3/calendars/{calendar_id}/events/watch", post(watch_events))
+        .route("/calendar/v3/channels/stop", post(stop_channel))
         .route("/calendar/v3/freeBusy", post(free_busy))
 }
 

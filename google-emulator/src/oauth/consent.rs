@@ -191,6 +191,7 @@ impl Emulator {
                     events: Vec::new(),
                 },
                 events: Vec::new(),
+                changes: 0,
             }],
         );
         account

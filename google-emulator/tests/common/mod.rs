@@ -2,6 +2,8 @@
 // Each test binary uses a different subset of these helpers.
 #![allow(dead_code, reason = "each test binary uses a subset")]
 
+pub mod march;
+
 use std::collections::HashMap;
 
 use google_emulator::{ConsentDecision, Emulator, EmulatorConfig, Seed};
