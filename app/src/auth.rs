@@ -26,6 +26,8 @@ pub struct SessionInfo {
     pub additional_scopes: Vec<String>,
     /// Google refused a refresh: the host must reconnect.
     pub needs_reconnect: bool,
+    /// The day Google said BookMate's access ends (a "Testing" project).
+    pub access_ends_on: Option<String>,
 }
 
 /// The session of the browser making the request. Public on purpose: it
@@ -41,6 +43,7 @@ pub async fn get_session() -> Result<Option<SessionInfo>, AppError> {
             return Ok(None);
         };
         let connection = google_connections::find(state.database.pool(), user.user_id).await?;
+        let zone = user.zone();
         Ok(Some(SessionInfo {
             user_id: user.user_id,
             name: user.display_name,
@@ -52,7 +55,13 @@ pub async fn get_session() -> Result<Option<SessionInfo>, AppError> {
                 .map(|connection| connection.granted_scopes.iter().map(str::to_owned).collect())
                 .unwrap_or_default(),
             additional_scopes: user.additional_scopes.iter().map(str::to_owned).collect(),
-            needs_reconnect: connection.is_none_or(|connection| connection.needs_reconnect_since.is_some()),
+            needs_reconnect: connection
+                .as_ref()
+                .is_none_or(|connection| connection.needs_reconnect_since.is_some()),
+            access_ends_on: connection
+                .as_ref()
+                .and_then(|connection| connection.refresh_token_expires_at)
+                .map(|ends| ends.with_timezone(&zone).format("%-d %B %Y").to_string()),
         }))
     })
     .await
@@ -84,6 +93,7 @@ pub fn AccountBar() -> impl IntoView {
 #[component]
 fn SignedInBar(info: SessionInfo) -> impl IntoView {
     let needs_reconnect = info.needs_reconnect;
+    let access_ends_on = info.access_ends_on.clone().filter(|_| !needs_reconnect);
     view! {
         <header class="account-bar">
             <a class="brand" href="/">"BookMate"</a>
@@ -108,6 +118,16 @@ fn SignedInBar(info: SessionInfo) -> impl IntoView {
                     "Until you reconnect, visitors are told you are not taking bookings."
                 </p>
                 <a class="button primary small" href="/auth/google/login" rel="external">"Reconnect Google"</a>
+            </div>
+        })}
+        {access_ends_on.map(|day| view! {
+            <div class="notice banner" role="status" data-testid="access-ends-banner">
+                <p>
+                    {format!("Google will end BookMate's access to your calendars on {day}. ")}
+                    "This BookMate's Google project is in \u{201c}Testing\u{201d} status, where that access lasts seven days; "
+                    "you will be asked to reconnect then."
+                </p>
+                <a class="button secondary small" href=crate::browser::GOOGLE_ACCESS_PATH>"Google access"</a>
             </div>
         })}
     }

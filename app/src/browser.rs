@@ -44,6 +44,9 @@ pub fn reload_in_zone(zone: &str) {
 /// Where incremental authorization starts: a POST from BookMate's own page,
 /// so that another site's link cannot start one (and replace a pending one).
 pub const GRANT_PATH: &str = "/auth/google/grant";
+/// The page that shows what BookMate holds of the host's Google account and
+/// what it did with it (`google_access`).
+pub const GOOGLE_ACCESS_PATH: &str = "/settings/google-access";
 
 /// Where a host with an older, broader grant gives it all back and grants
 /// only what BookMate uses: a POST, like the grant.

@@ -12,6 +12,7 @@ pub mod changes;
 pub mod conferences;
 pub mod daily_limits;
 pub mod date_overrides;
+pub mod google_access_log;
 pub mod google_connections;
 pub mod google_jobs;
 pub mod host_settings;

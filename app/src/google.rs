@@ -7,6 +7,7 @@
 //! at a time), `calls` (scope check, 401-refresh-retry and backoff around
 //! every call), `sealed` (the token cipher).
 
+mod access_log;
 pub mod calendar;
 mod calls;
 mod client;
@@ -16,6 +17,7 @@ mod sealed;
 mod token_endpoint;
 mod tokens;
 
+pub use access_log::Purpose;
 pub use calls::GoogleCallError;
 pub use client::{DisconnectError, GoogleClient};
 pub use tokens::{AccessToken, TokenError};

@@ -11,6 +11,7 @@ pub mod booking;
 pub mod browser;
 pub mod dashboard;
 pub mod error;
+pub mod google_access;
 pub mod google_scopes;
 pub mod landing;
 pub mod manage;
@@ -19,6 +20,8 @@ pub mod questions;
 pub mod reauth;
 pub mod settings;
 
+#[cfg(feature = "ssr")]
+pub mod connection_alerts;
 #[cfg(feature = "ssr")]
 pub mod content_policy;
 #[cfg(feature = "ssr")]
@@ -48,6 +51,7 @@ use crate::{
     booking::{confirmation_page::ConfirmationPage, page::BookingPage},
     dashboard::DashboardPage,
     error::NotFoundPage,
+    google_access::GoogleAccessPage,
     landing::LandingPage,
     reauth::ScopeCheck,
     settings::page::SettingsPage,
@@ -95,6 +99,7 @@ pub fn App() -> impl IntoView {
                 <Routes fallback=NotFoundPage>
                     <Route path=StaticSegment("") view=LandingPage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("settings") view=SettingsPage ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("settings"), StaticSegment("google-access")) view=GoogleAccessPage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("dashboard") view=DashboardPage ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("bookings"), ParamSegment("uid")) view=ConfirmationPage ssr=SsrMode::Async/>
                     <Route path=ParamSegment("username") view=BookingPage ssr=SsrMode::Async/>

@@ -146,6 +146,7 @@ mod tests {
             granted_scopes: granted.iter().map(|scope| (*scope).to_owned()).collect(),
             additional_scopes: additional.iter().map(|scope| (*scope).to_owned()).collect(),
             needs_reconnect: false,
+            access_ends_on: None,
         }
     }
 

@@ -31,7 +31,7 @@ use crate::{
         users::{self, User},
     },
     error::AppError,
-    google::GoogleCallError,
+    google::{GoogleCallError, Purpose},
     google_scopes::CALENDAR_EVENTS,
     place::{checked_phone, Place},
     questions::{checked_answers, error_field, LONG_ANSWER_CHARS, MOST_OPTIONS, MOST_QUESTIONS},
@@ -150,17 +150,17 @@ pub async fn book(
     let slot = Interval::new(start, start + Duration::minutes(length));
 
     // Fresh busy times around the slot: never the cache for a booking.
+    let purpose = Purpose::CheckFreeBeforeBooking { visitor: visitor.name.clone() };
     let around = Interval::new(start - Duration::days(1), start + Duration::days(2));
-    let busy =
-        busy::fresh(state.busy_sources(), &connection, &settings, around, None).await.map_err(|error| {
-            match error {
-                BusyError::NeedsReconnect => not_taking(),
-                BusyError::Unavailable(detail) => {
-                    tracing::warn!(detail, "busy times unavailable at booking");
-                    AppError::Conflict(refusals::CANNOT_CHECK.to_owned())
-                }
-                BusyError::Database(error) => error.into(),
+    let busy = busy::fresh(state.busy_sources(), &connection, &settings, around, None, &purpose)
+        .await
+        .map_err(|error| match error {
+            BusyError::NeedsReconnect => not_taking(),
+            BusyError::Unavailable(detail) => {
+                tracing::warn!(detail, "busy times unavailable at booking");
+                AppError::Conflict(refusals::CANNOT_CHECK.to_owned())
             }
+            BusyError::Database(error) => error.into(),
         })?;
     let engine = meeting_type.engine(&settings, host.zone(), length);
     let rules = engine.rules;

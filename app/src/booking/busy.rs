@@ -18,7 +18,7 @@ use crate::{
         host_settings::HostSettings,
         DbError, DbPool,
     },
-    google::{GoogleCallError, GoogleClient},
+    google::{GoogleCallError, GoogleClient, Purpose},
 };
 
 /// Long enough that a burst of visitors costs one Google call, short enough
@@ -182,7 +182,9 @@ impl BusyCache {
                 Ok(connection) => connection,
                 Err(error) => return refusal(error.into()),
             };
-            match fresh(sources, &connection, settings, month_range(month), None).await {
+            match fresh(sources, &connection, settings, month_range(month), None, &Purpose::ShowFreeTimes)
+                .await
+            {
                 Ok(busy) => Ok(Ok(Arc::new(busy))),
                 Err(error) => refusal(error),
             }
@@ -228,13 +230,15 @@ pub async fn fresh(
     settings: &HostSettings,
     range: Interval,
     ignoring: Option<Interval>,
+    purpose: &Purpose,
 ) -> Result<BusyTimes, BusyError> {
     let calendars = settings.busy_calendars();
     // A host who chose no calendar has no busy time in Google to ask for.
     let google = if calendars.is_empty() {
         Vec::new()
     } else {
-        let answer = sources.google.free_busy(sources.db, host, &calendars, range.start, range.end).await?;
+        let answer =
+            sources.google.free_busy(sources.db, host, purpose, &calendars, range.start, range.end).await?;
         if let Some((calendar_id, reason)) = answer.failed_calendars.first() {
             return Err(BusyError::Unavailable(format!("calendar {calendar_id}: {reason}")));
         }

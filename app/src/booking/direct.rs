@@ -27,7 +27,7 @@ use crate::{
     },
     google::{
         calendar::{Attendee, CalendarError, ConferenceRequest, EventPatch, EventTime, MeetAnswer, NewEvent},
-        GoogleCallError,
+        GoogleCallError, Purpose,
     },
     google_scopes::CALENDAR_EVENTS,
     state::AppState,
@@ -41,6 +41,11 @@ const BATCH: i64 = 20;
 /// A change Google failed to take waits this long before its second
 /// attempt, twice as long before its third.
 const CHANGE_RETRY: chrono::Duration = chrono::Duration::seconds(5);
+/// A job whose host must reconnect Google waits this long for it (the host
+/// is emailed at once, `connection_alerts`), and never until less than
+/// [`EMAIL_BEFORE_MEETING`] before the meeting: then it goes by email.
+const WAIT_FOR_RECONNECT: chrono::Duration = chrono::Duration::hours(24);
+const EMAIL_BEFORE_MEETING: chrono::Duration = chrono::Duration::hours(2);
 
 /// How a job ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -107,7 +112,11 @@ async fn insert(
                 None => false,
             };
             let event = event(state, host, booking, job, answers_in_event);
-            state.google.insert_event(db, &connection, &job.calendar_id, &event, maybe_inserted).await
+            let purpose = Purpose::AddMeeting { visitor: booking.visitor_name.clone() };
+            state
+                .google
+                .insert_event(db, &connection, &job.calendar_id, &event, maybe_inserted, &purpose)
+                .await
         }
         Err(error) => Err(error),
     };
@@ -128,6 +137,9 @@ async fn insert(
             Ok(Outcome::InGoogle)
         }
         Err(GoogleCallError::Database(error)) => Err(error),
+        Err(GoogleCallError::NeedsReconnect) if waits_for_reconnect(state, booking, job).await? => {
+            Ok(Outcome::OnItsWay)
+        }
         Err(GoogleCallError::MissingScope) => {
             tracing::warn!(
                 user_id = host.user_id,
@@ -176,17 +188,21 @@ async fn change(
     let result = match state.google.connection(db, host.user_id).await {
         Ok(connection) => match job.kind {
             JobKind::PatchEvent => {
+                let purpose = Purpose::MoveMeeting { visitor: booking.visitor_name.clone() };
                 let patch = EventPatch {
                     start: EventTime { date_time: booking.starts_at },
                     end: EventTime { date_time: booking.ends_at },
                 };
                 state
                     .google
-                    .patch_event(db, &connection, &job.calendar_id, &job.event_id, &patch)
+                    .patch_event(db, &connection, &job.calendar_id, &job.event_id, &patch, &purpose)
                     .await
                     .map(drop)
             }
-            _ => state.google.delete_event(db, &connection, &job.calendar_id, &job.event_id).await,
+            _ => {
+                let purpose = Purpose::RemoveMeeting { visitor: booking.visitor_name.clone() };
+                state.google.delete_event(db, &connection, &job.calendar_id, &job.event_id, &purpose).await
+            }
         },
         Err(error) => Err(error),
     };
@@ -196,6 +212,9 @@ async fn change(
             Ok(Outcome::InGoogle)
         }
         Err(GoogleCallError::Database(error)) => Err(error),
+        Err(GoogleCallError::NeedsReconnect) if waits_for_reconnect(state, booking, job).await? => {
+            Ok(Outcome::OnItsWay)
+        }
         Err(GoogleCallError::Unavailable(detail)) if job.attempts < MAX_ATTEMPTS => {
             let wait = CHANGE_RETRY * 2_i32.pow(u32::try_from(job.attempts.max(1) - 1).unwrap_or(0));
             tracing::warn!(detail, job_id = job.job_id, "Google failed to take a change; trying again later");
@@ -218,6 +237,20 @@ async fn change(
             change_by_email(state, host, booking, job, Some(reason)).await
         }
     }
+}
+
+/// The host must reconnect Google before the job can run: it waits, unless
+/// it has waited long enough or the meeting is near (false: go by email).
+async fn waits_for_reconnect(state: &AppState, booking: &Booking, job: &GoogleJob) -> Result<bool, DbError> {
+    let now = Utc::now();
+    let waiting_since = job.waiting_for_reconnect_since.unwrap_or(now);
+    let deadline = (waiting_since + WAIT_FOR_RECONNECT).min(booking.starts_at - EMAIL_BEFORE_MEETING);
+    if now >= deadline {
+        return Ok(false);
+    }
+    tracing::info!(job_id = job.job_id, "waiting for the host to reconnect Google");
+    google_jobs::wait_for_reconnect(state.database.pool(), job, deadline, now).await?;
+    Ok(true)
 }
 
 /// The stored grant claimed write access Google no longer gives: correct it,

@@ -51,6 +51,11 @@ impl ManageLinks {
         format!("{}{}", self.public_url.as_str().trim_end_matches('/'), self.path_for(uid))
     }
 
+    /// Any of BookMate's pages, absolute, for emails (`path` starts with `/`).
+    pub fn absolute(&self, path: &str) -> String {
+        format!("{}{path}", self.public_url.as_str().trim_end_matches('/'))
+    }
+
     /// Whether `key` is the booking's, compared in constant time.
     pub fn verify(&self, uid: &str, key: &str) -> bool {
         bool::from(self.key_for(uid).as_bytes().ct_eq(key.as_bytes()))

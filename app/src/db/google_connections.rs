@@ -14,6 +14,10 @@ pub struct GoogleConnection {
     pub access_token_sealed: Option<String>,
     pub access_token_expires_at: Option<DateTime<Utc>>,
     pub needs_reconnect_since: Option<DateTime<Utc>>,
+    /// Google's word that the refresh token ends then (a "Testing" project).
+    pub refresh_token_expires_at: Option<DateTime<Utc>>,
+    /// Google refused a call for a scope the grant listed.
+    pub scopes_withdrawn_at: Option<DateTime<Utc>>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -24,6 +28,8 @@ struct ConnectionRow {
     access_token_sealed: Option<String>,
     access_token_expires_at: Option<i64>,
     needs_reconnect_since: Option<i64>,
+    refresh_token_expires_at: Option<i64>,
+    scopes_withdrawn_at: Option<i64>,
 }
 
 impl From<ConnectionRow> for GoogleConnection {
@@ -35,6 +41,8 @@ impl From<ConnectionRow> for GoogleConnection {
             access_token_sealed: row.access_token_sealed,
             access_token_expires_at: row.access_token_expires_at.map(from_db_time),
             needs_reconnect_since: row.needs_reconnect_since.map(from_db_time),
+            refresh_token_expires_at: row.refresh_token_expires_at.map(from_db_time),
+            scopes_withdrawn_at: row.scopes_withdrawn_at.map(from_db_time),
         }
     }
 }
@@ -48,12 +56,14 @@ pub struct GrantedTokens<'a> {
     /// Google sends a refresh token only sometimes; without one, the stored
     /// one stays.
     pub refresh_token_sealed: Option<&'a str>,
+    /// When Google said that refresh token ends, if it did.
+    pub refresh_token_expires_at: Option<DateTime<Utc>>,
 }
 
 pub async fn find(db: &DbPool, user_id: i64) -> Result<Option<GoogleConnection>, DbError> {
     let row: Option<ConnectionRow> = sqlx::query_as(
         "select user_id, granted_scopes, refresh_token_sealed, access_token_sealed, \
-                access_token_expires_at, needs_reconnect_since \
+                access_token_expires_at, needs_reconnect_since, refresh_token_expires_at, scopes_withdrawn_at \
          from google_connections where user_id = $1",
     )
     .bind(user_id)
@@ -63,7 +73,8 @@ pub async fn find(db: &DbPool, user_id: i64) -> Result<Option<GoogleConnection>,
 }
 
 /// Records a completed authorization: the scopes Google granted, fresh
-/// tokens, and a healthy connection.
+/// tokens, and a healthy connection (whatever broke before is forgotten,
+/// so a later break is told again).
 pub async fn save_grant(
     db: &DbPool,
     user_id: i64,
@@ -73,13 +84,16 @@ pub async fn save_grant(
     sqlx::query(
         "insert into google_connections \
              (user_id, granted_scopes, refresh_token_sealed, access_token_sealed, \
-              access_token_expires_at, needs_reconnect_since, updated_at) \
-         values ($1, $2, $3, $4, $5, null, $6) \
+              access_token_expires_at, needs_reconnect_since, refresh_token_expires_at, updated_at) \
+         values ($1, $2, $3, $4, $5, null, $7, $6) \
          on conflict (user_id) do update set granted_scopes = excluded.granted_scopes, \
              refresh_token_sealed = coalesce(excluded.refresh_token_sealed, google_connections.refresh_token_sealed), \
+             refresh_token_expires_at = case when excluded.refresh_token_sealed is null \
+                 then google_connections.refresh_token_expires_at else excluded.refresh_token_expires_at end, \
              access_token_sealed = excluded.access_token_sealed, \
              access_token_expires_at = excluded.access_token_expires_at, \
-             needs_reconnect_since = null, updated_at = excluded.updated_at",
+             needs_reconnect_since = null, scopes_withdrawn_at = null, breakage_alerted_at = null, \
+             updated_at = excluded.updated_at",
     )
     .bind(user_id)
     .bind(tokens.granted_scopes.to_space_separated())
@@ -87,9 +101,22 @@ pub async fn save_grant(
     .bind(tokens.access_token_sealed)
     .bind(to_db_time(tokens.access_token_expires_at))
     .bind(to_db_time(now))
+    .bind(tokens.refresh_token_expires_at.map(to_db_time))
     .execute(db)
     .await?;
     Ok(())
+}
+
+/// What a refresh returned, sealed.
+#[derive(Debug, Clone)]
+pub struct RefreshedTokens<'a> {
+    pub access_token_sealed: &'a str,
+    pub access_token_expires_at: DateTime<Utc>,
+    /// Google rarely sends a new one; without one, the stored one stays.
+    pub refresh_token_sealed: Option<&'a str>,
+    /// The scopes the refreshed token carries, if Google said.
+    pub granted_scopes: Option<&'a ScopeSet>,
+    pub refresh_token_expires_at: Option<DateTime<Utc>>,
 }
 
 /// Stores the access token a refresh returned, a new refresh token if Google
@@ -97,24 +124,23 @@ pub async fn save_grant(
 pub async fn save_refreshed(
     db: &DbPool,
     user_id: i64,
-    access_token_sealed: &str,
-    access_token_expires_at: DateTime<Utc>,
-    refresh_token_sealed: Option<&str>,
-    granted_scopes: Option<&ScopeSet>,
+    refreshed: &RefreshedTokens<'_>,
     now: DateTime<Utc>,
 ) -> Result<(), DbError> {
     sqlx::query(
         "update google_connections set access_token_sealed = $1, access_token_expires_at = $2, \
              refresh_token_sealed = coalesce($3, refresh_token_sealed), \
-             granted_scopes = coalesce($4, granted_scopes), updated_at = $5 \
+             granted_scopes = coalesce($4, granted_scopes), updated_at = $5, \
+             refresh_token_expires_at = coalesce($7, refresh_token_expires_at) \
          where user_id = $6",
     )
-    .bind(access_token_sealed)
-    .bind(to_db_time(access_token_expires_at))
-    .bind(refresh_token_sealed)
-    .bind(granted_scopes.map(ScopeSet::to_space_separated))
+    .bind(refreshed.access_token_sealed)
+    .bind(to_db_time(refreshed.access_token_expires_at))
+    .bind(refreshed.refresh_token_sealed)
+    .bind(refreshed.granted_scopes.map(ScopeSet::to_space_separated))
     .bind(to_db_time(now))
     .bind(user_id)
+    .bind(refreshed.refresh_token_expires_at.map(to_db_time))
     .execute(db)
     .await?;
     Ok(())
@@ -145,7 +171,8 @@ pub async fn withdraw_scope(
     let withdrawn = crate::google_scopes::normalize(scope);
     let remaining: ScopeSet = granted.iter().filter(|granted| *granted != withdrawn).collect();
     let updated = sqlx::query(
-        "update google_connections set granted_scopes = $1, updated_at = $2 \
+        "update google_connections set granted_scopes = $1, updated_at = $2, \
+             scopes_withdrawn_at = coalesce(scopes_withdrawn_at, $2) \
          where user_id = $3 and granted_scopes = $4",
     )
     .bind(remaining.to_space_separated())
@@ -183,4 +210,56 @@ pub async fn mark_needs_reconnect(db: &DbPool, user_id: i64, now: DateTime<Utc>)
 pub async fn delete(db: &DbPool, user_id: i64) -> Result<(), DbError> {
     sqlx::query("delete from google_connections where user_id = $1").bind(user_id).execute(db).await?;
     Ok(())
+}
+
+/// A broken connection whose host has not been told yet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UntoldBreakage {
+    pub user_id: i64,
+    /// Google refused the refresh token (else: a scope was withdrawn).
+    pub needs_reconnect: bool,
+}
+
+/// Connections that broke (Google refused the refresh token, or a scope the
+/// grant listed) and whose host has not been told since.
+pub async fn untold_breakages(db: &DbPool, limit: i64) -> Result<Vec<UntoldBreakage>, DbError> {
+    let rows: Vec<(i64, Option<i64>)> = sqlx::query_as(
+        "select user_id, needs_reconnect_since from google_connections \
+         where breakage_alerted_at is null \
+           and (needs_reconnect_since is not null or scopes_withdrawn_at is not null) \
+         order by user_id limit $1",
+    )
+    .bind(limit)
+    .fetch_all(db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(user_id, since)| UntoldBreakage { user_id, needs_reconnect: since.is_some() })
+        .collect())
+}
+
+/// Marks the host told and queues the message that tells them, in one
+/// transaction: of several processes, one queues it, once. Returns whether
+/// this call did.
+pub async fn tell_breakage(
+    db: &DbPool,
+    user_id: i64,
+    message: &super::outbox::NewMessage,
+    now: DateTime<Utc>,
+) -> Result<bool, DbError> {
+    let mut transaction = db.begin().await?;
+    let marked = sqlx::query(
+        "update google_connections set breakage_alerted_at = $1 \
+         where user_id = $2 and breakage_alerted_at is null",
+    )
+    .bind(to_db_time(now))
+    .bind(user_id)
+    .execute(&mut *transaction)
+    .await?;
+    if marked.rows_affected() != 1 {
+        return Ok(false);
+    }
+    super::outbox::enqueue(&mut *transaction, message, now).await?;
+    transaction.commit().await?;
+    Ok(true)
 }

@@ -4,6 +4,7 @@
 use chrono::{DateTime, Utc};
 
 use super::{
+    from_db_time,
     outbox::{self, NewMessage},
     to_db_time, DbError, DbPool,
 };
@@ -49,6 +50,8 @@ pub struct GoogleJob {
     pub event_id: String,
     /// Attempts started so far, this one included once claimed.
     pub attempts: i64,
+    /// Since when it waits for the host to reconnect Google, if it does.
+    pub waiting_for_reconnect_since: Option<DateTime<Utc>>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -59,6 +62,7 @@ struct JobRow {
     calendar_id: String,
     event_id: String,
     attempts: i64,
+    waiting_for_reconnect_since: Option<i64>,
 }
 
 impl TryFrom<JobRow> for GoogleJob {
@@ -78,12 +82,14 @@ impl TryFrom<JobRow> for GoogleJob {
             calendar_id: row.calendar_id,
             event_id: row.event_id,
             attempts: row.attempts,
+            waiting_for_reconnect_since: row.waiting_for_reconnect_since.map(from_db_time),
         })
     }
 }
 
 const INSERT_EVENT: &str = "insert_event";
-const JOB_COLUMNS: &str = "job_id, booking_id, kind, calendar_id, event_id, attempts";
+const JOB_COLUMNS: &str =
+    "job_id, booking_id, kind, calendar_id, event_id, attempts, waiting_for_reconnect_since";
 
 /// Queues the insert of a booking's event inside the booking's transaction,
 /// already claimed (and its first attempt counted) by the request that made
@@ -241,6 +247,44 @@ pub async fn retry_later(
     .execute(db)
     .await?;
     Ok(())
+}
+
+/// The host must reconnect Google first: the job waits until `until` (or a
+/// reconnect, [`wake_for_host`]), its claim given up and this attempt not
+/// counted, since Google was never asked.
+pub async fn wait_for_reconnect(
+    db: &DbPool,
+    job: &GoogleJob,
+    until: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<(), DbError> {
+    sqlx::query(
+        "update google_jobs set next_attempt_at = $1, attempts = attempts - 1, \
+             waiting_for_reconnect_since = coalesce(waiting_for_reconnect_since, $2), \
+             last_error = 'waiting for the host to reconnect Google' \
+         where job_id = $3 and done_at is null",
+    )
+    .bind(to_db_time(until))
+    .bind(to_db_time(now))
+    .bind(job.job_id)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// The host reconnected: every job of theirs that waited for it is due now.
+/// Returns how many.
+pub async fn wake_for_host(db: &DbPool, host_user_id: i64, now: DateTime<Utc>) -> Result<u64, DbError> {
+    let woken = sqlx::query(
+        "update google_jobs set next_attempt_at = $1, waiting_for_reconnect_since = null \
+         where done_at is null and waiting_for_reconnect_since is not null \
+           and booking_id in (select booking_id from bookings where host_user_id = $2)",
+    )
+    .bind(to_db_time(now))
+    .bind(host_user_id)
+    .execute(db)
+    .await?;
+    Ok(woken.rows_affected())
 }
 
 /// Google did what a change asked.

@@ -10,12 +10,17 @@ use std::{
 };
 
 use super::{
+    access_log::{self, Purpose},
     calendar::CalendarError,
     oidc::GoogleOidc,
     tokens::{AccessToken, TokenCustody, TokenError},
 };
 use crate::{
-    db::{google_connections::GoogleConnection, DbError, DbPool},
+    db::{
+        google_access_log::{Api, CallOutcome},
+        google_connections::GoogleConnection,
+        DbError, DbPool,
+    },
     retry::{Backoff, Retry},
 };
 
@@ -79,30 +84,43 @@ pub(super) struct Caller<'a> {
 }
 
 impl Caller<'_> {
-    /// Runs `call` with a valid access token of the host, if their stored
-    /// grant holds one of `accepted_scopes`.
+    /// Runs `call` (Google's `method`, for `purpose`) with a valid access
+    /// token of the host, if their stored grant holds one of
+    /// `accepted_scopes`, the narrowest first; the call is recorded in the
+    /// host's access log with the scope it relied on.
     pub(super) async fn authorized<T, F, Fut>(
         &self,
         host: &GoogleConnection,
         accepted_scopes: &[&str],
+        (method, purpose): (&str, &Purpose),
         call: F,
     ) -> Result<T, GoogleCallError>
     where
         F: Fn(AccessToken) -> Fut,
         Fut: Future<Output = Result<T, CalendarError>>,
     {
-        if !accepted_scopes.iter().any(|scope| host.granted_scopes.contains(scope)) {
+        let Some(scope) = accepted_scopes.iter().find(|scope| host.granted_scopes.contains(scope)) else {
             return Err(GoogleCallError::MissingScope);
-        }
+        };
         // Bounded in time as well as in number, so that a Google that hangs
         // leaves the caller time to answer (and fall back) within the
         // server's request limit.
         let refreshed_after_401 = AtomicBool::new(false);
-        let retried = CALLS.retry("Google call", || self.attempt(host, &call, &refreshed_after_401), judge);
-        match tokio::time::timeout(self.budget, retried).await {
+        let reached_google = AtomicBool::new(false);
+        let retried = CALLS.retry(
+            "Google call",
+            || self.attempt(host, &call, &refreshed_after_401, &reached_google),
+            judge,
+        );
+        let result = match tokio::time::timeout(self.budget, retried).await {
             Ok(result) => result.map_err(GoogleCallError::from),
             Err(_) => Err(GoogleCallError::Unavailable(format!("no answer within {:?}", self.budget))),
+        };
+        if reached_google.load(Ordering::Relaxed) {
+            let outcome = outcome_of(&result);
+            access_log::record(self.db, host.user_id, (Api::Calendar, method), scope, purpose, outcome).await;
         }
+        result
     }
 
     async fn attempt<T, F, Fut>(
@@ -110,12 +128,14 @@ impl Caller<'_> {
         host: &GoogleConnection,
         call: &F,
         refreshed_after_401: &AtomicBool,
+        reached_google: &AtomicBool,
     ) -> Result<T, Failure>
     where
         F: Fn(AccessToken) -> Fut,
         Fut: Future<Output = Result<T, CalendarError>>,
     {
         let token = self.tokens.access_token(self.oidc, self.db, host).await?;
+        reached_google.store(true, Ordering::Relaxed);
         match call(token.clone()).await {
             Err(CalendarError::Unauthorized) if !refreshed_after_401.swap(true, Ordering::Relaxed) => {
                 // The stored token was revoked or expired early: refresh once.
@@ -125,6 +145,17 @@ impl Caller<'_> {
             }
             result => Ok(result?),
         }
+    }
+}
+
+/// How a finished call reads in the host's access log.
+fn outcome_of<T>(result: &Result<T, GoogleCallError>) -> CallOutcome {
+    match result {
+        Ok(_) => CallOutcome::Ok,
+        Err(
+            GoogleCallError::NeedsReconnect | GoogleCallError::MissingScope | GoogleCallError::Refused(_),
+        ) => CallOutcome::Refused,
+        Err(GoogleCallError::Unavailable(_) | GoogleCallError::Database(_)) => CallOutcome::Failed,
     }
 }
 

@@ -12,6 +12,7 @@ use std::{
 use chrono::{DateTime, Utc};
 
 use super::{
+    access_log::{self, Purpose},
     calendar::{CalendarApi, CalendarError, CalendarListEntry, EventPatch, FreeBusy, GoogleEvent, NewEvent},
     calls::{Caller, GoogleCallError},
     oidc::{Authorization, GoogleOidc, RevokeError},
@@ -20,8 +21,9 @@ use super::{
 };
 use crate::{
     db::{
+        google_access_log::{Api, CallOutcome},
         google_connections::{self, GoogleConnection},
-        DbError, DbPool,
+        google_jobs, DbError, DbPool,
     },
     google_scopes::{CALENDAR_EVENTS, LIST_CALENDARS, READ_FREE_BUSY},
 };
@@ -95,8 +97,24 @@ impl GoogleClient {
             access_token_sealed: &access_token_sealed,
             access_token_expires_at: authorization.access_token_expires_at,
             refresh_token_sealed: refresh_token_sealed.as_deref(),
+            refresh_token_expires_at: authorization.refresh_token_expires_at,
         };
-        google_connections::save_grant(db, user_id, &tokens, now).await
+        google_connections::save_grant(db, user_id, &tokens, now).await?;
+        // Work that waited for a reconnect is due now, once the grant holds
+        // what every Google job needs (a sign-in alone does not: the
+        // ReauthProvider then asks for the rest, and that grant wakes them).
+        if authorization.granted_scopes.contains(CALENDAR_EVENTS) {
+            let woken = google_jobs::wake_for_host(db, user_id, now).await?;
+            if woken > 0 {
+                tracing::info!(user_id, woken, "Google jobs that waited for a reconnect are due");
+            }
+        }
+        // The exchange itself was a call for the host: it is in their log,
+        // with Google's word on when this access ends, if it gave one.
+        let purpose = Purpose::SignIn { access_ends: authorization.refresh_token_expires_at };
+        let method = (Api::OAuth, "authorization code exchange");
+        access_log::record(db, user_id, method, "", &purpose, CallOutcome::Ok).await;
+        Ok(())
     }
 
     /// Whether BookMate holds a refresh token for the host that it can open
@@ -122,7 +140,15 @@ impl GoogleClient {
             return Ok(());
         };
         let token = self.tokens.revocable_token(&connection).ok_or(DisconnectError::NoTokenToRevokeWith)?;
-        match self.oidc.revoke(token.secret()).await {
+        let revoked = self.oidc.revoke(token.secret()).await;
+        let outcome = match &revoked {
+            Ok(()) => CallOutcome::Ok,
+            Err(RevokeError::UnknownToken) => CallOutcome::Refused,
+            Err(RevokeError::Unavailable(_)) => CallOutcome::Failed,
+        };
+        let method = (Api::OAuth, "token revocation");
+        access_log::record(db, user_id, method, "", &Purpose::GiveAccessBack, outcome).await;
+        match revoked {
             Ok(()) => {}
             Err(RevokeError::UnknownToken) => {
                 tracing::info!(user_id, "Google no longer knew BookMate's token; the grant was gone already");
@@ -141,7 +167,12 @@ impl GoogleClient {
     ) -> Result<Vec<CalendarListEntry>, GoogleCallError> {
         let calendar = &self.calendar;
         self.caller(db)
-            .authorized(host, &LIST_CALENDARS, |token| async move { calendar.calendar_list(&token).await })
+            .authorized(
+                host,
+                &LIST_CALENDARS,
+                ("calendarList.list", &Purpose::ListCalendars),
+                |token| async move { calendar.calendar_list(&token).await },
+            )
             .await
     }
 
@@ -150,13 +181,14 @@ impl GoogleClient {
         &self,
         db: &DbPool,
         host: &GoogleConnection,
+        purpose: &Purpose,
         calendar_ids: &[String],
         time_min: DateTime<Utc>,
         time_max: DateTime<Utc>,
     ) -> Result<FreeBusy, GoogleCallError> {
         let calendar = &self.calendar;
         self.caller(db)
-            .authorized(host, &READ_FREE_BUSY, |token| async move {
+            .authorized(host, &READ_FREE_BUSY, ("freebusy.query", purpose), |token| async move {
                 calendar.free_busy(&token, calendar_ids, time_min, time_max).await
             })
             .await
@@ -177,12 +209,13 @@ impl GoogleClient {
         calendar_id: &str,
         event: &NewEvent,
         maybe_inserted: bool,
+        purpose: &Purpose,
     ) -> Result<GoogleEvent, GoogleCallError> {
         let calendar = &self.calendar;
         let answer_lost = AtomicBool::new(maybe_inserted);
         let answer_lost = &answer_lost;
         self.caller(db)
-            .authorized(host, &[CALENDAR_EVENTS], |token| async move {
+            .authorized(host, &[CALENDAR_EVENTS], ("events.insert", purpose), |token| async move {
                 if answer_lost.load(Ordering::Relaxed) {
                     match calendar.get_event(&token, calendar_id, &event.id).await {
                         Err(CalendarError::NotFound) => {}
@@ -211,10 +244,11 @@ impl GoogleClient {
         calendar_id: &str,
         event_id: &str,
         patch: &EventPatch,
+        purpose: &Purpose,
     ) -> Result<GoogleEvent, GoogleCallError> {
         let calendar = &self.calendar;
         self.caller(db)
-            .authorized(host, &[CALENDAR_EVENTS], |token| async move {
+            .authorized(host, &[CALENDAR_EVENTS], ("events.patch", purpose), |token| async move {
                 match calendar.patch_event(&token, calendar_id, event_id, patch).await {
                     // Google patches a deleted event and leaves it deleted:
                     // for the meeting, that is an event gone.
@@ -233,12 +267,13 @@ impl GoogleClient {
         host: &GoogleConnection,
         calendar_id: &str,
         event_id: &str,
+        purpose: &Purpose,
     ) -> Result<(), GoogleCallError> {
         let calendar = &self.calendar;
         let answer_lost = AtomicBool::new(false);
         let answer_lost = &answer_lost;
         self.caller(db)
-            .authorized(host, &[CALENDAR_EVENTS], |token| async move {
+            .authorized(host, &[CALENDAR_EVENTS], ("events.delete", purpose), |token| async move {
                 match calendar.delete_event(&token, calendar_id, event_id).await {
                     Err(CalendarError::Gone) if answer_lost.load(Ordering::Relaxed) => Ok(()),
                     Err(error) if error.is_transient() => {

@@ -122,6 +122,8 @@ pub struct Authorization {
     pub access_token: String,
     pub access_token_expires_at: DateTime<Utc>,
     pub refresh_token: Option<String>,
+    /// When Google said the refresh token ends (a "Testing" project), if it did.
+    pub refresh_token_expires_at: Option<DateTime<Utc>>,
 }
 
 /// A refresh's answer. Its `Debug` shows no token.
@@ -130,6 +132,7 @@ pub struct RefreshedToken {
     pub expires_at: DateTime<Utc>,
     pub granted_scopes: Option<ScopeSet>,
     pub refresh_token: Option<String>,
+    pub refresh_token_expires_at: Option<DateTime<Utc>>,
 }
 
 // Secrets never reach a log line: these print what they are about, not
@@ -373,6 +376,9 @@ impl GoogleOidc {
             profile,
             granted_scopes,
             access_token_expires_at: expires_at(now, response.expires_in),
+            refresh_token_expires_at: response
+                .refresh_token_expires_in
+                .and_then(|seconds| ends_at(now, seconds)),
             access_token: response.access_token,
             refresh_token: response.refresh_token,
         })
@@ -408,6 +414,9 @@ impl GoogleOidc {
         Ok(RefreshedToken {
             expires_at: expires_at(now, response.expires_in),
             granted_scopes: response.scope.as_deref().map(ScopeSet::parse),
+            refresh_token_expires_at: response
+                .refresh_token_expires_in
+                .and_then(|seconds| ends_at(now, seconds)),
             access_token: response.access_token,
             refresh_token: response.refresh_token,
         })
@@ -454,6 +463,10 @@ impl GoogleOidc {
     }
 }
 
+fn ends_at(now: DateTime<Utc>, seconds: u64) -> Option<DateTime<Utc>> {
+    now.checked_add_signed(chrono::Duration::seconds(i64::try_from(seconds).ok()?))
+}
+
 fn expires_at(now: DateTime<Utc>, expires_in_seconds: Option<u64>) -> DateTime<Utc> {
     // Google always sends expires_in; assume its documented hour if it does not.
     let lifetime = expires_in_seconds.and_then(|seconds| i64::try_from(seconds).ok()).unwrap_or(3599);
@@ -479,6 +492,7 @@ mod tests {
             expires_at: Utc::now(),
             granted_scopes: None,
             refresh_token: Some("1//refresh-secret".to_owned()),
+            refresh_token_expires_at: None,
         };
         let printed = format!("{transaction:?} {refreshed:?}");
         assert!(printed.contains("SignIn") && printed.contains("has_refresh_token: true"), "{printed}");

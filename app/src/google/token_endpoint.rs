@@ -36,6 +36,9 @@ pub(super) struct TokenResponse {
     /// Space-separated; what Google granted, not what was asked.
     pub scope: Option<String>,
     pub refresh_token: Option<String>,
+    /// Sent for a project in Google's "Testing" status, whose refresh tokens
+    /// for calendar scopes last seven days.
+    pub refresh_token_expires_in: Option<u64>,
     pub id_token: Option<String>,
 }
 
@@ -45,6 +48,7 @@ impl std::fmt::Debug for TokenResponse {
             .field("expires_in", &self.expires_in)
             .field("scope", &self.scope)
             .field("has_refresh_token", &self.refresh_token.is_some())
+            .field("refresh_token_expires_in", &self.refresh_token_expires_in)
             .finish_non_exhaustive()
     }
 }

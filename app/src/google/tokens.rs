@@ -24,11 +24,13 @@ use std::{
 use chrono::Utc;
 
 use super::{
+    access_log::{self, Purpose},
     oidc::{GoogleOidc, OidcError},
     sealed::{TokenCipher, TokenKind},
 };
 use crate::{
     db::{
+        google_access_log::{Api, CallOutcome},
         google_connections::{self, GoogleConnection},
         DbError, DbPool,
     },
@@ -187,6 +189,15 @@ impl TokenCustody {
                 },
             )
             .await;
+        let outcome = match &refreshed {
+            Ok(_) => CallOutcome::Ok,
+            Err(OidcError::InvalidGrant | OidcError::OtherClientsToken | OidcError::ClientRejected(_)) => {
+                CallOutcome::Refused
+            }
+            Err(_) => CallOutcome::Failed,
+        };
+        access_log::record(db, user_id, (Api::OAuth, "token refresh"), "", &Purpose::RenewAccess, outcome)
+            .await;
         let refreshed = match refreshed {
             Ok(refreshed) => refreshed,
             Err(error @ (OidcError::InvalidGrant | OidcError::OtherClientsToken)) => {
@@ -215,16 +226,14 @@ impl TokenCustody {
             .refresh_token
             .as_deref()
             .map(|token| self.cipher.seal(user_id, TokenKind::Refresh, token));
-        google_connections::save_refreshed(
-            db,
-            user_id,
-            &access_sealed,
-            refreshed.expires_at,
-            refresh_sealed.as_deref(),
-            refreshed.granted_scopes.as_ref(),
-            Utc::now(),
-        )
-        .await?;
+        let stored = google_connections::RefreshedTokens {
+            access_token_sealed: &access_sealed,
+            access_token_expires_at: refreshed.expires_at,
+            refresh_token_sealed: refresh_sealed.as_deref(),
+            granted_scopes: refreshed.granted_scopes.as_ref(),
+            refresh_token_expires_at: refreshed.refresh_token_expires_at,
+        };
+        google_connections::save_refreshed(db, user_id, &stored, Utc::now()).await?;
         Ok(AccessToken(refreshed.access_token))
     }
 

@@ -31,7 +31,7 @@ use crate::{
         users::User,
     },
     error::AppError,
-    google::GoogleCallError,
+    google::{GoogleCallError, Purpose},
     state::AppState,
 };
 
@@ -198,7 +198,8 @@ pub async fn reschedule_by_visitor(
     let slot = Interval::new(start, start + Duration::minutes(length));
     let current = Interval::new(booking.starts_at, booking.ends_at);
     let around = Interval::new(start - Duration::days(1), start + Duration::days(2));
-    let busy = busy::fresh(state.busy_sources(), &connection, &settings, around, Some(current))
+    let purpose = Purpose::CheckFreeBeforeMove { visitor: booking.visitor_name.clone() };
+    let busy = busy::fresh(state.busy_sources(), &connection, &settings, around, Some(current), &purpose)
         .await
         .map_err(|error| match error {
             BusyError::NeedsReconnect => not_taking(),

@@ -10,7 +10,10 @@ use super::model::{
     SettingsView, SLOT_INTERVALS,
 };
 use crate::{
-    db::{google_connections, host_settings, host_settings::HostSettings, users, users::User, DbError},
+    db::{
+        google_access_log, google_connections, host_settings, host_settings::HostSettings, users,
+        users::User, DbError,
+    },
     error::AppError,
     google::calendar::FREEBUSY_MOST_CALENDARS,
     google_scopes::{in_googles_words, ScopeSet, BROADER_THAN_NEEDED, CALENDAR_EVENTS},
@@ -28,6 +31,9 @@ pub async fn settings_view(state: &AppState, user: User) -> Result<SettingsView,
         .map(|connection| connection.granted_scopes)
         .unwrap_or_default();
     let days: [Vec<LocalInterval>; 7] = settings.availability.clone().into();
+    let busy_times_read_at = google_access_log::last_success(db, user.user_id, "freebusy.query")
+        .await?
+        .map(|at| at.with_timezone(&user.zone()).format("%a %-d %b %Y, %H:%M").to_string());
     Ok(SettingsView {
         profile: Profile {
             display_name: user.display_name,
@@ -65,6 +71,7 @@ pub async fn settings_view(state: &AppState, user: User) -> Result<SettingsView,
         time_zones: chrono_tz::TZ_VARIANTS.iter().map(|zone| zone.name().to_owned()).collect(),
         google_access: in_googles_words(&granted).into_iter().map(str::to_owned).collect(),
         broader_than_needed: BROADER_THAN_NEEDED.iter().any(|scope| granted.contains(scope)),
+        busy_times_read_at,
         can_write_events: granted.contains(CALENDAR_EVENTS),
     })
 }

@@ -255,6 +255,9 @@ pub struct SettingsView {
     /// The grant holds scopes an older sign-in asked for, broader than what
     /// BookMate uses: the page offers to narrow it.
     pub broader_than_needed: bool,
+    /// When busy times were last read from Google successfully, on the
+    /// host's clock.
+    pub busy_times_read_at: Option<String>,
 }
 
 /// What saving direct booking led to.

@@ -101,7 +101,7 @@ fn SettingsSections(view: SettingsView, calendars: Result<Vec<CalendarChoice>, A
         {view! { <DatesSection entries=view.date_overrides.clone()/> }.into_any()}
         {view! { <MeetingTypesSection types=view.meeting_types.clone() default_length=view.availability.meeting_minutes/> }.into_any()}
         {view! { <CalendarSections calendars selected=view.busy_calendar_ids.clone() current=view.direct_booking_calendar_id.clone()/> }.into_any()}
-        {view! { <GoogleAccessSection access=view.google_access.clone() can_write=view.can_write_events broader=view.broader_than_needed/> }.into_any()}
+        {view! { <GoogleAccessSection access=view.google_access.clone() can_write=view.can_write_events broader=view.broader_than_needed busy_read=view.busy_times_read_at/> }.into_any()}
     }
 }
 
@@ -406,7 +406,12 @@ fn DirectBookingSection(calendars: Calendars, current: Option<String>) -> impl I
 }
 
 #[island(lazy)]
-fn GoogleAccessSection(access: Vec<String>, can_write: bool, broader: bool) -> impl IntoView {
+fn GoogleAccessSection(
+    access: Vec<String>,
+    can_write: bool,
+    broader: bool,
+    busy_read: Option<String>,
+) -> impl IntoView {
     let give_back = ServerAction::<GiveBackWriteAccess>::new();
     let disconnect = ServerAction::<DisconnectGoogle>::new();
     let delete = ServerAction::<DeleteAccount>::new();
@@ -445,6 +450,11 @@ fn GoogleAccessSection(access: Vec<String>, can_write: bool, broader: bool) -> i
             <ul class="access-list" data-testid="google-access">
                 {access.into_iter().map(|line| view! { <li>{line}</li> }).collect_view()}
             </ul>
+            <p data-testid="busy-times-read">{match busy_read {
+                Some(at) => format!("Busy times last read from Google: {at}."),
+                None => "Busy times have not been read from Google yet.".to_owned(),
+            }}</p>
+            <p><a href=crate::browser::GOOGLE_ACCESS_PATH data-testid="google-access-link">"What BookMate did with this access, and when it last used each permission →"</a></p>
             {broader.then(|| view! {
                 // A plain form: it works before (and without) the island's script.
                 <form class="notice banner" method="post" action=crate::browser::NARROW_PATH data-testid="narrow">
