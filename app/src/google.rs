@@ -5,7 +5,8 @@
 //! token), `calendar` (the Calendar calls and Google's error
 //! shapes), `tokens` (custody of hosts' tokens: sealing, one refresh per host
 //! at a time), `calls` (scope check, 401-refresh-retry and backoff around
-//! every call), `sealed` (the token cipher).
+//! every call, and its entry in the host's access log), `access_log` (why a
+//! call is made, in the host's words), `sealed` (the token cipher).
 
 mod access_log;
 pub mod calendar;
