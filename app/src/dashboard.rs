@@ -8,6 +8,7 @@ use crate::{
     auth::HostPageError,
     booking::model::Invitation,
     error::AppError,
+    following::{model::ProposalView, ApplyProposal, DismissProposal},
     manage::{
         api::{AskToMoveBooking, CancelBookingAsHost},
         model::MAX_REASON_CHARS,
@@ -23,6 +24,8 @@ use model::DashboardView;
 /// Where the dashboard's plain forms post.
 const CANCEL_PATH: &str = <CancelBookingAsHost as ServerFn>::PATH;
 const ASK_PATH: &str = <AskToMoveBooking as ServerFn>::PATH;
+const APPLY_PATH: &str = <ApplyProposal as ServerFn>::PATH;
+const DISMISS_PATH: &str = <DismissProposal as ServerFn>::PATH;
 
 #[server(endpoint = "dashboard")]
 pub async fn get_dashboard() -> Result<DashboardView, AppError> {
@@ -45,7 +48,8 @@ pub fn DashboardPage() -> impl IntoView {
                     match dashboard.await {
                         Ok(view) => {
                             let changes = view.recent_changes.clone();
-                            view! { <ChangeNotice/> <Bookings view/> <RecentChanges changes/> }.into_any()
+                            let proposals = view.proposals.clone();
+                            view! { <ChangeNotice/> <Proposals proposals/> <Bookings view/> <RecentChanges changes/> }.into_any()
                         }
                         Err(error) => view! { <HostPageError error sign_in_to="see your bookings"/> }.into_any(),
                     }
@@ -144,9 +148,49 @@ fn ChangeNotice() -> impl IntoView {
             Some(("notice success", "Cancelled. The visitor is told, and both calendars follow."))
         }
         (Some("asked"), _) => Some(("notice success", "Sent: the visitor gets a link to pick another time.")),
+        (Some("applied"), _) => {
+            Some(("notice success", "Done. The visitor is told, and both calendars follow."))
+        }
+        (Some("kept"), _) => {
+            Some(("notice success", "Kept as it is. BookMate will not ask about that change again."))
+        }
         _ => None,
     };
     text.map(|(class, text)| view! { <p class=class role="status" data-testid="change-notice">{text}</p> })
+}
+
+/// Changes the host made in Google Calendar, each with its question and two
+/// plain forms: tell the visitor, or keep the booking as it is.
+#[component]
+fn Proposals(proposals: Vec<ProposalView>) -> impl IntoView {
+    (!proposals.is_empty()).then(|| {
+        view! {
+            <section aria-labelledby="proposals-heading">
+                <h2 id="proposals-heading">"Changed in Google Calendar"</h2>
+                <ul class="proposal-list">
+                    {proposals.into_iter().map(|proposal| {
+                        let id = proposal.proposal_id.to_string();
+                        view! {
+                            <li class="card notice proposal" data-testid="proposal">
+                                <p>{proposal.found}</p>
+                                <p><strong>{proposal.question}</strong></p>
+                                <div class="actions wrap">
+                                    <form method="post" action=APPLY_PATH>
+                                        <input type="hidden" name="proposal_id" value=id.clone()/>
+                                        <button type="submit" class="button primary small" data-testid="apply-proposal">{proposal.apply_label}</button>
+                                    </form>
+                                    <form method="post" action=DISMISS_PATH>
+                                        <input type="hidden" name="proposal_id" value=id/>
+                                        <button type="submit" class="button secondary small" data-testid="dismiss-proposal">"Keep the booking as it is"</button>
+                                    </form>
+                                </div>
+                            </li>
+                        }
+                    }).collect_view()}
+                </ul>
+            </section>
+        }
+    })
 }
 
 #[component]

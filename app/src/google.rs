@@ -12,6 +12,7 @@ mod access_log;
 pub mod calendar;
 mod calls;
 mod client;
+pub mod event_list;
 pub mod id_token;
 pub mod oidc;
 mod sealed;

@@ -15,6 +15,12 @@ pub const CALENDAR_LIST_READONLY: &str = "https://www.googleapis.com/auth/calend
 /// which `calendar.freebusy`, "your calendars", would leave out).
 pub const CALENDAR_EVENTS_FREEBUSY: &str = "https://www.googleapis.com/auth/calendar.events.freebusy";
 pub const CALENDAR_EVENTS: &str = "https://www.googleapis.com/auth/calendar.events";
+/// `events.list` on calendars the host owns, read only: what following
+/// Google Calendar needs. `calendar.events.freebusy` also opens
+/// `events.list`, but Google does not document what an event carries under
+/// it (no promise of its `iCalUID`), so BookMate does not rely on it.
+pub const CALENDAR_EVENTS_OWNED_READONLY: &str =
+    "https://www.googleapis.com/auth/calendar.events.owned.readonly";
 /// Sign-in asked for these before BookMate asked for the narrow ones; a host
 /// who granted them keeps working, and may narrow the grant.
 pub const CALENDAR_READONLY: &str = "https://www.googleapis.com/auth/calendar.readonly";
@@ -29,8 +35,24 @@ pub const SIGN_IN: [&str; 5] =
 pub const LIST_CALENDARS: [&str; 2] = [CALENDAR_LIST_READONLY, CALENDAR_READONLY];
 /// Any of these lets BookMate ask for busy times (`freebusy.query`).
 pub const READ_FREE_BUSY: [&str; 2] = [CALENDAR_EVENTS_FREEBUSY, CALENDAR_READONLY];
+/// Any of these lets BookMate read the events of the host's own calendars
+/// (`events.list`), narrowest first; the write scope a direct-booking host
+/// holds already is enough, so such a host is asked for nothing more.
+pub const FOLLOW_BOOKINGS: [&str; 4] =
+    [CALENDAR_EVENTS_OWNED_READONLY, CALENDAR_EVENTS, CALENDAR_EVENTS_READONLY, CALENDAR_READONLY];
 /// Granted at an older sign-in, broader than anything BookMate does.
 pub const BROADER_THAN_NEEDED: [&str; 2] = [CALENDAR_READONLY, CALENDAR_EVENTS_READONLY];
+
+/// What a host's features need beyond sign-in: direct booking needs
+/// `calendar.events`, which also reads events, so following Google Calendar
+/// needs `calendar.events.owned.readonly` only without it.
+pub fn needed_beyond_sign_in(direct_booking: bool, following: bool) -> ScopeSet {
+    match (direct_booking, following) {
+        (true, _) => ScopeSet::from_iter([CALENDAR_EVENTS]),
+        (false, true) => ScopeSet::from_iter([CALENDAR_EVENTS_OWNED_READONLY]),
+        (false, false) => ScopeSet::default(),
+    }
+}
 
 /// Google answers `email` and `profile` in their long forms; comparing scopes
 /// is only meaningful after both sides are normalised.
@@ -99,7 +121,7 @@ pub struct Permission {
 }
 
 /// Everything BookMate may ever ask Google for, in the order a host meets it.
-pub const PERMISSIONS: [Permission; 4] = [
+pub const PERMISSIONS: [Permission; 5] = [
     Permission {
         scopes: &[OPENID, EMAIL, PROFILE],
         summary: "Your name, email address and picture",
@@ -130,6 +152,13 @@ pub const PERMISSIONS: [Permission; 4] = [
         summary: "Add bookings to one calendar you choose",
         google_says: &["View and edit events on all your calendars"],
         why: "Asked only if you turn on direct booking, and Google will ask you first. Google's words are broader than what BookMate does: it only adds the meetings booked with you, to the calendar you choose. You can give this access back at any time.",
+        asked_at_sign_in: false,
+    },
+    Permission {
+        scopes: &[CALENDAR_EVENTS_OWNED_READONLY],
+        summary: "Notice when you delete or move a booked meeting in Google Calendar",
+        google_says: &["See the events on Google calendars you own"],
+        why: "Asked only if you turn on following Google Calendar and do not use direct booking (whose access is enough). BookMate reads only when an event changed and when it starts; it asks Google for no title, place or guest of any event.",
         asked_at_sign_in: false,
     },
 ];
@@ -164,6 +193,15 @@ pub fn in_googles_words(granted: &ScopeSet) -> Vec<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn following_asks_for_a_read_scope_only_without_direct_booking() {
+        assert_eq!(needed_beyond_sign_in(false, false), ScopeSet::default());
+        assert_eq!(needed_beyond_sign_in(true, false), ScopeSet::from_iter([CALENDAR_EVENTS]));
+        assert_eq!(needed_beyond_sign_in(true, true), ScopeSet::from_iter([CALENDAR_EVENTS]));
+        assert_eq!(needed_beyond_sign_in(false, true), ScopeSet::from_iter([CALENDAR_EVENTS_OWNED_READONLY]));
+        assert!(FOLLOW_BOOKINGS.contains(&CALENDAR_EVENTS), "direct booking's scope reads events too");
+    }
 
     #[test]
     fn short_scope_names_normalise_to_googles_long_forms() {

@@ -11,6 +11,7 @@ pub mod booking;
 pub mod browser;
 pub mod dashboard;
 pub mod error;
+pub mod following;
 pub mod google_access;
 pub mod google_scopes;
 pub mod landing;
@@ -30,6 +31,8 @@ pub mod crypto;
 pub mod db;
 #[cfg(feature = "ssr")]
 pub mod google;
+#[cfg(feature = "ssr")]
+pub mod needed_scopes;
 #[cfg(feature = "ssr")]
 pub mod retry;
 #[cfg(feature = "ssr")]

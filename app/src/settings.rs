@@ -7,6 +7,7 @@ pub mod api;
 #[cfg(feature = "ssr")]
 pub mod dates;
 mod dates_section;
+mod following_section;
 mod form_parts;
 #[cfg(feature = "ssr")]
 pub mod hours;

@@ -23,9 +23,10 @@ use url::Url;
 
 use crate::{
     auth::sessions::{end_session, start_session},
-    db::{host_settings, users, users::User, DbError},
+    db::{users, users::User, DbError},
     google::oidc::{Authorization, AuthorizationRequest, OidcError, Prompt, Purpose, Transaction},
-    google_scopes::{ScopeSet, CALENDAR_EVENTS, SIGN_IN},
+    google_scopes::{ScopeSet, SIGN_IN},
+    needed_scopes,
     settings::actions::complete_pending_direct_booking,
     state::AppState,
 };
@@ -160,7 +161,7 @@ pub async fn start_grant(
     prompt: Prompt,
     return_to: String,
 ) -> Result<Option<Started>, StartError> {
-    let wanted = wanted_scopes(state, user).await?;
+    let wanted = needed_scopes::wanted_now(state.database.pool(), user).await?;
     if wanted.is_empty() {
         return Ok(None);
     }
@@ -190,7 +191,7 @@ pub enum NarrowError {
 pub async fn start_narrowing(state: &AppState, user: &User) -> Result<Started, NarrowError> {
     state.google.disconnect(state.database.pool(), user.user_id).await?;
     state.host_changed(user.user_id);
-    let wanted = wanted_scopes(state, user).await.map_err(StartError::from)?;
+    let wanted = needed_scopes::wanted_now(state.database.pool(), user).await.map_err(StartError::from)?;
     let scopes: Vec<&str> = SIGN_IN.iter().copied().chain(wanted.iter()).collect();
     let purpose = Purpose::GrantScopes {
         user_id: user.user_id,
@@ -317,7 +318,7 @@ async fn consent_again(state: &AppState, purpose: Purpose, google_sub: &str) -> 
         Purpose::SignIn => SIGN_IN.iter().copied().collect(),
         Purpose::GrantScopes { user_id, .. } => {
             match users::find_by_id(state.database.pool(), *user_id).await? {
-                Some(user) => wanted_scopes(state, &user).await?,
+                Some(user) => needed_scopes::wanted_now(state.database.pool(), &user).await?,
                 None => ScopeSet::default(),
             }
         }
@@ -365,8 +366,9 @@ async fn complete_grant(
     let Some(user) = users::find_by_id(db, user_id).await? else {
         return Ok(GrantOutcome::Partial);
     };
-    let wanted = wanted_scopes(state, &user).await?;
+    let wanted = needed_scopes::wanted_now(state.database.pool(), &user).await?;
     complete_pending_direct_booking(state, user_id, &authorization.granted_scopes).await?;
+    crate::following::switch::complete_pending(db, user_id, &authorization.granted_scopes).await?;
     Ok(if authorization.granted_scopes.contains_all(&wanted) {
         GrantOutcome::Granted
     } else {
@@ -374,21 +376,13 @@ async fn complete_grant(
     })
 }
 
-/// The scopes the host's features need beyond sign-in: those of features
-/// already on, and the write scope when direct booking waits for consent.
-async fn wanted_scopes(state: &AppState, user: &User) -> Result<ScopeSet, DbError> {
-    let pending = host_settings::find(state.database.pool(), user.user_id)
-        .await?
-        .is_some_and(|settings| settings.pending_direct_booking_calendar_id.is_some());
-    let mut wanted: Vec<&str> = user.additional_scopes.iter().collect();
-    if pending {
-        wanted.push(CALENDAR_EVENTS);
-    }
-    Ok(wanted.into_iter().collect())
-}
-
 async fn drop_pending_settings(state: &AppState, user_id: i64) {
     if let Err(error) = complete_pending_direct_booking(state, user_id, &ScopeSet::default()).await {
+        tracing::error!(%error, user_id, "could not drop a pending setting");
+    }
+    let nothing = ScopeSet::default();
+    let dropped = crate::following::switch::complete_pending(state.database.pool(), user_id, &nothing);
+    if let Err(error) = dropped.await {
         tracing::error!(%error, user_id, "could not drop a pending setting");
     }
 }

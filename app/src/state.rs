@@ -20,6 +20,7 @@ use crate::{
         changes::{self, HostChange},
         Backend, Database,
     },
+    following::timing::FollowTiming,
     google::GoogleClient,
 };
 
@@ -41,6 +42,9 @@ pub struct AppState {
     pub read_limiter: Arc<RateLimiter>,
     /// The server answers any request still running after this with 408.
     pub request_timeout: Duration,
+    /// How often followed Google calendars are read.
+    #[from_ref(skip)]
+    pub following: FollowTiming,
 }
 
 impl AppState {

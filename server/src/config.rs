@@ -85,6 +85,9 @@ pub struct Settings {
     /// Connections served at once, and how long a client may take to send
     /// its headers. Not read from the environment; tests shrink them.
     pub connection_limits: ConnectionLimits,
+    /// How often followed Google calendars are read. Not read from the
+    /// environment; tests shorten it.
+    pub following: app::following::timing::FollowTiming,
 }
 
 /// Who may reach this server, from its public URL: a loopback address is
@@ -362,6 +365,7 @@ impl Settings {
             google_timeout: DEFAULT_GOOGLE_TIMEOUT,
             request_timeout: DEFAULT_REQUEST_TIMEOUT,
             connection_limits: DEFAULT_CONNECTION_LIMITS,
+            following: app::following::timing::FollowTiming::DEFAULT,
         })
     }
 }

@@ -119,6 +119,7 @@ impl Application {
             booking_limiter: Arc::new(RateLimiter::bookings()),
             read_limiter: Arc::new(RateLimiter::reads()),
             request_timeout: settings.request_timeout,
+            following: settings.following,
         };
         let mailer = match &settings.smtp {
             Some(smtp) => Some(Mailer::new(smtp, &settings.mail_from, database.clone())?),

@@ -6,7 +6,7 @@
 
 use std::time::Duration;
 
-use app::{booking::direct, connection_alerts, state::AppState};
+use app::{booking::direct, connection_alerts, following, state::AppState};
 use chrono::Utc;
 
 use crate::mailer::Mailer;
@@ -18,6 +18,9 @@ pub async fn run(state: AppState, mailer: Option<Mailer>, mut shutdown: tokio::s
     loop {
         if let Err(error) = direct::run_due(&state, Utc::now()).await {
             tracing::error!(%error, "could not read the work owed to Google");
+        }
+        if let Err(error) = following::sync::run_due(&state, Utc::now()).await {
+            tracing::error!(%error, "could not read the followed Google calendars");
         }
         if let Err(error) = connection_alerts::tell_due(&state).await {
             tracing::error!(%error, "could not tell hosts of broken Google connections");

@@ -36,6 +36,8 @@ pub struct DashboardView {
     pub bookings: Vec<UpcomingBooking>,
     /// The latest cancellations and moves, newest first, in words.
     pub recent_changes: Vec<String>,
+    /// Changes the host made in Google Calendar, waiting for their word.
+    pub proposals: Vec<crate::following::model::ProposalView>,
 }
 
 /// How many recent changes the dashboard lists.

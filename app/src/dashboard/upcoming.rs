@@ -14,11 +14,17 @@ use crate::{
         users::User,
     },
     error::AppError,
+    following,
     state::AppState,
 };
 
 pub async fn dashboard(state: &AppState, user: User, now: DateTime<Utc>) -> Result<DashboardView, AppError> {
     let zone = user.zone();
+    // What the host changed in Google Calendar shows up as they look.
+    if let Err(error) = following::sync::read_for_dashboard(state, &user, now).await {
+        tracing::warn!(%error, user_id = user.user_id, "could not read the host's calendars for changes");
+    }
+    let proposals = following::proposals::views(state, &user).await?;
     let upcoming = bookings::upcoming(state.database.pool(), user.user_id, now, SHOWN_BOOKINGS).await?;
     let types = meeting_types::for_host(state.database.pool(), user.user_id).await?;
     let title_of = |type_id: Option<i64>| {
@@ -78,5 +84,11 @@ pub async fn dashboard(state: &AppState, user: User, now: DateTime<Utc>) -> Resu
             }
         })
         .collect();
-    Ok(DashboardView { time_zone: zone.name().to_owned(), username: user.username, bookings, recent_changes })
+    Ok(DashboardView {
+        time_zone: zone.name().to_owned(),
+        username: user.username,
+        bookings,
+        recent_changes,
+        proposals,
+    })
 }

@@ -287,6 +287,16 @@ pub async fn wake_for_host(db: &DbPool, host_user_id: i64, now: DateTime<Utc>) -
     Ok(woken.rows_affected())
 }
 
+/// Whether BookMate still owes Google work for the booking.
+pub async fn has_open_job(db: &DbPool, booking_id: i64) -> Result<bool, DbError> {
+    let open: i64 =
+        sqlx::query_scalar("select count(*) from google_jobs where booking_id = $1 and done_at is null")
+            .bind(booking_id)
+            .fetch_one(db)
+            .await?;
+    Ok(open > 0)
+}
+
 /// Google did what a change asked.
 pub async fn finish_change_in_google(
     db: &DbPool,

@@ -23,8 +23,8 @@ pub const FREEBUSY_MOST_CALENDARS: usize = 50;
 #[derive(Debug, Clone)]
 pub struct CalendarApi {
     /// Up to and including `calendar/v3`, without a trailing slash.
-    base_url: String,
-    http: reqwest::Client,
+    pub(super) base_url: String,
+    pub(super) http: reqwest::Client,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -423,11 +423,11 @@ impl CalendarApi {
 }
 
 /// Calendar ids are email addresses and may hold `#` or `/`.
-fn path_segment(segment: &str) -> String {
+pub(super) fn path_segment(segment: &str) -> String {
     url::form_urlencoded::byte_serialize(segment.as_bytes()).collect::<String>().replace('+', "%20")
 }
 
-async fn read_json<T: serde::de::DeserializeOwned>(
+pub(super) async fn read_json<T: serde::de::DeserializeOwned>(
     response: Result<reqwest::Response, reqwest::Error>,
 ) -> Result<T, CalendarError> {
     let response = response.map_err(|error| CalendarError::Network(error.to_string()))?;

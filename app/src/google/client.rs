@@ -15,6 +15,7 @@ use super::{
     access_log::{self, Purpose},
     calendar::{CalendarApi, CalendarError, CalendarListEntry, EventPatch, FreeBusy, GoogleEvent, NewEvent},
     calls::{Caller, GoogleCallError},
+    event_list::{EventsPage, ListFrom},
     oidc::{Authorization, GoogleOidc, RevokeError},
     sealed::TokenKind,
     tokens::TokenCustody,
@@ -25,7 +26,7 @@ use crate::{
         google_connections::{self, GoogleConnection},
         google_jobs, DbError, DbPool,
     },
-    google_scopes::{CALENDAR_EVENTS, LIST_CALENDARS, READ_FREE_BUSY},
+    google_scopes::{CALENDAR_EVENTS, FOLLOW_BOOKINGS, LIST_CALENDARS, READ_FREE_BUSY},
 };
 
 #[derive(Debug)]
@@ -283,6 +284,28 @@ impl GoogleClient {
                     result => result,
                 }
             })
+            .await
+    }
+
+    /// `events.list` on one of the host's calendars, for following it: a
+    /// page of a full read, or of the changes since a sync token (an
+    /// expired one is `Refused(Gone)`: read it whole again).
+    pub async fn calendar_changes(
+        &self,
+        db: &DbPool,
+        host: &GoogleConnection,
+        calendar_id: &str,
+        from: &ListFrom,
+        page_token: Option<&str>,
+    ) -> Result<EventsPage, GoogleCallError> {
+        let calendar = &self.calendar;
+        self.caller(db)
+            .authorized(
+                host,
+                &FOLLOW_BOOKINGS,
+                ("events.list", &Purpose::FollowBookings),
+                |token| async move { calendar.list_events(&token, calendar_id, from, page_token).await },
+            )
             .await
     }
 

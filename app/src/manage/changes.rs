@@ -253,6 +253,66 @@ pub async fn reschedule_by_visitor(
     Ok(())
 }
 
+/// The host moved the booking's event in Google Calendar and confirmed it
+/// here: the booking takes that time, and the visitor is told (by Google for
+/// a direct booking, whose event a patch job confirms; else by email). The
+/// host chose the time, so it is not held to the booking page's rules; it
+/// may still not overlap another booking.
+pub async fn move_as_in_google(
+    state: &AppState,
+    host: &User,
+    booking: &Booking,
+    slot: Interval,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    if booking.is_cancelled() {
+        return Err(AppError::Conflict("This booking was cancelled, so it cannot be moved.".to_owned()));
+    }
+    if slot.start <= now {
+        return Err(AppError::Conflict("That time has passed.".to_owned()));
+    }
+    let db = state.database.pool();
+    let current = Interval::new(booking.starts_at, booking.ends_at);
+    let google = event_change(state, booking, JobKind::PatchEvent).await?;
+    let notice = ChangeNotice::Moved { by: Party::Host, from: current };
+    let manage_url = state.manage_links.url_for(&booking.uid);
+    let by_email = google.is_none();
+    let effects = Effects {
+        mail: |moved: &Booking| {
+            if by_email {
+                invitations::change_emails(host, moved, &notice, &manage_url, now)
+            } else {
+                Vec::new()
+            }
+        },
+        google,
+    };
+    booking_changes::reschedule(
+        db,
+        state.database.backend(),
+        booking,
+        Party::Host,
+        (slot.start, slot.end),
+        (slot.start, slot.end),
+        None,
+        effects,
+        now,
+    )
+    .await
+    .map_err(|error| match error {
+        ChangeError::Taken => AppError::Conflict(
+            "That time overlaps another booking. Move the meeting in Google Calendar again, or keep the booking \
+             as it is."
+                .to_owned(),
+        ),
+        ChangeError::Changed => AppError::Conflict(CHANGED.to_owned()),
+        ChangeError::Database(error) => error.into(),
+    })?;
+    state.host_changed(host.user_id);
+    tracing::info!(booking_id = booking.booking_id, "booking moved as its host did in Google Calendar");
+    Ok(())
+}
+
 /// The host asks the visitor to pick another time: an email with the
 /// visitor's link; the booking stands until they do.
 pub async fn propose_new_time(

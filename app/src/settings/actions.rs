@@ -15,8 +15,10 @@ use crate::{
         users::User, DbError,
     },
     error::AppError,
+    following,
     google::calendar::FREEBUSY_MOST_CALENDARS,
     google_scopes::{in_googles_words, ScopeSet, BROADER_THAN_NEEDED, CALENDAR_EVENTS},
+    needed_scopes,
     state::AppState,
 };
 
@@ -34,6 +36,7 @@ pub async fn settings_view(state: &AppState, user: User) -> Result<SettingsView,
     let busy_times_read_at = google_access_log::last_success(db, user.user_id, "freebusy.query")
         .await?
         .map(|at| at.with_timezone(&user.zone()).format("%a %-d %b %Y, %H:%M").to_string());
+    let following = following::switch::view(db, user.user_id).await?;
     Ok(SettingsView {
         profile: Profile {
             display_name: user.display_name,
@@ -72,6 +75,7 @@ pub async fn settings_view(state: &AppState, user: User) -> Result<SettingsView,
         google_access: in_googles_words(&granted).into_iter().map(str::to_owned).collect(),
         broader_than_needed: BROADER_THAN_NEEDED.iter().any(|scope| granted.contains(scope)),
         busy_times_read_at,
+        following,
         can_write_events: granted.contains(CALENDAR_EVENTS),
     })
 }
@@ -242,7 +246,7 @@ pub async fn save_direct_booking(
         settings.direct_booking_calendar_id = None;
         settings.pending_direct_booking_calendar_id = None;
         host_settings::save(db, user.user_id, &settings, Utc::now()).await?;
-        users::set_additional_scopes(db, user.user_id, &ScopeSet::default(), Utc::now()).await?;
+        needed_scopes::store(db, user.user_id).await?;
         return Ok(DirectBookingSaved::Saved);
     }
     let Some(calendar_id) = calendar_id.filter(|id| !id.is_empty()) else {
@@ -263,8 +267,9 @@ pub async fn save_direct_booking(
         settings.direct_booking_calendar_id = Some(calendar_id);
         settings.pending_direct_booking_calendar_id = None;
         host_settings::save(db, user.user_id, &settings, Utc::now()).await?;
-        users::set_additional_scopes(db, user.user_id, &ScopeSet::from_iter([CALENDAR_EVENTS]), Utc::now())
-            .await?;
+        needed_scopes::store(db, user.user_id).await?;
+        // Bookings in that calendar are followed too, when following is on.
+        following::switch::follow_calendars(db, user, Utc::now()).await?;
         return Ok(DirectBookingSaved::Saved);
     }
     // Google must ask first. Nothing changes until it says yes.
@@ -284,10 +289,9 @@ pub async fn complete_pending_direct_booking(
     let Some(pending) = settings.pending_direct_booking_calendar_id.take() else { return Ok(()) };
     if granted.contains(CALENDAR_EVENTS) {
         settings.direct_booking_calendar_id = Some(pending);
-        users::set_additional_scopes(db, user_id, &ScopeSet::from_iter([CALENDAR_EVENTS]), Utc::now())
-            .await?;
     }
-    host_settings::save(db, user_id, &settings, Utc::now()).await
+    host_settings::save(db, user_id, &settings, Utc::now()).await?;
+    needed_scopes::store(db, user_id).await
 }
 
 pub async fn give_back_write_access(state: &AppState, user: &User) -> Result<String, AppError> {
@@ -297,7 +301,7 @@ pub async fn give_back_write_access(state: &AppState, user: &User) -> Result<Str
         settings.pending_direct_booking_calendar_id = None;
         host_settings::save(db, user.user_id, &settings, Utc::now()).await?;
     }
-    users::set_additional_scopes(db, user.user_id, &ScopeSet::default(), Utc::now()).await?;
+    needed_scopes::store(db, user.user_id).await?;
     state.google.disconnect(db, user.user_id).await?;
     Ok("/auth/google/login".to_owned())
 }

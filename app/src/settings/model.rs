@@ -258,6 +258,8 @@ pub struct SettingsView {
     /// When busy times were last read from Google successfully, on the
     /// host's clock.
     pub busy_times_read_at: Option<String>,
+    /// Bookings that follow Google Calendar.
+    pub following: crate::following::model::FollowingView,
 }
 
 /// What saving direct booking led to.

@@ -18,6 +18,17 @@ impl Emulator {
         self.state().push_event(calendar_id, event).then_some(id)
     }
 
+    /// The owner of `calendar_id` accepts an emailed invitation (an `.ics`
+    /// from another organiser, as BookMate sends): Google Calendar adds the
+    /// event under the invitation's UID as its `iCalUID`. Returns its id.
+    pub fn accept_invitation(&self, calendar_id: &str, ical_uid: &str, event: &SeedEvent) -> Option<String> {
+        let now = self.now();
+        let mut event = seeded_event(event, now);
+        event.ical_uid = ical_uid.to_owned();
+        let id = event.id.clone();
+        self.state().push_event(calendar_id, event).then_some(id)
+    }
+
     /// Deletes an event as if its owner did in Google Calendar: it stays,
     /// `cancelled`, and a client's later delete of it answers 410. False if
     /// there is no such event; an event already cancelled stays as it is.

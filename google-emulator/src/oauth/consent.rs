@@ -25,6 +25,9 @@ pub(super) fn describe(scope: &str) -> &str {
         }
         "https://www.googleapis.com/auth/calendar.freebusy" => "View your availability in your calendars",
         "https://www.googleapis.com/auth/calendar.events" => "View and edit events on all your calendars",
+        "https://www.googleapis.com/auth/calendar.events.owned.readonly" => {
+            "See the events on Google calendars you own"
+        }
         "https://www.googleapis.com/auth/calendar" => {
             "See, edit, share, and permanently delete all the calendars you can access using Google Calendar"
         }

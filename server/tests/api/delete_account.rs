@@ -33,6 +33,13 @@ async fn rows_of(pool: &DbPool, user_id: i64) -> Vec<(&'static str, i64)> {
         ("date_overrides", "user_id = $1"),
         ("meeting_types", "user_id = $1"),
         ("bookings", "host_user_id = $1"),
+        ("calendar_following", "user_id = $1"),
+        ("followed_calendars", "user_id = $1"),
+        (
+            "booking_proposals",
+            "booking_id in (select booking_id from bookings where host_user_id = $1) \
+             or booking_id not in (select booking_id from bookings)",
+        ),
         // Through the host's bookings; one left without its booking counts too.
         (
             "booking_changes",
@@ -93,8 +100,11 @@ async fn deleting_my_account_revokes_google_and_leaves_no_row_of_mine() {
             tables(&pool, backend).await,
             [
                 "booking_changes",
+                "booking_proposals",
                 "bookings",
+                "calendar_following",
                 "date_overrides",
+                "followed_calendars",
                 "google_access_log",
                 "google_connections",
                 "google_jobs",
@@ -113,6 +123,8 @@ async fn deleting_my_account_revokes_google_and_leaves_no_row_of_mine() {
         ada_books_directly(&app, &mut ada).await;
         let saved = app.server_fn_json("save_busy_calendars", json!({ "calendar_ids": [ADA] }), &ada).await;
         assert_eq!(saved.status(), 200, "{backend:?}");
+        let following = json!({ "enabled": true, "apply_without_asking": false });
+        assert_eq!(app.server_fn_json("save_following", following, &ada).await.status(), 200, "{backend:?}");
         let holiday = json!({ "first_day": "2099-12-24", "last_day": "2099-12-26", "hours": [] });
         let saved = app.server_fn_json("add_date_override", holiday, &ada).await;
         assert_eq!(saved.status(), 200, "{backend:?}");
@@ -122,6 +134,10 @@ async fn deleting_my_account_revokes_google_and_leaves_no_row_of_mine() {
         // And a change: Ada calls it off.
         let booked: serde_json::Value = booked.json().await.unwrap();
         let uid = booked["uid"].as_str().unwrap();
+        // A change found in her Google Calendar, waiting for her word.
+        let booking = app::db::bookings::find_by_uid(&pool, uid).await.unwrap().unwrap();
+        let cancel = app::db::proposals::ProposalKind::Cancel;
+        app::db::proposals::propose(&pool, booking.booking_id, cancel, chrono::Utc::now()).await.unwrap();
         let cancelled =
             app.server_fn_form("cancel_booking_as_host", &[("uid", uid), ("reason", "")], &ada).await;
         assert!(cancelled.status().is_success() || cancelled.status().is_redirection(), "{backend:?}");
@@ -155,6 +171,9 @@ async fn deleting_my_account_revokes_google_and_leaves_no_row_of_mine() {
                 ("date_overrides", 1),
                 ("meeting_types", 1),
                 ("bookings", 1),
+                ("calendar_following", 1),
+                ("followed_calendars", 1),
+                ("booking_proposals", 1),
                 ("booking_changes", 1),
                 ("google_jobs", 2)
             ],
@@ -179,6 +198,9 @@ async fn deleting_my_account_revokes_google_and_leaves_no_row_of_mine() {
                 ("date_overrides", 0),
                 ("meeting_types", 0),
                 ("bookings", 0),
+                ("calendar_following", 0),
+                ("followed_calendars", 0),
+                ("booking_proposals", 0),
                 ("booking_changes", 0),
                 ("google_jobs", 0)
             ],

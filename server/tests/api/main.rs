@@ -11,6 +11,7 @@ mod client_suite;
 mod database;
 mod dates_and_limits;
 mod delete_account;
+mod following;
 mod google_access;
 mod google_client;
 mod helpers;
