@@ -117,7 +117,9 @@ fn SignedInBar(info: SessionInfo) -> impl IntoView {
                     "BookMate can no longer reach your Google calendars (the access was removed or has expired). "
                     "Until you reconnect, visitors are told you are not taking bookings."
                 </p>
-                <a class="button primary small" href="/auth/google/login" rel="external">"Reconnect Google"</a>
+                <form method="post" action=crate::browser::RECONNECT_PATH>
+                    <button type="submit" class="button primary small" data-testid="reconnect">"Reconnect Google"</button>
+                </form>
             </div>
         })}
         {access_ends_on.map(|day| view! {

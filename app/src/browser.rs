@@ -48,6 +48,10 @@ pub const GRANT_PATH: &str = "/auth/google/grant";
 /// what it did with it (`google_access`).
 pub const GOOGLE_ACCESS_PATH: &str = "/settings/google-access";
 
+/// Where a host whose Google connection broke reconnects, in one trip for
+/// everything their features need: a POST, like the grant.
+pub const RECONNECT_PATH: &str = "/auth/google/reconnect";
+
 /// Where a host with an older, broader grant gives it all back and grants
 /// only what BookMate uses: a POST, like the grant.
 pub const NARROW_PATH: &str = "/auth/google/narrow";

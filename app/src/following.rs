@@ -23,6 +23,8 @@ pub mod switch;
 pub mod sync;
 #[cfg(feature = "ssr")]
 pub mod timing;
+#[cfg(feature = "ssr")]
+pub mod watch;
 
 use leptos::{prelude::*, server_fn::codec::Json};
 

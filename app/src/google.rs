@@ -18,6 +18,7 @@ pub mod oidc;
 mod sealed;
 mod token_endpoint;
 mod tokens;
+pub mod watch;
 
 pub use access_log::Purpose;
 pub use calls::GoogleCallError;

@@ -64,7 +64,9 @@ fn Overview(view: GoogleAccessView) -> impl IntoView {
         view! {
             <div class="notice banner" role="alert" data-testid="access-broken">
                 <p>"Google no longer accepts BookMate's access. Visitors are told you are not taking bookings until you reconnect."</p>
-                <a class="button primary small" href="/auth/google/login" rel="external">"Reconnect Google"</a>
+                <form method="post" action=crate::browser::RECONNECT_PATH>
+                    <button type="submit" class="button primary small">"Reconnect Google"</button>
+                </form>
             </div>
         }
         .into_any()

@@ -23,13 +23,17 @@ use url::Url;
 
 use crate::{
     auth::sessions::{end_session, start_session},
-    db::{users, users::User, DbError},
+    db::{users, DbError},
     google::oidc::{Authorization, AuthorizationRequest, OidcError, Prompt, Purpose, Transaction},
     google_scopes::{ScopeSet, SIGN_IN},
     needed_scopes,
     settings::actions::complete_pending_direct_booking,
     state::AppState,
 };
+
+mod more_access;
+
+pub use more_access::{start_grant, start_narrowing, start_reconnect, NarrowError, NARROWED_RETURN};
 
 /// Where to send the browser, and the transaction cookie to send with it.
 pub struct Started {
@@ -148,63 +152,6 @@ pub async fn start_sign_in(state: &AppState) -> Result<Started, StartError> {
         },
     )
     .await
-}
-
-/// Asks Google, for a signed-in host, for the scopes their features need
-/// beyond sign-in: `include_granted_scopes=true` keeps what was granted
-/// before, and `login_hint` names the host's account. `None` when there is
-/// nothing to ask for. `Prompt::None` restores scopes granted before
-/// without showing a page.
-pub async fn start_grant(
-    state: &AppState,
-    user: &User,
-    prompt: Prompt,
-    return_to: String,
-) -> Result<Option<Started>, StartError> {
-    let wanted = needed_scopes::wanted_now(state.database.pool(), user).await?;
-    if wanted.is_empty() {
-        return Ok(None);
-    }
-    let scopes: Vec<&str> = wanted.iter().collect();
-    let purpose =
-        Purpose::GrantScopes { user_id: user.user_id, expected_sub: user.google_sub.clone(), return_to };
-    let request =
-        AuthorizationRequest { scopes: &scopes, login_hint: Some(&user.google_sub), prompt, purpose };
-    start(state, request).await.map(Some)
-}
-
-/// Where a narrowed grant comes back to.
-pub const NARROWED_RETURN: &str = "/settings?narrowed=true";
-
-#[derive(Debug, thiserror::Error)]
-pub enum NarrowError {
-    #[error(transparent)]
-    Disconnect(#[from] crate::google::DisconnectError),
-    #[error(transparent)]
-    Start(#[from] StartError),
-}
-
-/// For a host whose grant is broader than BookMate uses (an older sign-in
-/// asked for more): revokes it all, since Google removes access only whole,
-/// and asks for exactly what sign-in and the host's features need, with the
-/// consent screen. The host's settings stay as they are.
-pub async fn start_narrowing(state: &AppState, user: &User) -> Result<Started, NarrowError> {
-    state.google.disconnect(state.database.pool(), user.user_id).await?;
-    state.host_changed(user.user_id);
-    let wanted = needed_scopes::wanted_now(state.database.pool(), user).await.map_err(StartError::from)?;
-    let scopes: Vec<&str> = SIGN_IN.iter().copied().chain(wanted.iter()).collect();
-    let purpose = Purpose::GrantScopes {
-        user_id: user.user_id,
-        expected_sub: user.google_sub.clone(),
-        return_to: NARROWED_RETURN.to_owned(),
-    };
-    let request = AuthorizationRequest {
-        scopes: &scopes,
-        login_hint: Some(&user.google_sub),
-        prompt: Prompt::Consent,
-        purpose,
-    };
-    Ok(start(state, request).await?)
 }
 
 async fn start(state: &AppState, request: AuthorizationRequest<'_>) -> Result<Started, StartError> {
@@ -368,7 +315,7 @@ async fn complete_grant(
     };
     let wanted = needed_scopes::wanted_now(state.database.pool(), &user).await?;
     complete_pending_direct_booking(state, user_id, &authorization.granted_scopes).await?;
-    crate::following::switch::complete_pending(db, user_id, &authorization.granted_scopes).await?;
+    crate::following::switch::complete_pending(state, user_id, &authorization.granted_scopes).await?;
     Ok(if authorization.granted_scopes.contains_all(&wanted) {
         GrantOutcome::Granted
     } else {
@@ -381,7 +328,7 @@ async fn drop_pending_settings(state: &AppState, user_id: i64) {
         tracing::error!(%error, user_id, "could not drop a pending setting");
     }
     let nothing = ScopeSet::default();
-    let dropped = crate::following::switch::complete_pending(state.database.pool(), user_id, &nothing);
+    let dropped = crate::following::switch::complete_pending(state, user_id, &nothing);
     if let Err(error) = dropped.await {
         tracing::error!(%error, user_id, "could not drop a pending setting");
     }

@@ -8,6 +8,8 @@ test("a direct booking the host deletes in Google Calendar is cancelled for the 
   browser,
   request,
 }) => {
+  // BookMate reads a calendar at most every 30 seconds: the proposal may take that long.
+  test.setTimeout(120_000);
   const username = await newHostWithPage(page, "follow");
   await turnOnDirectBooking(page);
   await openSettings(page);

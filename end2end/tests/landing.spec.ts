@@ -15,7 +15,7 @@ test("the landing page hydrates and explains each permission on request", async 
   await landing.explainButton.click();
 
   // Only the WASM app can have done this: the server rendered no reasons.
-  await expect(landing.reasons).toHaveCount(4);
+  await expect(landing.reasons).toHaveCount(5);
   await expect(landing.reasons.first()).toContainText("show your name and picture");
   await expect(landing.explainButton).toHaveAttribute("aria-expanded", "true");
   await expect(landing.explainButton).toHaveText("Hide the reasons");

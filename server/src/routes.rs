@@ -1,8 +1,10 @@
-//! Plain axum routes, outside Leptos: probes for orchestrators, and the
-//! OAuth endpoints Google redirects browsers to.
+//! Plain axum routes, outside Leptos: probes for orchestrators, the OAuth
+//! endpoints Google redirects browsers to, and the address Google posts
+//! calendar notifications to.
 
 pub mod auth;
 pub mod favicon;
+pub mod google_push;
 pub mod health;
 pub mod invites;
 pub mod mailbox;

@@ -226,6 +226,7 @@ fn router(
         .merge(routes::health::router())
         .merge(routes::favicon::router())
         .merge(routes::auth::router())
+        .merge(routes::google_push::router())
         .merge(routes::invites::router())
         // Named before the pages, so `/{username}/{slug}` never takes a
         // site file.

@@ -45,7 +45,8 @@ pub async fn save(
     if !enabled {
         following = Following { enabled: false, pending: false, apply_without_asking };
         following::save(db, user.user_id, following, now).await?;
-        following::set_calendars(db, user.user_id, &[], now).await?;
+        let gone = following::set_calendars(db, user.user_id, &[], now).await?;
+        super::watch::close(state, user.user_id, &gone).await;
         needed_scopes::store(db, user.user_id).await?;
         return Ok(FollowingSaved::Saved);
     }
@@ -57,7 +58,7 @@ pub async fn save(
         following.enabled = true;
         following.pending = false;
         following::save(db, user.user_id, following, now).await?;
-        follow_calendars(db, user, now).await?;
+        follow_calendars(state, user, now).await?;
         needed_scopes::store(db, user.user_id).await?;
         return Ok(FollowingSaved::Saved);
     }
@@ -67,7 +68,8 @@ pub async fn save(
 }
 
 /// Google's answer to the consent following asked for came back.
-pub async fn complete_pending(db: &DbPool, user_id: i64, granted: &ScopeSet) -> Result<(), DbError> {
+pub async fn complete_pending(state: &AppState, user_id: i64, granted: &ScopeSet) -> Result<(), DbError> {
+    let db = state.database.pool();
     let mut following = following::find(db, user_id).await?;
     let user = users::find_by_id(db, user_id).await?;
     let Some(user) = user.filter(|_| following.pending) else { return Ok(()) };
@@ -75,7 +77,7 @@ pub async fn complete_pending(db: &DbPool, user_id: i64, granted: &ScopeSet) -> 
     following.enabled = holds_a_follow_scope(granted);
     following::save(db, user.user_id, following, Utc::now()).await?;
     if following.enabled {
-        follow_calendars(db, &user, Utc::now()).await?;
+        follow_calendars(state, &user, Utc::now()).await?;
     }
     needed_scopes::store(db, user.user_id).await
 }
@@ -83,7 +85,8 @@ pub async fn complete_pending(db: &DbPool, user_id: i64, granted: &ScopeSet) -> 
 /// Reads the calendars the host's bookings live in, while following is on:
 /// the primary one (accepted invitations land there) and the direct-booking
 /// calendar, if it is another.
-pub async fn follow_calendars(db: &DbPool, user: &User, now: DateTime<Utc>) -> Result<(), DbError> {
+pub async fn follow_calendars(state: &AppState, user: &User, now: DateTime<Utc>) -> Result<(), DbError> {
+    let db = state.database.pool();
     if !following::find(db, user.user_id).await?.enabled {
         return Ok(());
     }
@@ -93,7 +96,9 @@ pub async fn follow_calendars(db: &DbPool, user: &User, now: DateTime<Utc>) -> R
     if let Some(direct) = direct.filter(|direct| *direct != user.email && direct != PRIMARY) {
         calendars.push(direct);
     }
-    following::set_calendars(db, user.user_id, &calendars, now).await
+    let gone = following::set_calendars(db, user.user_id, &calendars, now).await?;
+    super::watch::close(state, user.user_id, &gone).await;
+    Ok(())
 }
 
 fn holds_a_follow_scope(granted: &ScopeSet) -> bool {

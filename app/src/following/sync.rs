@@ -57,7 +57,7 @@ pub async fn read_for_dashboard(state: &AppState, host: &User, now: DateTime<Utc
     if !following::find(db, host.user_id).await?.enabled {
         return Ok(());
     }
-    super::switch::follow_calendars(db, host, now).await?;
+    super::switch::follow_calendars(state, host, now).await?;
     for calendar in following::calendars(db, host.user_id).await? {
         claim_and_read(state, &calendar, false, now).await?;
     }
@@ -132,7 +132,9 @@ async fn read(state: &AppState, calendar: &FollowedCalendar, now: DateTime<Utc>)
         }
     };
     follow(state, &host, &events, now).await?;
-    following::finish(db, calendar, sync_token.as_deref(), true, later).await
+    following::finish(db, calendar, sync_token.as_deref(), true, later).await?;
+    // Google may tell of the next change at once, where it can reach us.
+    super::watch::keep_open(state, &connection, calendar, now).await
 }
 
 /// What the events read mean for the host's upcoming bookings: proposals,

@@ -37,6 +37,9 @@ pub enum Purpose {
     },
     /// Reading the host's calendar for changes to bookings made there.
     FollowBookings,
+    /// Asking Google to say when the host's calendar changes (a channel).
+    WatchCalendar,
+    StopWatching,
     /// The code exchange that ends a sign-in or a grant of more access;
     /// Google may say when the access it gave ends.
     SignIn {
@@ -65,6 +68,12 @@ impl Purpose {
             }
             Self::FollowBookings => {
                 "Looked for changes you made to your bookings in Google Calendar".to_owned()
+            }
+            Self::WatchCalendar => {
+                "Asked Google to tell BookMate when your calendar changes (no event data)".to_owned()
+            }
+            Self::StopWatching => {
+                "Asked Google to stop telling BookMate of changes to your calendar".to_owned()
             }
             Self::SignIn { access_ends: None } => {
                 "Received your sign-in or the access you granted".to_owned()

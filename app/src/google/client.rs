@@ -19,6 +19,7 @@ use super::{
     oidc::{Authorization, GoogleOidc, RevokeError},
     sealed::TokenKind,
     tokens::TokenCustody,
+    watch::{NewChannel, OpenChannel},
 };
 use crate::{
     db::{
@@ -306,6 +307,41 @@ impl GoogleClient {
                 ("events.list", &Purpose::FollowBookings),
                 |token| async move { calendar.list_events(&token, calendar_id, from, page_token).await },
             )
+            .await
+    }
+
+    /// `events.watch`: Google will POST to `channel.address` when the
+    /// calendar's events change.
+    pub async fn watch_calendar(
+        &self,
+        db: &DbPool,
+        host: &GoogleConnection,
+        calendar_id: &str,
+        channel: &NewChannel,
+    ) -> Result<OpenChannel, GoogleCallError> {
+        let calendar = &self.calendar;
+        let purpose = Purpose::WatchCalendar;
+        self.caller(db)
+            .authorized(host, &FOLLOW_BOOKINGS, ("events.watch", &purpose), |token| async move {
+                calendar.watch_events(&token, calendar_id, channel).await
+            })
+            .await
+    }
+
+    /// `channels.stop`: no more notifications on that channel.
+    pub async fn stop_watching(
+        &self,
+        db: &DbPool,
+        host: &GoogleConnection,
+        channel_id: &str,
+        resource_id: &str,
+    ) -> Result<(), GoogleCallError> {
+        let calendar = &self.calendar;
+        let purpose = Purpose::StopWatching;
+        self.caller(db)
+            .authorized(host, &FOLLOW_BOOKINGS, ("channels.stop", &purpose), |token| async move {
+                calendar.stop_channel(&token, channel_id, resource_id).await
+            })
             .await
     }
 

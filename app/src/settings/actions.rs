@@ -269,7 +269,7 @@ pub async fn save_direct_booking(
         host_settings::save(db, user.user_id, &settings, Utc::now()).await?;
         needed_scopes::store(db, user.user_id).await?;
         // Bookings in that calendar are followed too, when following is on.
-        following::switch::follow_calendars(db, user, Utc::now()).await?;
+        following::switch::follow_calendars(state, user, Utc::now()).await?;
         return Ok(DirectBookingSaved::Saved);
     }
     // Google must ask first. Nothing changes until it says yes.

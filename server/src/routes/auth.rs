@@ -29,6 +29,7 @@ pub fn router() -> Router<AppState> {
         .route("/auth/google/callback", get(callback))
         .route("/auth/google/grant", post(grant))
         .route("/auth/google/narrow", post(narrow))
+        .route("/auth/google/reconnect", post(reconnect))
         .route("/auth/logout", post(logout))
 }
 
@@ -63,6 +64,16 @@ async fn grant(
     match sign_in::start_grant(&state, &user, prompt, return_to.clone()).await.transpose() {
         None => redirect_with_cookies(&return_to, []),
         Some(result) => started(result),
+    }
+}
+
+/// Reconnects a signed-in host whose Google connection broke, asking at once
+/// for everything their features need; signed out, it is a sign-in.
+async fn reconnect(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    match current_user(&state, &headers).await {
+        Ok(Some(user)) => started(sign_in::start_reconnect(&state, &user).await),
+        Ok(None) => redirect_with_cookies("/auth/google/login", []),
+        Err(error) => our_fault(&error, "Please try again."),
     }
 }
 

@@ -336,3 +336,67 @@ async fn with_without_asking_on_a_deleted_event_cancels_at_once_and_a_dismissed_
     assert_eq!(bobs_status, "confirmed", "Bob's stands as Ada kept it");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn google_tells_of_a_change_by_push_and_the_proposal_is_waiting_before_the_dashboard_opens() {
+    let app = spawn(Backend::Sqlite).await;
+    let mut ada = ada_takes_bookings(&app).await;
+    ada_books_directly(&app, &mut ada).await;
+    let pool = app.pool().await;
+    let offered = slots(&page(&app, "UTC").await);
+    book(&app, offered[0].0, BOB).await;
+    follow(&app, &ada, false).await;
+    first_read_done(&pool).await;
+    // After its first read, BookMate asked Google for a channel to its own address.
+    let mut channels = Vec::new();
+    for _ in 0..100 {
+        channels = app.google.channels();
+        if !channels.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(channels.len(), 1, "{channels:?}");
+    assert_eq!(channels[0].address, format!("{}/google/calendar-notifications", app.address));
+
+    // A forged notification (no token, or the wrong one) is nothing.
+    let forged = app
+        .client
+        .post(format!("{}/google/calendar-notifications", app.address))
+        .header("x-goog-channel-id", &channels[0].id)
+        .header("x-goog-channel-token", "guess")
+        .header("x-goog-resource-state", "exists")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), 404);
+
+    // Ada deletes the meeting in Google Calendar; Google tells BookMate,
+    // which reads the change and has the question ready.
+    let (calendar_id, event) = app.google.inserted_events()[0].clone();
+    assert!(app.google.delete_event(&calendar_id, &event.id));
+    let mut proposals = 0;
+    for _ in 0..100 {
+        proposals =
+            sqlx::query_scalar("select count(*) from booking_proposals").fetch_one(&pool).await.unwrap();
+        if proposals == 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(proposals, 1, "no one opened the dashboard");
+    let pushes = app.google.push_deliveries();
+    assert!(
+        pushes.iter().any(|push| push.resource_state == "exists" && push.status == Some(204)),
+        "{pushes:?}"
+    );
+
+    // Following off: the channel is closed at Google.
+    let off = app
+        .server_fn_json("save_following", json!({ "enabled": false, "apply_without_asking": false }), &ada)
+        .await;
+    assert_eq!(off.status(), 200);
+    assert!(app.google.channels().is_empty(), "{:?}", app.google.channels());
+    assert_eq!(app.google.calls().get("channels.stop"), Some(&1));
+    app.stop().await;
+}

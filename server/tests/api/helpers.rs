@@ -405,6 +405,21 @@ impl TestApp {
         self.follow_to_google(start, cookies, "/auth/google/grant").await
     }
 
+    /// The banner's "Reconnect Google": a form POST to
+    /// `/auth/google/reconnect`, then Google's consent page.
+    pub async fn start_reconnect(&self, cookies: &mut Cookies) -> (String, String) {
+        let start = self
+            .client
+            .post(format!("{}/auth/google/reconnect", self.address))
+            .header("cookie", cookies.header())
+            .header("origin", &self.address)
+            .send()
+            .await
+            .expect("the request is answered");
+        cookies.absorb(&start);
+        self.follow_to_google(start, cookies, "/auth/google/reconnect").await
+    }
+
     async fn follow_to_google(
         &self,
         start: reqwest::Response,
