@@ -415,3 +415,21 @@ async fn a_cancel_that_waited_for_a_reconnect_reaches_google_after_it_and_is_not
         app.stop().await;
     }
 }
+
+#[tokio::test]
+async fn write_access_that_nothing_needs_is_suggested_back() {
+    let app = TestApp::spawn(app::db::Backend::Sqlite).await;
+    let mut ada = ada_takes_bookings(&app).await;
+    ada_books_directly(&app, &mut ada).await;
+    let view = google_access(&app, &ada, &[]).await;
+    assert_eq!(view["suggest_giving_back_write"], false, "direct booking needs it, and the log is new");
+    // Ada turns direct booking off but keeps the grant.
+    let off = app.server_fn_json("save_direct_booking", serde_json::json!({ "enabled": false }), &ada).await;
+    assert_eq!(off.status(), 200);
+    let view = google_access(&app, &ada, &[]).await;
+    assert_eq!(view["suggest_giving_back_write"], true);
+    let html = app.browse_page("/settings/google-access", &mut ada.clone()).await.text().await.unwrap();
+    assert!(html.contains(r#"data-testid="suggest-give-back""#));
+    assert!(html.contains(r#"data-testid="give-back-now""#), "one click");
+    app.stop().await;
+}

@@ -65,10 +65,20 @@ impl TestDatabase {
     pub async fn drop_postgres_now(&self) {
         if let Some(name) = &self.postgres_name {
             let mut admin = PgConnection::connect(&postgres_admin_url()).await.expect("reach PostgreSQL");
-            sqlx::raw_sql(sqlx::AssertSqlSafe(format!("drop database if exists {name} with (force)")))
-                .execute(&mut admin)
-                .await
-                .expect("drop the test database");
+            let drop = format!("drop database if exists {name} with (force)");
+            // PostgreSQL's own workers (autovacuum) may be on the database,
+            // and only a superuser may end them: they finish in moments.
+            for attempt in 1.. {
+                match sqlx::raw_sql(sqlx::AssertSqlSafe(drop.clone())).execute(&mut admin).await {
+                    Ok(_) => break,
+                    Err(sqlx::Error::Database(error))
+                        if error.code().as_deref() == Some("42501") && attempt < 40 =>
+                    {
+                        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+                    }
+                    Err(error) => panic!("drop the test database: {error:?}"),
+                }
+            }
         }
     }
 }
