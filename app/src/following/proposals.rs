@@ -30,7 +30,7 @@ pub async fn views(state: &AppState, host: &User) -> Result<Vec<ProposalView>, D
         let view = match proposal.kind {
             ProposalKind::Cancel => ProposalView {
                 proposal_id: proposal.proposal_id,
-                found: format!("You deleted your meeting with {visitor} ({booked}) in Google Calendar."),
+                found: format!("You deleted your meeting with {visitor} on {booked} in Google Calendar."),
                 question: format!("Tell {visitor} it is cancelled?"),
                 apply_label: format!("Tell {visitor} it is cancelled"),
             },
