@@ -195,7 +195,7 @@ fn Log(
 
 /// Gives write access back in one click: the same flow as Settings, which
 /// ends on Google's sign-in page.
-#[island]
+#[island(lazy)]
 fn GiveBackWriteAccessButton() -> impl IntoView {
     let give_back = ServerAction::<GiveBackWriteAccess>::new();
     Effect::new(move |_| {
