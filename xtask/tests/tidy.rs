@@ -254,6 +254,42 @@ fn server_only_code_has_one_convention() {
     );
 }
 
+/// Every island but the few a visitor's first view needs is lazy: an eager
+/// one goes into the main bundle every visitor downloads (a settings button
+/// once cost the booking page 45 KB gzipped).
+#[test]
+fn only_first_view_islands_are_eager() {
+    const EAGER: [&str; 2] = ["DetectZone", "HydrationMark"];
+    let mut problems = Vec::new();
+    for file in source_files("app/src", "rs") {
+        let tokens = tokens(&file.code);
+        for (at, window) in tokens.windows(6).enumerate() {
+            let eager = window[0].text == "#"
+                && window[1].text == "["
+                && window[2].text == "island"
+                && window[3].text == "]";
+            if !eager {
+                continue;
+            }
+            let name =
+                tokens[at + 4..].iter().skip_while(|token| token.text != "fn").nth(1).map(|token| token.text);
+            if !name.is_some_and(|name| EAGER.contains(&name)) {
+                problems.push(format!(
+                    "{}:{}: `#[island]` {}",
+                    file.path,
+                    window[0].line,
+                    name.unwrap_or("?")
+                ));
+            }
+        }
+    }
+    check(
+        problems,
+        "Only the islands of a visitor's first view are eager: make this one `#[island(lazy)]`, or, if every \
+         visitor's first view needs it, add it to EAGER and say why in its doc comment.",
+    );
+}
+
 /// A test that does not run tells nobody it stopped passing: no `#[ignore]`,
 /// no `test.skip(`, `.only(` nor `.fixme(` in the browser tests.
 #[test]
