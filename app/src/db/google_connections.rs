@@ -117,6 +117,9 @@ pub struct RefreshedTokens<'a> {
     /// The scopes the refreshed token carries, if Google said.
     pub granted_scopes: Option<&'a ScopeSet>,
     pub refresh_token_expires_at: Option<DateTime<Utc>>,
+    /// The refreshed token carries less than the grant stored: the host is
+    /// told (`connection_alerts`).
+    pub scopes_withdrawn: bool,
 }
 
 /// Stores the access token a refresh returned, a new refresh token if Google
@@ -131,7 +134,9 @@ pub async fn save_refreshed(
         "update google_connections set access_token_sealed = $1, access_token_expires_at = $2, \
              refresh_token_sealed = coalesce($3, refresh_token_sealed), \
              granted_scopes = coalesce($4, granted_scopes), updated_at = $5, \
-             refresh_token_expires_at = coalesce($7, refresh_token_expires_at) \
+             refresh_token_expires_at = coalesce($7, refresh_token_expires_at), \
+             scopes_withdrawn_at = case when $8 = 1 then coalesce(scopes_withdrawn_at, $5) \
+                 else scopes_withdrawn_at end \
          where user_id = $6",
     )
     .bind(refreshed.access_token_sealed)
@@ -141,6 +146,7 @@ pub async fn save_refreshed(
     .bind(to_db_time(now))
     .bind(user_id)
     .bind(refreshed.refresh_token_expires_at.map(to_db_time))
+    .bind(i64::from(refreshed.scopes_withdrawn))
     .execute(db)
     .await?;
     Ok(())

@@ -16,7 +16,7 @@ use crate::{
         booking_changes,
         bookings::{self, Booking},
         following::{self, FollowedCalendar},
-        google_jobs, proposals as stored_proposals,
+        google_connections, google_jobs, proposals as stored_proposals,
         users::{self, User},
         DbError,
     },
@@ -25,6 +25,7 @@ use crate::{
         event_list::{ListFrom, ListedEvent},
         GoogleCallError,
     },
+    google_scopes::FOLLOW_BOOKINGS,
     state::AppState,
 };
 
@@ -125,28 +126,44 @@ async fn read(state: &AppState, calendar: &FollowedCalendar, now: DateTime<Utc>)
                 return following::finish(db, calendar, None, false, later).await;
             }
             Err(GoogleCallError::Database(error)) => return Err(error),
+            Err(GoogleCallError::MissingScope) => {
+                // Refused for a scope the stored grant lists: it was taken
+                // back at Google. Correcting the record tells the host
+                // (connection_alerts) and has the ReauthProvider ask again.
+                let relied_on =
+                    FOLLOW_BOOKINGS.iter().find(|scope| connection.granted_scopes.contains(scope));
+                if let Some(scope) = relied_on {
+                    google_connections::withdraw_scope(db, host.user_id, scope, now).await?;
+                }
+                return following::finish(db, calendar, calendar.sync_token.as_deref(), false, later).await;
+            }
             Err(error) => {
                 tracing::warn!(%error, user_id = host.user_id, "could not read a followed calendar");
                 return following::finish(db, calendar, calendar.sync_token.as_deref(), false, later).await;
             }
         }
     };
-    follow(state, &host, &events, now).await?;
-    following::finish(db, calendar, sync_token.as_deref(), true, later).await?;
+    // An event whose booking BookMate is still changing in Google is left
+    // for later: the old token is kept, so the next read sees it again.
+    let settled = follow(state, &host, &events, now).await?;
+    let next_token = if settled { sync_token.as_deref() } else { calendar.sync_token.as_deref() };
+    following::finish(db, calendar, next_token, true, later).await?;
     // Google may tell of the next change at once, where it can reach us.
     super::watch::keep_open(state, &connection, calendar, now).await
 }
 
 /// What the events read mean for the host's upcoming bookings: proposals,
-/// applied at once when the host chose so.
+/// applied at once when the host chose so. False when an event was left
+/// for later, its booking's own change still on its way to Google.
 async fn follow(
     state: &AppState,
     host: &User,
     events: &[ListedEvent],
     now: DateTime<Utc>,
-) -> Result<(), DbError> {
+) -> Result<bool, DbError> {
+    let mut settled = true;
     if events.is_empty() {
-        return Ok(());
+        return Ok(settled);
     }
     let db = state.database.pool();
     let upcoming = bookings::upcoming(db, host.user_id, now, MOST_BOOKINGS).await?;
@@ -168,6 +185,7 @@ async fn follow(
         }
         // BookMate's own change on its way to Google is no change of the host's.
         if google_jobs::has_open_job(db, booking.booking_id).await? {
+            settled = false;
             continue;
         }
         let Some(kind) = findings::change_to(event, booking) else { continue };
@@ -193,5 +211,5 @@ async fn follow(
             }
         }
     }
-    Ok(())
+    Ok(settled)
 }

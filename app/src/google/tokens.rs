@@ -226,12 +226,21 @@ impl TokenCustody {
             .refresh_token
             .as_deref()
             .map(|token| self.cipher.seal(user_id, TokenKind::Refresh, token));
+        // A refreshed token carrying less than the grant BookMate stored:
+        // scopes were taken back at Google, behind BookMate's back. Google
+        // may still answer calls that other scopes allow, so this is where
+        // it shows.
+        let scopes_withdrawn = refreshed
+            .granted_scopes
+            .as_ref()
+            .is_some_and(|now| connection.granted_scopes.iter().any(|had| !now.contains(had)));
         let stored = google_connections::RefreshedTokens {
             access_token_sealed: &access_sealed,
             access_token_expires_at: refreshed.expires_at,
             refresh_token_sealed: refresh_sealed.as_deref(),
             granted_scopes: refreshed.granted_scopes.as_ref(),
             refresh_token_expires_at: refreshed.refresh_token_expires_at,
+            scopes_withdrawn,
         };
         google_connections::save_refreshed(db, user_id, &stored, Utc::now()).await?;
         Ok(AccessToken(refreshed.access_token))

@@ -345,6 +345,7 @@ async fn google_tells_of_a_change_by_push_and_the_proposal_is_waiting_before_the
     let pool = app.pool().await;
     let offered = slots(&page(&app, "UTC").await);
     book(&app, offered[0].0, BOB).await;
+    jobs_done(&pool).await;
     follow(&app, &ada, false).await;
     first_read_done(&pool).await;
     // After its first read, BookMate asked Google for a channel to its own address.
@@ -384,7 +385,7 @@ async fn google_tells_of_a_change_by_push_and_the_proposal_is_waiting_before_the
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    assert_eq!(proposals, 1, "no one opened the dashboard");
+    assert_eq!(proposals, 1, "no one opened the dashboard; pushes: {:?}", app.google.push_deliveries());
     let pushes = app.google.push_deliveries();
     assert!(
         pushes.iter().any(|push| push.resource_state == "exists" && push.status == Some(204)),
@@ -398,5 +399,53 @@ async fn google_tells_of_a_change_by_push_and_the_proposal_is_waiting_before_the
     assert_eq!(off.status(), 200);
     assert!(app.google.channels().is_empty(), "{:?}", app.google.channels());
     assert_eq!(app.google.calls().get("channels.stop"), Some(&1));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_read_scope_taken_back_at_google_is_told_to_the_host_and_asked_for_again() {
+    let app = spawn(Backend::Sqlite).await;
+    let mut ada = ada_takes_bookings(&app).await;
+    let saved = follow(&app, &ada, false).await;
+    let return_to = saved["NeedsConsent"]["return_to"].as_str().unwrap().to_owned();
+    let (_, consent) = app.start_grant(&mut ada, &return_to).await;
+    let callback = app.answer_consent(&consent, &mut ada, ADA, &[], true).await;
+    assert_eq!(app.browse(&callback, &mut ada).await.status(), 303);
+    let pool = app.pool().await;
+    first_read_done(&pool).await;
+    // Ada removes the read access in her Google Account, behind BookMate's
+    // back. Google still answers events.list (calendar.events.freebusy
+    // allows it); the next refreshed token shows that the grant shrank.
+    app.google.withdraw_scopes(
+        ADA,
+        google_emulator::DEVELOPMENT_CLIENT_ID,
+        &[CALENDAR_EVENTS_OWNED_READONLY.to_owned()],
+    );
+    sqlx::query("update google_connections set access_token_expires_at = 0").execute(&pool).await.unwrap();
+    dashboard(&app, &ada).await;
+    let session: Value = app.server_fn_form("get_session", &[], &ada).await.json().await.unwrap();
+    let granted = session["granted_scopes"].as_array().unwrap();
+    assert!(
+        !granted.contains(&json!(CALENDAR_EVENTS_OWNED_READONLY)),
+        "the record says what Google does: {granted:?}"
+    );
+    assert_eq!(
+        session["additional_scopes"],
+        json!([CALENDAR_EVENTS_OWNED_READONLY]),
+        "still needed: asked again"
+    );
+    let mut subjects: Vec<String> = Vec::new();
+    for _ in 0..100 {
+        subjects = sqlx::query_scalar("select subject from outbox_messages where recipient = $1")
+            .bind(ADA)
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+        if !subjects.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(subjects, ["BookMate lost part of its access to your Google Calendar"]);
     app.stop().await;
 }
