@@ -5,9 +5,12 @@
 # the Google emulator as a process of its own (whose control API counts
 # Google calls), creates the host /ada (bench/seed-host.mjs), warms
 # the busy-time cache, then:
-#   1. first-view bytes: the page's HTML, CSS, JS, WASM and icon, raw and gzipped;
-#   2. wrk, 64 connections: the SSR page, the slots server function, and a
-#      static file served by the same server (the ceiling).
+#   1. first-view bytes: the page's HTML, CSS, JS, WASM and icon, raw, gzipped
+#      and as a browser gets them (Accept-Encoding: br, gzip);
+#   2. wrk, 64 connections: the landing page (the shell's floor), the SSR
+#      booking page, the slots server function, and a static file served by
+#      the same server (the ceiling);
+#   3. the server's resident memory after the runs, by mapping.
 # Run `cargo xtask setup` once first (cargo-leptos, npm packages, Chromium).
 #
 # usage: bench/load.sh [seconds per run, default 20]
@@ -18,7 +21,7 @@ export PATH="$PWD/end2end/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/bookmate/target}"
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
 
-cargo leptos build --release --split >&2
+LEPTOS_HASH_FILES=true cargo leptos build --release --split --precompress >&2
 cargo build --release --locked -p google-emulator >&2
 data="$(mktemp -d)"
 address=127.0.0.1:3999
@@ -29,7 +32,7 @@ emulator=$!
 BOOKMATE_DATA_DIR="$data" DATABASE_URL="sqlite://$data/bookmate.db" BOOKMATE_BIND_ADDR="$address" BOOKMATE_PUBLIC_URL="$base" \
   GOOGLE_CLIENT_ID=bookmate-dev.apps.googleusercontent.com GOOGLE_CLIENT_SECRET=bookmate-dev-secret \
   GOOGLE_ISSUER_URL="$google" GOOGLE_CALENDAR_API_URL="$google/calendar/v3" BOOKMATE_TRUSTED_PROXIES=127.0.0.1 \
-  LEPTOS_SITE_ROOT=target/site LEPTOS_OUTPUT_NAME=bookmate RUST_LOG=warn \
+  LEPTOS_SITE_ROOT=target/site LEPTOS_OUTPUT_NAME=bookmate LEPTOS_HASH_FILES=true RUST_LOG=warn \
   "$CARGO_TARGET_DIR/release/server" >"$data/server.log" 2>&1 &
 server=$!
 trap 'kill $server $emulator 2>/dev/null; wait $server $emulator 2>/dev/null || true; rm -rf "$data"' EXIT
@@ -40,16 +43,22 @@ curl -sf "$page" >/dev/null # warms the busy-time cache (one freebusy.query)
 
 echo "## First view of /ada (the zone detector then reloads it as $page)"
 echo
-echo "| file | raw bytes | gzip bytes |"
-echo "| --- | ---: | ---: |"
-total_raw=0 total_gzip=0
-for path in /ada "/ada?tz=America/New_York" /pkg/bookmate.css /pkg/bookmate.js /pkg/__wasm_split.______________________.js /pkg/bookmate.wasm /favicon.svg; do
+echo "| file | raw bytes | gzip bytes | br, gzip bytes |"
+echo "| --- | ---: | ---: | ---: |"
+# The page's own files, by the hashed names it links to.
+stylesheet=$(curl -sf "$page" | grep -o '/pkg/bookmate\.[A-Za-z0-9_-]*\.css' | head -1)
+script=$(curl -sf "$page" | grep -o '/pkg/bookmate\.[A-Za-z0-9_-]*\.js' | head -1)
+wasm=$(curl -sf "$page" | grep -o '/pkg/bookmate\.[A-Za-z0-9_-]*\.wasm' | head -1)
+split=$(curl -sf "$base$script" | grep -o '__wasm_split\.[A-Za-z0-9_-]*\.js' | head -1)
+total_raw=0 total_gzip=0 total_br=0
+for path in /ada "/ada?tz=America/New_York" "$stylesheet" "$script" "/pkg/$split" "$wasm" /favicon.svg; do
   raw=$(curl -sf -o /dev/null -w '%{size_download}' "$base$path")
   gzip=$(curl -sf -H 'Accept-Encoding: gzip' -o /dev/null -w '%{size_download}' "$base$path")
-  total_raw=$((total_raw + raw)) total_gzip=$((total_gzip + gzip))
-  echo "| \`$path\` | $raw | $gzip |"
+  br=$(curl -sf -H 'Accept-Encoding: br, gzip' -o /dev/null -w '%{size_download}' "$base$path")
+  total_raw=$((total_raw + raw)) total_gzip=$((total_gzip + gzip)) total_br=$((total_br + br))
+  echo "| \`$path\` | $raw | $gzip | $br |"
 done
-echo "| **total** | **$total_raw** | **$total_gzip** |"
+echo "| **total** | **$total_raw** | **$total_gzip** | **$total_br** |"
 echo
 
 run() {
@@ -63,7 +72,16 @@ run() {
 }
 echo "## Load: wrk -t2 -c64 -d${duration}s"
 echo
+run "Landing page, the shell's own floor (GET /)" -s bench/visitors.lua "$base/"
 run "SSR booking page (GET $page)" -s bench/visitors.lua "$page"
 run "Slots server function (POST /api/booking_page)" -s bench/booking_page.lua "$base/api/booking_page"
-run "Static file, the ceiling (GET /pkg/bookmate.css)" "$base/pkg/bookmate.css"
+run "Static file, the ceiling (GET $stylesheet)" "$base$stylesheet"
+echo "## The server's memory after the runs"
+echo
+echo '```'
+grep -E '^(VmRSS|VmHWM|RssAnon|RssFile|Threads):' "/proc/$server/status"
+echo "resident KB by mapping (anonymous: the heap, thread stacks, the allocator's segments):"
+awk '/^[0-9a-f]+-[0-9a-f]+ /{name=$6} /^Rss:/{rss[name==""?"[anonymous]":name]+=$2} END{for (n in rss) if (rss[n] >= 1024) printf "  %8d %s\n", rss[n], n}' "/proc/$server/smaps" | sort -rn | head -12
+echo '```'
+echo
 echo "freebusy.query calls during the whole run: $(curl -sf "$google/__emulator/calls" | python3 -c 'import json,sys; print(json.load(sys.stdin).get("freebusy", 0))')"

@@ -40,10 +40,12 @@ pub mod server_fns;
 #[cfg(feature = "ssr")]
 pub mod sign_in;
 #[cfg(feature = "ssr")]
+pub mod site_assets;
+#[cfg(feature = "ssr")]
 pub mod state;
 
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_meta::{provide_meta_context, MetaTags, Title};
 use leptos_router::{
     components::{Route, Router, Routes},
     ParamSegment, SsrMode, StaticSegment,
@@ -60,8 +62,9 @@ use crate::{
     settings::page::SettingsPage,
 };
 
-/// The HTML document around the app, rendered on the server only.
-pub fn shell(options: LeptosOptions) -> impl IntoView {
+/// The HTML document around the app, rendered on the server only;
+/// `stylesheet` is its address as served (`site_assets`).
+pub fn shell(options: LeptosOptions, stylesheet: String) -> impl IntoView {
     #[cfg(feature = "ssr")]
     content_policy::set_for_page(options.reload_port);
     view! {
@@ -71,6 +74,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
+                <link rel="stylesheet" href=stylesheet/>
                 <AutoReload options=options.clone()/>
                 <HydrationScripts options islands=true/>
                 <MetaTags/>
@@ -93,7 +97,6 @@ pub fn App() -> impl IntoView {
     provide_context(session);
 
     view! {
-        <Stylesheet id="leptos" href="/pkg/bookmate.css"/>
         <Title text="BookMate"/>
         <div class="app" data-hydrated="false">
             <Router>

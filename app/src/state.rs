@@ -22,11 +22,15 @@ use crate::{
     },
     following::timing::FollowTiming,
     google::GoogleClient,
+    site_assets::SiteAssets,
 };
 
 #[derive(Clone, Debug, FromRef)]
 pub struct AppState {
     pub leptos_options: LeptosOptions,
+    /// The names the site's files are served under.
+    #[from_ref(skip)]
+    pub site_assets: Arc<SiteAssets>,
     pub database: Database,
     pub cookies: Arc<Cookies>,
     pub google: Arc<GoogleClient>,

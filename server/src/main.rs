@@ -68,8 +68,8 @@ async fn run(settings: Settings) -> anyhow::Result<()> {
     application.run_until(shutdown_signal()).await
 }
 
-/// cargo-leptos passes the site layout in `LEPTOS_*` variables; our own bind
-/// address wins over theirs.
+/// cargo-leptos passes the site layout in `LEPTOS_*` variables (when it runs
+/// the server, and as it builds it); our own bind address wins over theirs.
 fn leptos_options(settings: &Settings) -> LeptosOptions {
     let mut options = get_configuration(None).map(|conf| conf.leptos_options).unwrap_or_else(|error| {
         tracing::warn!(%error, "LEPTOS_* settings unreadable; using the defaults");
@@ -77,6 +77,11 @@ fn leptos_options(settings: &Settings) -> LeptosOptions {
     });
     if options.output_name.is_empty() {
         options.output_name = "bookmate".into();
+    }
+    // A binary that cargo-leptos built with `hash-files` serves a site with
+    // hashed names, whether or not the variable is set where it runs.
+    if option_env!("LEPTOS_HASH_FILES") == Some("true") {
+        options.hash_files = true;
     }
     options.site_addr = settings.bind_addr;
     options

@@ -1,6 +1,6 @@
 //! Plain axum routes, outside Leptos: probes for orchestrators, the OAuth
 //! endpoints Google redirects browsers to, and the address Google posts
-//! calendar notifications to.
+//! calendar notifications to, and the site's files.
 
 pub mod auth;
 pub mod favicon;
@@ -9,3 +9,4 @@ pub mod health;
 pub mod invites;
 pub mod mailbox;
 pub mod message_page;
+pub mod site_files;

@@ -10,6 +10,7 @@ use app::{
     db::{changes, Backend, Database, DatabaseUrl},
     google::{calendar::CalendarApi, oidc::GoogleOidc, GoogleClient},
     shell,
+    site_assets::SiteAssets,
     state::AppState,
     App,
 };
@@ -20,8 +21,11 @@ use leptos_axum::{generate_route_list, LeptosRoutes as _};
 use secrecy::ExposeSecret as _;
 use tokio::net::TcpListener;
 use tower_http::{
-    catch_panic::CatchPanicLayer, compression::CompressionLayer, limit::RequestBodyLimitLayer,
-    timeout::TimeoutLayer, trace::TraceLayer,
+    catch_panic::CatchPanicLayer,
+    compression::{CompressionLayer, CompressionLevel},
+    limit::RequestBodyLimitLayer,
+    timeout::TimeoutLayer,
+    trace::TraceLayer,
 };
 use url::Url;
 
@@ -108,6 +112,7 @@ impl Application {
                 .with_call_budget(settings.google_timeout * 2),
         );
         let state = AppState {
+            site_assets: Arc::new(SiteAssets::read(&leptos_options)),
             leptos_options,
             database: database.clone(),
             manage_links: Arc::new(ManageLinks::new(settings.secret_key.expose(), public_url.clone())),
@@ -144,7 +149,7 @@ impl Application {
         }
         let https = state.cookies.public_url().scheme() == "https";
         let trust = ProxyTrust::new(&settings.trusted_proxies);
-        let router = router(state.clone(), conveniences, trust, security_headers::Policy { https });
+        let router = router(state.clone(), conveniences, trust, security_headers::Policy { https })?;
         Ok(Self {
             listener,
             router,
@@ -209,7 +214,7 @@ fn router(
     conveniences: Router,
     trust: ProxyTrust,
     headers: security_headers::Policy,
-) -> Router {
+) -> anyhow::Result<Router> {
     let origin: Arc<str> = state.cookies.origin().into();
     let request_timeout = state.request_timeout;
     let leptos_routes = generate_route_list(App);
@@ -217,11 +222,17 @@ fn router(
         let state = state.clone();
         move || provide_context(state.clone())
     };
+    let stylesheet = state.site_assets.stylesheet.clone();
+    let with_stylesheet = move |options: LeptosOptions| shell(options, stylesheet.clone());
     let render_app = {
         let options = state.leptos_options.clone();
-        move || shell(options.clone())
+        let with_stylesheet = with_stylesheet.clone();
+        move || with_stylesheet(options.clone())
     };
-    let files = leptos_axum::file_and_error_handler_with_context::<AppState, _>(provide_state.clone(), shell);
+    let files = leptos_axum::file_and_error_handler_with_context::<AppState, _>(
+        provide_state.clone(),
+        with_stylesheet,
+    );
     let routes = Router::new()
         .merge(routes::health::router())
         .merge(routes::favicon::router())
@@ -230,14 +241,14 @@ fn router(
         .merge(routes::invites::router())
         // Named before the pages, so `/{username}/{slug}` never takes a
         // site file.
-        .route("/pkg/{*file}", axum::routing::get(files.clone()))
+        .merge(routes::site_files::router(&state)?)
         .leptos_routes_with_context(&state, leptos_routes, provide_state, render_app)
         .fallback(files)
         .with_state(state.clone())
         .merge(conveniences)
         .layer(middleware::from_fn_with_state(state, client_address::limit_reads))
         .layer(middleware::from_fn_with_state(trust, client_address::resolve));
-    with_safety_layers(routes, origin, request_timeout, headers)
+    Ok(with_safety_layers(routes, origin, request_timeout, headers))
 }
 
 /// Far above any form of BookMate's (a booking's note is at most 2,000
@@ -255,7 +266,10 @@ pub fn with_safety_layers(
 ) -> Router {
     routes
         .layer(middleware::from_fn_with_state(origin, csrf::reject_cross_site))
-        .layer(CompressionLayer::new())
+        // Pages are compressed as they are sent, at a level cheap enough for
+        // every response (brotli's default, 11, is meant for files compressed
+        // once); site files come compressed from the build (`routes/site_files.rs`).
+        .layer(CompressionLayer::new().quality(CompressionLevel::Precise(4)))
         .layer(RequestBodyLimitLayer::new(MAX_REQUEST_BODY))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, request_timeout))
         .layer(CatchPanicLayer::custom(answer_panic))

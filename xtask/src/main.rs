@@ -7,6 +7,8 @@
 
 #![allow(clippy::disallowed_methods, reason = "a build tool reads its environment freely")]
 
+mod dist;
+
 use std::{
     env,
     ffi::OsString,
@@ -21,6 +23,7 @@ const WASM32: &str = "wasm32-unknown-unknown";
 const CHROMIUM: &str = "/usr/bin/chromium";
 const TEST_POSTGRES_URL_VAR: &str = "BOOKMATE_TEST_POSTGRES_URL";
 const TEST_POSTGRES_ROLE: &str = "bookmate";
+const TEST_ARCHIVE_VAR: &str = "BOOKMATE_TEST_DIST_ARCHIVE";
 
 type Result<T = (), E = String> = std::result::Result<T, E>;
 
@@ -29,6 +32,9 @@ fn main() -> ExitCode {
     let outcome = match args.first().map(String::as_str) {
         Some("run") => run(args.iter().any(|arg| arg == "--release")),
         Some("test") => test(),
+        Some("dist") => {
+            setup(Needs { browser_tests: false, postgres: false }).and_then(|()| dist::dist()).map(drop)
+        }
         Some("setup") => setup(Needs::everything()),
         _ => {
             eprintln!(
@@ -36,6 +42,7 @@ fn main() -> ExitCode {
                  run [--release]  install what is missing, then start BookMate on http://127.0.0.1:3000\n\
                  test             install what is missing, then run every test (fmt, clippy, unit,\n\
                  \x20                integration on SQLite and PostgreSQL, browser tests in Chromium)\n\
+                 dist             build the release archive a self-hoster installs (target/dist/)\n\
                  setup            only install what is missing"
             );
             return ExitCode::from(2);
@@ -67,7 +74,8 @@ fn run(release: bool) -> Result {
     setup(Needs { browser_tests: false, postgres: false })?;
     let mut command = cargo_leptos(&["serve"]);
     if release {
-        command.arg("--release");
+        // Brotli and gzip copies of the site files, made once (server/src/routes/site_files.rs).
+        command.args(["--release", "--precompress"]);
     }
     println!("xtask: starting BookMate at http://127.0.0.1:3000 (data in ./data; Ctrl-C stops it)");
     status(&mut command)
@@ -130,13 +138,27 @@ fn test() -> Result {
     let browser = counted_step("browser tests (Playwright in Chromium)", &mut browser_tests);
     drop(google);
     let _ = std::fs::remove_dir_all(&data_dir);
-    tally.add(browser?);
+    let browser = browser?;
+    tally.add(browser);
+
+    // The release archive, packed from the build the browser tests just
+    // made (the packing is the release's), unpacked and started by its test.
+    let archive = dist::pack(false)?;
+    let mut archive_tests = cargo(&["test", "-p", "xtask", "--test", "release_archive", "--locked"]);
+    archive_tests.env(TEST_ARCHIVE_VAR, &archive);
+    let release = counted_step(
+        "the release archive (unpacked, started, its systemd unit checked)",
+        &mut archive_tests,
+    )?;
+    tally.add(release);
 
     println!(
-        "\nxtask: every check passed in {:.0} s: formatting, clippy, {} Rust tests, {} browser tests",
+        "\nxtask: every check passed in {:.0} s: formatting, clippy, {} Rust tests, {} browser tests, \
+         {} release archive tests",
         started.elapsed().as_secs_f64(),
         rust.passed,
-        tally.passed - rust.passed
+        browser.passed,
+        release.passed
     );
     println!("{}", tally.summary());
     Ok(())
@@ -156,6 +178,7 @@ fn setup(needs: Needs) -> Result {
     if needs.postgres {
         ensure_nginx()?;
         ensure_postgres()?;
+        ensure_systemd_analyze()?;
     }
     Ok(())
 }
@@ -226,6 +249,15 @@ fn ensure_npm_packages() -> Result {
     }
     say("npm packages", "installing Playwright, axe-core and binaryen into end2end/node_modules (npm ci)")?;
     status(Command::new("npm").args(["ci", "--no-audit", "--no-fund"]).current_dir(&end2end))
+}
+
+/// The release archive's test checks its systemd unit offline.
+fn ensure_systemd_analyze() -> Result {
+    if output(Command::new("systemd-analyze").arg("--version")).is_ok() {
+        return say("systemd-analyze", "already installed (checks the release's systemd unit)");
+    }
+    say("systemd-analyze", "installing Debian's systemd for the release archive's unit check")?;
+    apt_install(&["systemd"])
 }
 
 /// The attack suite puts a real reverse proxy in front of BookMate.
@@ -350,10 +382,13 @@ fn cargo(args: &[&str]) -> Command {
 
 /// cargo-leptos with npm's wasm-opt first on the PATH.
 /// `--split`: lazy islands (`#[island(lazy)]`) become WASM files of their
-/// own, fetched only by the pages that have them.
+/// own, fetched only by the pages that have them. `LEPTOS_HASH_FILES`: the
+/// site's files are named after their contents, so browsers keep them a
+/// year (`app/src/site_assets.rs`); not in `Cargo.toml`, since `cargo leptos
+/// watch` does not rename the files it rebuilds.
 fn cargo_leptos(args: &[&str]) -> Command {
     let mut command = cargo(&["leptos"]);
-    command.args(args).arg("--split");
+    command.args(args).arg("--split").env("LEPTOS_HASH_FILES", "true");
     let mut path = vec![root().join("end2end/node_modules/.bin")];
     path.extend(env::split_paths(&env::var_os("PATH").unwrap_or_default()));
     command.env("PATH", env::join_paths(path).expect("PATH entries join"));

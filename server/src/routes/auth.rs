@@ -34,7 +34,7 @@ pub fn router() -> Router<AppState> {
 }
 
 async fn login(State(state): State<AppState>) -> Response {
-    started(sign_in::start_sign_in(&state).await)
+    started(&state, sign_in::start_sign_in(&state).await)
 }
 
 #[derive(Debug, Deserialize)]
@@ -58,12 +58,12 @@ async fn grant(
     let user = match current_user(&state, &headers).await {
         Ok(Some(user)) => user,
         Ok(None) => return redirect_with_cookies("/auth/google/login", []),
-        Err(error) => return our_fault(&error, "Please try again."),
+        Err(error) => return our_fault(&state, &error, "Please try again."),
     };
     let prompt = if params.silent { Prompt::None } else { Prompt::Default };
     match sign_in::start_grant(&state, &user, prompt, return_to.clone()).await.transpose() {
         None => redirect_with_cookies(&return_to, []),
-        Some(result) => started(result),
+        Some(result) => started(&state, result),
     }
 }
 
@@ -71,9 +71,9 @@ async fn grant(
 /// for everything their features need; signed out, it is a sign-in.
 async fn reconnect(State(state): State<AppState>, headers: HeaderMap) -> Response {
     match current_user(&state, &headers).await {
-        Ok(Some(user)) => started(sign_in::start_reconnect(&state, &user).await),
+        Ok(Some(user)) => started(&state, sign_in::start_reconnect(&state, &user).await),
         Ok(None) => redirect_with_cookies("/auth/google/login", []),
-        Err(error) => our_fault(&error, "Please try again."),
+        Err(error) => our_fault(&state, &error, "Please try again."),
     }
 }
 
@@ -82,25 +82,31 @@ async fn narrow(State(state): State<AppState>, headers: HeaderMap) -> Response {
     let user = match current_user(&state, &headers).await {
         Ok(Some(user)) => user,
         Ok(None) => return redirect_with_cookies("/auth/google/login", []),
-        Err(error) => return our_fault(&error, "Please try again."),
+        Err(error) => return our_fault(&state, &error, "Please try again."),
     };
     match sign_in::start_narrowing(&state, &user).await {
-        Ok(started) => self::started(Ok(started)),
-        Err(NarrowError::Start(error)) => self::started(Err(error)),
+        Ok(started) => self::started(&state, Ok(started)),
+        Err(NarrowError::Start(error)) => self::started(&state, Err(error)),
         Err(NarrowError::Disconnect(error)) => {
             let error = app::error::AppError::from(error);
-            message_page(StatusCode::CONFLICT, "Your access was not narrowed", &error.to_string())
+            message_page(
+                &state.site_assets.stylesheet,
+                StatusCode::CONFLICT,
+                "Your access was not narrowed",
+                &error.to_string(),
+            )
         }
     }
 }
 
 /// Sends the browser to Google with the transaction in a sealed cookie.
-fn started(result: Result<Started, StartError>) -> Response {
+fn started(state: &AppState, result: Result<Started, StartError>) -> Response {
     match result {
         Ok(Started { url, transaction_cookie }) => redirect_with_cookies(url.as_str(), [transaction_cookie]),
         Err(StartError::GoogleUnreachable(error)) => {
             tracing::error!(%error, "could not start sign-in");
             message_page(
+                &state.site_assets.stylesheet,
                 StatusCode::SERVICE_UNAVAILABLE,
                 "Google cannot be reached",
                 "BookMate could not reach Google to start signing you in. Please try again in a moment.",
@@ -109,6 +115,7 @@ fn started(result: Result<Started, StartError>) -> Response {
         Err(error) => {
             tracing::error!(%error, "could not start sign-in");
             message_page(
+                &state.site_assets.stylesheet,
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "Sign-in could not start",
                 "Something went wrong on our side. Please try again.",
@@ -132,13 +139,13 @@ async fn callback(
             redirect_with_cookies(&with_outcome(&return_to, outcome.as_str()), [clear_transaction])
         }
         // The new transaction's cookie replaces the spent one.
-        Ok(Finished::ConsentAgain(started)) => self::started(Ok(started)),
-        Err(error) => with_cookie(sign_in_failed(&error), clear_transaction),
+        Ok(Finished::ConsentAgain(started)) => self::started(&state, Ok(started)),
+        Err(error) => with_cookie(sign_in_failed(&state, &error), clear_transaction),
     }
 }
 
 /// What the person is told when a sign-in fails; the detail is logged.
-fn sign_in_failed(error: &SignInError) -> Response {
+fn sign_in_failed(state: &AppState, error: &SignInError) -> Response {
     let (status, title, body) = match error {
         SignInError::Expired => (
             StatusCode::BAD_REQUEST,
@@ -220,19 +227,24 @@ fn sign_in_failed(error: &SignInError) -> Response {
         }
         _ => tracing::warn!(%error, "sign-in refused"),
     }
-    message_page(status, title, body)
+    message_page(&state.site_assets.stylesheet, status, title, body)
 }
 
 async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Response {
     match end_session(&state, &headers).await {
         Ok(cookie) => redirect_with_cookies("/", [cookie]),
-        Err(error) => our_fault(&error, "BookMate could not sign you out. Please try again."),
+        Err(error) => our_fault(&state, &error, "BookMate could not sign you out. Please try again."),
     }
 }
 
-fn our_fault(error: &dyn std::fmt::Display, body: &str) -> Response {
+fn our_fault(state: &AppState, error: &dyn std::fmt::Display, body: &str) -> Response {
     tracing::error!(%error, "could not serve an auth route");
-    message_page(StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong on our side", body)
+    message_page(
+        &state.site_assets.stylesheet,
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "Something went wrong on our side",
+        body,
+    )
 }
 
 /// Only a place on this site, never an open redirect: `return_to` is read as

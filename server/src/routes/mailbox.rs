@@ -42,10 +42,11 @@ async fn mailbox(State(state): State<AppState>) -> Response {
             )
         })
         .collect();
+    let stylesheet = &state.site_assets.stylesheet;
     let empty = if messages.is_empty() { "<p class=\"muted\">No mail yet.</p>" } else { "" };
     Html(format!(
         "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <link rel=\"stylesheet\" href=\"/pkg/bookmate.css\"><title>Mailbox · BookMate</title></head>\
+         <link rel=\"stylesheet\" href=\"{stylesheet}\"><title>Mailbox · BookMate</title></head>\
          <body><main class=\"page narrow\"><h1>Development mailbox</h1>\
          <p class=\"help\">No SMTP_URL is set, so BookMate keeps outgoing mail here instead of sending it.</p>{empty}{items}</main></body></html>"
     ))

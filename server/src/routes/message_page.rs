@@ -6,7 +6,8 @@ use axum::{
     response::{Html, IntoResponse, Response},
 };
 
-pub fn message_page(status: StatusCode, title: &str, body: &str) -> Response {
+/// `stylesheet` is the site's stylesheet as served (`app::site_assets`).
+pub fn message_page(stylesheet: &str, status: StatusCode, title: &str, body: &str) -> Response {
     let title = escape(title);
     let body = escape(body);
     let html = format!(
@@ -16,7 +17,7 @@ pub fn message_page(status: StatusCode, title: &str, body: &str) -> Response {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <link rel="icon" href="/favicon.svg" type="image/svg+xml">
-<link rel="stylesheet" href="/pkg/bookmate.css">
+<link rel="stylesheet" href="{stylesheet}">
 <title>{title} · BookMate</title>
 </head>
 <body>

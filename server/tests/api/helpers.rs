@@ -9,6 +9,8 @@ use server::{config::Settings, startup::Application};
 use sqlx::{Connection as _, PgConnection};
 use tempfile::TempDir;
 
+use crate::nginx::{free_port, Nginx};
+
 /// The PostgreSQL server the tests may create databases on. `cargo xtask
 /// test` starts one and sets this; without it the PostgreSQL tests fail
 /// loudly rather than pass without having run.
@@ -107,6 +109,14 @@ static ROUTE_LIST_GENERATION: tokio::sync::RwLock<()> = tokio::sync::RwLock::con
 pub async fn build_application(settings: &Settings, site_root: &std::path::Path) -> Application {
     let leptos_options =
         LeptosOptions::builder().output_name("bookmate").site_root(site_root.display().to_string()).build();
+    build_application_with_options(settings, leptos_options).await
+}
+
+/// As [`build_application`], with the site's layout given whole.
+pub async fn build_application_with_options(
+    settings: &Settings,
+    leptos_options: LeptosOptions,
+) -> Application {
     let _generating_routes = ROUTE_LIST_GENERATION.write().await;
     Application::build(settings, leptos_options).await.expect("the application builds")
 }
@@ -127,6 +137,11 @@ pub struct TestApp {
     pub google: google_emulator::Emulator,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     process: Option<ServerProcess>,
+    /// A cluster's other processes, and the balancer in front of them all.
+    others: Vec<ServerProcess>,
+    balancer: Option<Nginx>,
+    /// Each server process's own address (empty for an in-process app).
+    pub process_addresses: Vec<String>,
 }
 
 /// BookMate's own binary as a child process, for tests of what only a
@@ -186,11 +201,17 @@ impl TestApp {
         tokio::spawn(application.run_until(async {
             stopped.await.ok();
         }));
-        let client = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .expect("a reqwest client");
-        Self { address, client, database, google, shutdown: Some(shutdown), process: None }
+        Self {
+            address,
+            client: no_redirects(),
+            database,
+            google,
+            shutdown: Some(shutdown),
+            process: None,
+            others: Vec::new(),
+            balancer: None,
+            process_addresses: Vec::new(),
+        }
     }
 
     /// BookMate's binary as a process of its own on a fresh database, signed
@@ -198,62 +219,94 @@ impl TestApp {
     /// `extra` variables beside the usual ones.
     pub async fn spawn_process(backend: Backend, extra: &[(&str, &str)]) -> Self {
         let database = TestDatabase::create(backend).await;
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let port = free_port();
         let address = format!("http://127.0.0.1:{port}");
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let issuer = format!("http://{}", listener.local_addr().unwrap());
-        let seed = google_emulator::Seed::development(vec![format!("{address}/auth/google/callback")]);
-        let google = google_emulator::Emulator::new(google_emulator::EmulatorConfig::new(
-            issuer.parse().unwrap(),
-            seed,
-        ));
-        let router = google.router_with_controls();
-        tokio::spawn(async move { axum::serve(listener, router).await });
-        let mut env: Vec<(String, String)> = [
-            ("BOOKMATE_BIND_ADDR", format!("127.0.0.1:{port}")),
-            ("BOOKMATE_PUBLIC_URL", format!("http://127.0.0.1:{port}")),
-            ("BOOKMATE_DATA_DIR", database.directory.path().display().to_string()),
-            ("DATABASE_URL", url_string(&database.url)),
-            ("BOOKMATE_SECRET_KEY", "test-secret-key-test-secret-key-0123456789".to_owned()),
-            ("GOOGLE_CLIENT_ID", google_emulator::DEVELOPMENT_CLIENT_ID.to_owned()),
-            ("GOOGLE_CLIENT_SECRET", google_emulator::DEVELOPMENT_CLIENT_SECRET.to_owned()),
-            ("GOOGLE_ISSUER_URL", issuer.clone()),
-            ("GOOGLE_CALENDAR_API_URL", format!("{issuer}/calendar/v3")),
-            ("RUST_LOG", "warn".to_owned()),
-        ]
-        .into_iter()
-        .map(|(name, value)| (name.to_owned(), value))
-        .collect();
-        env.extend(extra.iter().map(|(name, value)| ((*name).to_owned(), (*value).to_owned())));
+        let (google, issuer) = serve_emulator(&address).await;
+        let env = process_env(&database, port, &address, &issuer, extra);
         let log = database.directory.path().join("server.log");
         let process = ServerProcess::start(&env, &log, database.directory.path());
-        let client = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .expect("a reqwest client");
-        let app = Self { address, client, database, google, shutdown: None, process: Some(process) };
+        let app = Self {
+            address: address.clone(),
+            client: no_redirects(),
+            database,
+            google,
+            shutdown: None,
+            process: Some(process),
+            others: Vec::new(),
+            balancer: None,
+            process_addresses: vec![address],
+        };
+        app.wait_until_ready().await;
+        app
+    }
+
+    /// `count` BookMate processes on one PostgreSQL database behind a real
+    /// load balancer (nginx, round robin, no sticky sessions), as the
+    /// README's production setup runs them: the app's address is the
+    /// balancer's, the public URL; `process_addresses` reach each process.
+    pub async fn spawn_cluster(count: usize, extra: &[(&str, &str)]) -> Self {
+        let database = TestDatabase::create(Backend::Postgres).await;
+        let public_port = free_port();
+        let address = format!("http://127.0.0.1:{public_port}");
+        let (google, issuer) = serve_emulator(&address).await;
+        let ports: Vec<u16> = (0..count).map(|_| free_port()).collect();
+        let mut processes: Vec<ServerProcess> = ports
+            .iter()
+            .enumerate()
+            .map(|(index, port)| {
+                let env = process_env(&database, *port, &address, &issuer, extra);
+                let log = database.directory.path().join(format!("server{index}.log"));
+                ServerProcess::start(&env, &log, database.directory.path())
+            })
+            .collect();
+        let upstreams: Vec<String> = ports.iter().map(|port| format!("127.0.0.1:{port}")).collect();
+        let upstream_names: Vec<&str> = upstreams.iter().map(String::as_str).collect();
+        let balancer = Nginx::balancing(public_port, &upstream_names).await;
+        let first = processes.remove(0);
+        let app = Self {
+            address,
+            client: no_redirects(),
+            database,
+            google,
+            shutdown: None,
+            process: Some(first),
+            others: processes,
+            balancer: Some(balancer),
+            process_addresses: upstreams.iter().map(|upstream| format!("http://{upstream}")).collect(),
+        };
         app.wait_until_ready().await;
         app
     }
 
     async fn wait_until_ready(&self) {
-        for _ in 0..300 {
-            if let Ok(answer) = self.client.get(format!("{}/readyz", self.address)).send().await {
-                if answer.status() == 200 {
-                    return;
+        for address in &self.process_addresses {
+            let mut ready = false;
+            for _ in 0..300 {
+                if let Ok(answer) = self.client.get(format!("{address}/readyz")).send().await {
+                    if answer.status() == 200 {
+                        ready = true;
+                        break;
+                    }
                 }
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
             }
-            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            assert!(ready, "the server process at {address} did not become ready:\n{}", self.process_log());
         }
-        panic!("the server process did not become ready:\n{}", self.process_log());
+    }
+
+    /// The load balancer in front of a cluster ([`TestApp::spawn_cluster`]).
+    pub fn balancer(&self) -> &Nginx {
+        self.balancer.as_ref().expect("a cluster behind a load balancer")
     }
 
     /// What the server process wrote, for a failing test's message.
     pub fn process_log(&self) -> String {
         self.process
-            .as_ref()
+            .iter()
+            .chain(&self.others)
             .map(|process| std::fs::read_to_string(&process.log).unwrap_or_default())
-            .unwrap_or_default()
+            .collect::<Vec<_>>()
+            .join("\n")
     }
 
     /// The server process's id.
@@ -293,9 +346,56 @@ impl TestApp {
         if let Some(shutdown) = self.shutdown.take() {
             shutdown.send(()).ok();
         }
+        self.balancer.take();
         self.process.take();
+        self.others.clear();
         self.database.drop_database().await;
     }
+}
+
+fn no_redirects() -> reqwest::Client {
+    reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("a reqwest client")
+}
+
+/// The Google emulator, with its controls, for server processes whose public
+/// URL is `public_url`; returns it and its issuer URL.
+async fn serve_emulator(public_url: &str) -> (google_emulator::Emulator, String) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let issuer = format!("http://{}", listener.local_addr().unwrap());
+    let seed = google_emulator::Seed::development(vec![format!("{public_url}/auth/google/callback")]);
+    let google =
+        google_emulator::Emulator::new(google_emulator::EmulatorConfig::new(issuer.parse().unwrap(), seed));
+    let router = google.router_with_controls();
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    (google, issuer)
+}
+
+/// A server process's environment: its port, the public URL, the database
+/// and the emulator, then `extra`.
+fn process_env(
+    database: &TestDatabase,
+    port: u16,
+    public_url: &str,
+    issuer: &str,
+    extra: &[(&str, &str)],
+) -> Vec<(String, String)> {
+    let mut env: Vec<(String, String)> = [
+        ("BOOKMATE_BIND_ADDR", format!("127.0.0.1:{port}")),
+        ("BOOKMATE_PUBLIC_URL", public_url.to_owned()),
+        ("BOOKMATE_DATA_DIR", database.directory.path().display().to_string()),
+        ("DATABASE_URL", url_string(&database.url)),
+        ("BOOKMATE_SECRET_KEY", "test-secret-key-test-secret-key-0123456789".to_owned()),
+        ("GOOGLE_CLIENT_ID", google_emulator::DEVELOPMENT_CLIENT_ID.to_owned()),
+        ("GOOGLE_CLIENT_SECRET", google_emulator::DEVELOPMENT_CLIENT_SECRET.to_owned()),
+        ("GOOGLE_ISSUER_URL", issuer.to_owned()),
+        ("GOOGLE_CALENDAR_API_URL", format!("{issuer}/calendar/v3")),
+        ("RUST_LOG", "warn".to_owned()),
+    ]
+    .into_iter()
+    .map(|(name, value)| (name.to_owned(), value))
+    .collect();
+    env.extend(extra.iter().map(|(name, value)| ((*name).to_owned(), (*value).to_owned())));
+    env
 }
 
 /// `DatabaseUrl` hides passwords in `Debug`; the tests need the real URL.

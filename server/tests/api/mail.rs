@@ -37,12 +37,12 @@ impl Handler for Inbox {
     }
 }
 
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
 /// A real SMTP server on `port`; what it accepts lands in the returned list.
-async fn start_smtp_server(port: u16) -> Arc<Mutex<Vec<String>>> {
+pub(crate) async fn start_smtp_server(port: u16) -> Arc<Mutex<Vec<String>>> {
     let inbox = Inbox::default();
     let received = inbox.received.clone();
     let mut server = mailin_embedded::Server::new(inbox);

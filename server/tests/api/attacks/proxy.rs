@@ -1,65 +1,8 @@
 //! Client addresses behind a real reverse proxy, and the per-address limits.
 
-use std::{process::Command, time::Duration};
-
 use app::db::Backend;
 
-use crate::helpers::TestApp;
-
-/// Debian's nginx, started by the test on a loopback port in front of
-/// `upstream`, forwarding the client as a deployment would; stopped when
-/// dropped. `cargo xtask test` installs it.
-struct Nginx {
-    child: std::process::Child,
-    address: String,
-    _directory: tempfile::TempDir,
-}
-
-impl Nginx {
-    #[allow(clippy::zombie_processes, reason = "`Drop` kills and waits for it")]
-    async fn start(upstream: &str) -> Self {
-        let directory = tempfile::tempdir().unwrap();
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let dir = directory.path().display();
-        let config = format!(
-            "daemon off;\nmaster_process off;\nworker_processes 1;\npid {dir}/nginx.pid;\nerror_log {dir}/error.log;\n\
-             events {{ worker_connections 64; }}\n\
-             http {{\n  access_log off;\n  client_body_temp_path {dir}/body;\n  proxy_temp_path {dir}/proxy;\n\
-               fastcgi_temp_path {dir}/fastcgi;\n  uwsgi_temp_path {dir}/uwsgi;\n  scgi_temp_path {dir}/scgi;\n\
-               server {{\n    listen 127.0.0.1:{port};\n    location / {{\n      proxy_pass {upstream};\n\
-                   proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;\n    }}\n  }}\n}}\n"
-        );
-        let config_path = directory.path().join("nginx.conf");
-        std::fs::write(&config_path, config).unwrap();
-        let nginx = ["/usr/sbin/nginx", "/usr/bin/nginx"]
-            .into_iter()
-            .find(|path| std::path::Path::new(path).exists())
-            .unwrap_or("nginx");
-        let child = Command::new(nginx)
-            .args(["-e", &format!("{dir}/error.log"), "-p", &dir.to_string(), "-c"])
-            .arg(&config_path)
-            .spawn()
-            .expect("nginx runs (`cargo xtask test` installs Debian's nginx-light)");
-        let address = format!("http://127.0.0.1:{port}");
-        for _ in 0..100 {
-            if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
-                return Self { child, address, _directory: directory };
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        panic!(
-            "nginx did not listen: {}",
-            std::fs::read_to_string(directory.path().join("error.log")).unwrap_or_default()
-        );
-    }
-}
-
-impl Drop for Nginx {
-    fn drop(&mut self) {
-        self.child.kill().ok();
-        self.child.wait().ok();
-    }
-}
+use crate::{helpers::TestApp, nginx::Nginx};
 
 /// A visitor's browser on its own loopback address.
 fn visitor_at(local: &str) -> reqwest::Client {
