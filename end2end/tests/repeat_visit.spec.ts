@@ -1,4 +1,4 @@
-import { expect, test, type Page } from "@playwright/test";
+import { chromium, expect, test, type Page } from "@playwright/test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -29,7 +29,6 @@ async function recordRequests(page: Page) {
 
 test("a visitor's second visit downloads the page alone; every file comes from the browser's cache", async ({
   browser,
-  browserType,
   launchOptions,
   baseURL,
 }) => {
@@ -41,7 +40,7 @@ test("a visitor's second visit downloads the page alone; every file comes from t
   // A browser profile on disk, as a visitor's is (a throwaway context keeps
   // its cache in memory).
   const profile = mkdtempSync(join(tmpdir(), "bookmate-visitor-"));
-  const visitor = await browserType.launchPersistentContext(profile, { ...launchOptions, baseURL });
+  const visitor = await chromium.launchPersistentContext(profile, { ...launchOptions, baseURL });
   const firstVisit = await visitor.newPage();
   const first = await recordRequests(firstVisit);
   await firstVisit.goto(bookingPage);
