@@ -5,6 +5,7 @@ import { openSettings, turnOnDirectBooking } from "./fixtures/settings";
 
 async function newMeetingType(
   page: Page,
+  username: string,
   title: string,
   slug: string,
   lengths: number[],
@@ -18,6 +19,8 @@ async function newMeetingType(
   const form = page.getByTestId("meeting-type-form");
   await form.getByTestId("type-title").fill(title);
   await form.getByTestId("type-slug").fill(slug);
+  // The address reads as it will be shared: the host's page, then the slug.
+  await expect(form.getByTestId("type-address-prefix")).toHaveText(`/${username}/`);
   for (const minutes of [10, 15, 20, 30, 45, 60, 90, 120]) {
     const box = form.getByTestId(`type-length-${minutes}`);
     if (lengths.includes(minutes)) await box.check();
@@ -55,8 +58,8 @@ test("a host offers a listed type with two lengths and a secret one, and a visit
   const username = await newHostWithPage(page, "types");
   await openSettings(page);
   await expect(page.getByTestId("meeting-type-row")).toHaveCount(1);
-  await newMeetingType(page, "Intro call", "intro", [15, 30], true);
-  await newMeetingType(page, "Consultation", "consultation", [60], false);
+  await newMeetingType(page, username, "Intro call", "intro", [15, 30], true);
+  await newMeetingType(page, username, "Consultation", "consultation", [60], false);
   await expect(page.getByTestId("meeting-type-row").nth(2)).toContainText("secret");
 
   // A visitor in Tokyo: /{username} lists the listed types only.
@@ -91,7 +94,7 @@ test("a Google Meet type with a required question gets Google's link on the conf
   const username = await newHostWithPage(page, "meet");
   await turnOnDirectBooking(page);
   await openSettings(page);
-  await newMeetingType(page, "Video call", "video", [30], true, "google_meet", { label: "Your company", key: "company" });
+  await newMeetingType(page, username, "Video call", "video", [30], true, "google_meet", { label: "Your company", key: "company" });
 
   await signOut(page);
   await page.goto(`/${username}/video?tz=America/Sao_Paulo`);

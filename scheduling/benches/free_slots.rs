@@ -6,7 +6,7 @@ use chrono::{Duration, TimeZone as _, Utc, Weekday};
 use criterion::{criterion_group, criterion_main, Criterion};
 use scheduling::{
     free_slots, BookingRules, DailyLimit, DateOverride, DateOverrides, Host, Interval, LocalInterval,
-    WeeklyAvailability,
+    Meeting, WeeklyAvailability,
 };
 
 fn month_with_a_thousand_busy_intervals(criterion: &mut Criterion) {
@@ -24,6 +24,7 @@ fn month_with_a_thousand_busy_intervals(criterion: &mut Criterion) {
             meeting_length: Duration::minutes(30),
             slot_interval: Duration::minutes(30),
             daily_limit: DailyLimit::NONE,
+            type_limit: None,
             buffer_before: Duration::minutes(5),
             buffer_after: Duration::minutes(10),
             minimum_notice: Duration::hours(4),
@@ -56,7 +57,7 @@ fn month_with_a_thousand_busy_intervals(criterion: &mut Criterion) {
     // Every tenth busy interval is a meeting booked through BookMate, three a
     // day; the busy times are dense, so the limit of hours counts all of them
     // (the costlier path) and is set where some days stay open.
-    let meetings: Vec<Interval> = busy.iter().step_by(10).copied().collect();
+    let meetings: Vec<Meeting> = busy.iter().step_by(10).copied().map(Meeting::from).collect();
     let day = |d| chrono::NaiveDate::from_ymd_opt(2026, 12, d).unwrap();
     let other_hours = (1..=10).map(|d| DateOverride {
         first_day: day(d),

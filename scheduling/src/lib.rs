@@ -16,7 +16,8 @@
 //! A date the host gave other hours (`DateOverrides`) takes those hours, read
 //! on the host's clock that day, instead of its weekday's; time off is a date
 //! with none. A daily limit counts, per day of the host's calendar, the
-//! meetings already booked (and, if the host asks, all busy time).
+//! meetings already booked (and, if the host asks, all busy time); a meeting
+//! type's own limit counts only the meetings of that type.
 
 mod availability;
 mod overrides;
@@ -77,7 +78,39 @@ pub struct BookingRules {
     pub minimum_notice: Duration,
     /// No slot starts later than this after now.
     pub horizon: Duration,
+    /// The host's limit: every meeting of theirs counts.
     pub daily_limit: DailyLimit,
+    /// A meeting type's own limit, besides the host's: only its meetings count.
+    pub type_limit: Option<TypeLimit>,
+}
+
+/// A meeting type's own daily limit: at most so many meetings (or minutes)
+/// of that type a day, whatever else the host has booked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TypeLimit {
+    pub meeting_type: i64,
+    pub meetings: Option<u32>,
+    pub minutes: Option<u32>,
+}
+
+impl TypeLimit {
+    fn as_daily_limit(self) -> DailyLimit {
+        DailyLimit { meetings: self.meetings, minutes: self.minutes, counts_all_busy_time: false }
+    }
+}
+
+/// A booked meeting, as daily limits count it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Meeting {
+    pub span: Interval,
+    /// The meeting type it was booked as; `None` for the host's plain page.
+    pub meeting_type: Option<i64>,
+}
+
+impl From<Interval> for Meeting {
+    fn from(span: Interval) -> Self {
+        Self { span, meeting_type: None }
+    }
 }
 
 /// At most so many meetings, or so many minutes of them, on one day of the
@@ -122,13 +155,14 @@ impl Host<'_> {
 /// edges; each busy interval blocks every slot it touches once widened by the
 /// buffers. `meetings` are the host's booked meetings (also in `busy`): each
 /// counts once toward a daily limit of meetings, on the host's date of its
-/// start; only a daily limit reads them.
+/// start (toward a type's own limit only if of that type); only the daily
+/// limits read them.
 pub fn free_slots(
     host: &Host<'_>,
     now: DateTime<Utc>,
     range: Interval,
     busy: &[Interval],
-    meetings: &[Interval],
+    meetings: &[Meeting],
 ) -> Vec<Interval> {
     let rules = host.rules;
     if rules.meeting_length <= Duration::zero() || rules.slot_interval <= Duration::zero() {
@@ -140,7 +174,7 @@ pub fn free_slots(
         return Vec::new();
     }
     let busy = merged(busy);
-    let day_load = DayLoad::new(rules.daily_limit, host.time_zone, &busy, meetings);
+    let day_loads = DayLoads::new(&rules, host.time_zone, &busy, meetings);
     let mut busy_cursor = 0;
     let mut slots = Vec::new();
 
@@ -149,7 +183,7 @@ pub fn free_slots(
     let last_day = latest_start.with_timezone(&host.time_zone).date_naive() + Duration::days(1);
     let mut day = first_day;
     while day <= last_day {
-        let room = day_load.room_on(day);
+        let room = day_loads.room_on(day);
         for interval in host.hours_on(day) {
             for slot in slots_in(host, day, interval) {
                 if slot.start < earliest_start || slot.start > latest_start {
@@ -171,19 +205,27 @@ pub fn free_slots(
     slots
 }
 
-/// Whether `slot` still fits a daily limit on the host's clock, against
-/// the day's meetings as they stand now (and, for a limit of all busy time,
-/// `busy`): the check a booking repeats under the host's lock, where
-/// `meetings` are read afresh. Always true without a limit.
-pub fn fits_daily_limit(
-    limit: DailyLimit,
+/// Whether `slot` still fits the daily limits of `rules` (the host's and
+/// the type's own) on the host's clock, against the day's meetings as they
+/// stand now (and, for a limit of all busy time, `busy`): the check a
+/// booking repeats under the host's lock, where `meetings` are read afresh.
+/// Always true without a limit.
+pub fn fits_daily_limits(
+    rules: &BookingRules,
     time_zone: Tz,
     slot: Interval,
     busy: &[Interval],
-    meetings: &[Interval],
+    meetings: &[Meeting],
 ) -> bool {
     let date = slot.start.with_timezone(&time_zone).date_naive();
-    DayLoad::new(limit, time_zone, &merged(busy), meetings).room_on(date).takes(&slot)
+    DayLoads::new(rules, time_zone, &merged(busy), meetings).room_on(date).takes(&slot)
+}
+
+impl BookingRules {
+    /// Some daily limit, the host's or the type's, applies.
+    pub fn has_daily_limit(&self) -> bool {
+        !self.daily_limit.is_none() || self.type_limit.is_some_and(|own| !own.as_daily_limit().is_none())
+    }
 }
 
 /// The slots of one availability interval on one local day, in UTC, with
@@ -230,6 +272,51 @@ impl Room {
     }
 }
 
+/// What the host's limit and a type's own leave of one day: a slot must
+/// fit both.
+#[derive(Debug, Clone, Copy)]
+struct Rooms {
+    host: Room,
+    of_type: Room,
+}
+
+impl Rooms {
+    fn takes(&self, slot: &Interval) -> bool {
+        self.host.takes(slot) && self.of_type.takes(slot)
+    }
+}
+
+/// The day loads the rules' limits count: all the host's meetings for
+/// theirs, the type's meetings for its own.
+struct DayLoads {
+    host: DayLoad,
+    of_type: Option<DayLoad>,
+}
+
+impl DayLoads {
+    fn new(rules: &BookingRules, time_zone: Tz, merged_busy: &[Interval], meetings: &[Meeting]) -> Self {
+        let spans = |of_type: Option<i64>| {
+            meetings
+                .iter()
+                .filter(move |meeting| of_type.is_none() || meeting.meeting_type == of_type)
+                .map(|meeting| meeting.span)
+        };
+        let host = DayLoad::new(rules.daily_limit, time_zone, merged_busy, spans(None));
+        let of_type = rules
+            .type_limit
+            .filter(|own| !own.as_daily_limit().is_none())
+            .map(|own| DayLoad::new(own.as_daily_limit(), time_zone, &[], spans(Some(own.meeting_type))));
+        Self { host, of_type }
+    }
+
+    fn room_on(&self, date: NaiveDate) -> Rooms {
+        Rooms {
+            host: self.host.room_on(date),
+            of_type: self.of_type.as_ref().map_or(Room::UNLIMITED, |load| load.room_on(date)),
+        }
+    }
+}
+
 /// The load of each day of the host's calendar, for a daily limit.
 struct DayLoad {
     limit: DailyLimit,
@@ -241,11 +328,16 @@ struct DayLoad {
 }
 
 impl DayLoad {
-    fn new(limit: DailyLimit, time_zone: Tz, merged_busy: &[Interval], meetings: &[Interval]) -> Self {
+    fn new(
+        limit: DailyLimit,
+        time_zone: Tz,
+        merged_busy: &[Interval],
+        meetings: impl Iterator<Item = Interval>,
+    ) -> Self {
         if limit.is_none() {
             return Self { limit, time_zone, counted: Vec::new(), meetings: Vec::new() };
         }
-        let mut meetings: Vec<Interval> = meetings.iter().copied().filter(|m| m.start < m.end).collect();
+        let mut meetings: Vec<Interval> = meetings.filter(|m| m.start < m.end).collect();
         meetings.sort_unstable();
         let counted = if limit.counts_all_busy_time {
             union_of_sorted(merged_busy, &meetings)

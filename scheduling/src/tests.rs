@@ -19,6 +19,7 @@ fn rules(length_minutes: i64) -> BookingRules {
         meeting_length: Duration::minutes(length_minutes),
         slot_interval: Duration::minutes(length_minutes),
         daily_limit: DailyLimit::NONE,
+        type_limit: None,
         buffer_before: Duration::zero(),
         buffer_after: Duration::zero(),
         minimum_notice: Duration::zero(),
@@ -256,6 +257,7 @@ proptest! {
             meeting_length: Duration::minutes(length),
             slot_interval: Duration::minutes(length),
             daily_limit: DailyLimit::NONE,
+            type_limit: None,
             buffer_before: Duration::minutes(buffer_before),
             buffer_after: Duration::minutes(buffer_after),
             minimum_notice: Duration::hours(notice_hours),
@@ -487,6 +489,7 @@ fn exactly_the_free_grid_slots_inside_the_rules_are_offered() {
                 meeting_length: Duration::minutes(length),
                 slot_interval: Duration::minutes(step.unwrap_or(length)),
                 daily_limit,
+                type_limit: None,
                 buffer_before: Duration::minutes(before),
                 buffer_after: Duration::minutes(after),
                 minimum_notice: Duration::minutes(notice),
@@ -516,7 +519,8 @@ fn exactly_the_free_grid_slots_inside_the_rules_are_offered() {
 
             // Some busy spans are the host's meetings, counted by a daily limit.
             let meetings = &busy[..meeting_count.min(busy.len())];
-            let offered = free_slots(&host, now, range, &busy, meetings);
+            let booked: Vec<Meeting> = meetings.iter().copied().map(Meeting::from).collect();
+            let offered = free_slots(&host, now, range, &busy, &booked);
             let expected = expected_slots(&host, now, range, &busy, meetings);
             let show = |slots: Vec<&Interval>| -> Vec<String> {
                 slots

@@ -210,7 +210,7 @@ pub async fn book(
         delivery,
         keeps_clear: (slot.start - rules.buffer_before, slot.end + rules.buffer_after),
         google_job,
-        daily_limit: busy.daily_limit_check(rules.daily_limit, host.zone(), slot, around),
+        daily_limit: busy.daily_limit_check(rules, host.zone(), slot, around),
         meeting_type_id: Some(meeting_type.type_id),
         location,
         conference,

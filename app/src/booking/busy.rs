@@ -9,7 +9,7 @@
 use std::{fmt, sync::Arc, time::Duration};
 
 use chrono::{DateTime, NaiveDate, Utc};
-use scheduling::Interval;
+use scheduling::{Interval, Meeting};
 
 use crate::{
     db::{
@@ -43,12 +43,12 @@ type Fetched = Result<Arc<BusyTimes>, Refusal>;
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct BusyTimes {
     pub google: Vec<Interval>,
-    pub meetings: Vec<Interval>,
+    pub meetings: Vec<Meeting>,
 }
 
 impl BusyTimes {
     pub fn all(&self) -> Vec<Interval> {
-        [self.google.as_slice(), self.meetings.as_slice()].concat()
+        self.google.iter().copied().chain(self.meetings.iter().map(|meeting| meeting.span)).collect()
     }
 
     /// With `hole` cut out: a booking being moved is not busy against
@@ -56,27 +56,29 @@ impl BusyTimes {
     pub fn without(&self, hole: Interval) -> Self {
         Self {
             google: scheduling::busy_without(&self.google, hole),
-            meetings: scheduling::busy_without(&self.meetings, hole),
+            // Bookings never overlap: only the one being moved meets the hole.
+            meetings: self.meetings.iter().copied().filter(|meeting| !meeting.span.overlaps(&hole)).collect(),
         }
     }
 
-    /// A daily limit for `slot`, to be checked again where the booking is
-    /// written, against the meetings as they are then; `None` without one.
+    /// The daily limits of `rules` for `slot`, to be checked again where the
+    /// booking is written, against the meetings as they are then; `None`
+    /// without a limit.
     pub fn daily_limit_check(
         &self,
-        limit: scheduling::DailyLimit,
+        rules: scheduling::BookingRules,
         time_zone: chrono_tz::Tz,
         slot: Interval,
         window: Interval,
     ) -> Option<DailyLimitCheck> {
-        if limit.meetings.is_none() && limit.minutes.is_none() {
+        if !rules.has_daily_limit() {
             return None;
         }
         let google = self.google.clone();
         Some(DailyLimitCheck {
             window: (window.start, window.end),
             fits: Arc::new(move |meetings| {
-                scheduling::fits_daily_limit(limit, time_zone, slot, &google, meetings)
+                scheduling::fits_daily_limits(&rules, time_zone, slot, &google, meetings)
             }),
         })
     }
@@ -245,8 +247,13 @@ pub async fn fresh(
         answer.busy.into_iter().map(|span| Interval::new(span.start, span.end)).collect()
     };
     let booked = bookings::overlapping(sources.db, host.user_id, range.start, range.end).await?;
-    let meetings =
-        booked.into_iter().map(|booking| Interval::new(booking.starts_at, booking.ends_at)).collect();
+    let meetings = booked
+        .into_iter()
+        .map(|booking| Meeting {
+            span: Interval::new(booking.starts_at, booking.ends_at),
+            meeting_type: booking.meeting_type_id,
+        })
+        .collect();
     let busy = BusyTimes { google, meetings };
     Ok(match ignoring {
         Some(hole) => busy.without(hole),

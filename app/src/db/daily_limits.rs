@@ -4,7 +4,7 @@
 use std::{fmt, sync::Arc};
 
 use chrono::{DateTime, Utc};
-use scheduling::Interval;
+use scheduling::{Interval, Meeting};
 
 use super::{from_db_time, to_db_time};
 
@@ -18,7 +18,7 @@ pub struct DailyLimitCheck {
     pub fits: Arc<FitsDailyLimit>,
 }
 
-pub type FitsDailyLimit = dyn Fn(&[Interval]) -> bool + Send + Sync;
+pub type FitsDailyLimit = dyn Fn(&[Meeting]) -> bool + Send + Sync;
 
 impl fmt::Debug for DailyLimitCheck {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -34,8 +34,8 @@ pub(super) async fn has_room(
     check: &DailyLimitCheck,
     except: Option<i64>,
 ) -> Result<bool, sqlx::Error> {
-    let spans: Vec<(i64, i64)> = sqlx::query_as(
-        "select starts_at, ends_at from bookings where host_user_id = $1 and status = 'confirmed' \
+    let spans: Vec<(i64, i64, Option<i64>)> = sqlx::query_as(
+        "select starts_at, ends_at, meeting_type_id from bookings where host_user_id = $1 and status = 'confirmed' \
          and starts_at < $2 and ends_at > $3 and booking_id <> $4",
     )
     .bind(host_user_id)
@@ -44,7 +44,12 @@ pub(super) async fn has_room(
     .bind(except.unwrap_or(-1))
     .fetch_all(&mut **transaction)
     .await?;
-    let meetings: Vec<Interval> =
-        spans.into_iter().map(|(start, end)| Interval::new(from_db_time(start), from_db_time(end))).collect();
+    let meetings: Vec<Meeting> = spans
+        .into_iter()
+        .map(|(start, end, meeting_type)| Meeting {
+            span: Interval::new(from_db_time(start), from_db_time(end)),
+            meeting_type,
+        })
+        .collect();
     Ok((check.fits)(&meetings))
 }

@@ -52,6 +52,7 @@ impl HostSettings {
                 minutes: self.daily_limit_minutes.and_then(|most| u32::try_from(most).ok()),
                 counts_all_busy_time: self.daily_limit_counts_all_busy,
             },
+            type_limit: None,
             buffer_before: Duration::minutes(self.buffer_before_minutes),
             buffer_after: Duration::minutes(self.buffer_after_minutes),
             minimum_notice: Duration::minutes(self.minimum_notice_minutes),

@@ -3,7 +3,7 @@
 
 use chrono::Duration;
 use chrono_tz::Tz;
-use scheduling::BookingRules;
+use scheduling::{BookingRules, TypeLimit};
 
 use super::{host_settings::HostSettings, meeting_types::MeetingType};
 
@@ -36,17 +36,19 @@ impl MeetingType {
             buffer_after: fields.buffer_after_minutes.map_or(host.buffer_after, minutes),
             minimum_notice: fields.minimum_notice_minutes.map_or(host.minimum_notice, minutes),
             horizon: Duration::days(self.horizon_days(settings)),
-            daily_limit: {
-                // The type's own limit of each kind, 0 meaning none; else the host's.
-                let own = |value: Option<i64>, host: Option<u32>| match value {
-                    None => host,
-                    Some(most) => u32::try_from(most).ok().filter(|most| *most > 0),
+            // The host's limit counts all their meetings; the type's own (0 or
+            // empty: none) counts only meetings of this type.
+            daily_limit: host.daily_limit,
+            type_limit: {
+                let own = |value: Option<i64>| {
+                    value.and_then(|most| u32::try_from(most).ok()).filter(|most| *most > 0)
                 };
-                scheduling::DailyLimit {
-                    meetings: own(fields.daily_limit_meetings, host.daily_limit.meetings),
-                    minutes: own(fields.daily_limit_minutes, host.daily_limit.minutes),
-                    counts_all_busy_time: host.daily_limit.counts_all_busy_time,
-                }
+                let (meetings, minutes) = (own(fields.daily_limit_meetings), own(fields.daily_limit_minutes));
+                (meetings.is_some() || minutes.is_some()).then_some(TypeLimit {
+                    meeting_type: self.type_id,
+                    meetings,
+                    minutes,
+                })
             },
         }
     }

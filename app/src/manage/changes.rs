@@ -214,7 +214,7 @@ pub async fn reschedule_by_visitor(
     if !busy.free_slots(&engine, now, around).contains(&slot) {
         return Err(AppError::Conflict(refusals::NO_LONGER_FREE.to_owned()));
     }
-    let daily_limit = busy.daily_limit_check(rules.daily_limit, host.zone(), slot, around);
+    let daily_limit = busy.daily_limit_check(rules, host.zone(), slot, around);
 
     let google = event_change(state, &booking, JobKind::PatchEvent).await?;
     let notice = ChangeNotice::Moved { by: Party::Visitor, from: current };

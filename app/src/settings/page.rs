@@ -100,7 +100,7 @@ fn SettingsSections(view: SettingsView, calendars: Result<Vec<CalendarChoice>, A
         {view! { <ProfileSection view=view.clone()/> }.into_any()}
         {view! { <AvailabilitySection form=view.availability.clone()/> }.into_any()}
         {view! { <DatesSection entries=view.date_overrides.clone()/> }.into_any()}
-        {view! { <MeetingTypesSection types=view.meeting_types.clone() default_length=view.availability.meeting_minutes/> }.into_any()}
+        {view! { <MeetingTypesSection types=view.meeting_types.clone() default_length=view.availability.meeting_minutes username=view.profile.username.clone()/> }.into_any()}
         {view! { <CalendarSections calendars selected=view.busy_calendar_ids.clone() current=view.direct_booking_calendar_id.clone()/> }.into_any()}
         {view! { <FollowingSection view=view.following direct_booking=view.direct_booking_calendar_id.is_some()/> }.into_any()}
         {view! { <GoogleAccessSection access=view.google_access.clone() can_write=view.can_write_events broader=view.broader_than_needed busy_read=view.busy_times_read_at/> }.into_any()}

@@ -19,7 +19,13 @@ use crate::{
 };
 
 #[island(lazy)]
-pub fn MeetingTypesSection(types: Vec<MeetingTypeView>, default_length: i64) -> impl IntoView {
+pub fn MeetingTypesSection(
+    types: Vec<MeetingTypeView>,
+    default_length: i64,
+    username: String,
+) -> impl IntoView {
+    // A type's address is its host's page and its slug: the form shows the first part.
+    let page_prefix = format!("/{username}/");
     let types = RwSignal::new(types);
     let editing = RwSignal::new(None::<MeetingTypeForm>);
     let save = ServerAction::<SaveMeetingType>::new();
@@ -85,7 +91,7 @@ pub fn MeetingTypesSection(types: Vec<MeetingTypeView>, default_length: i64) -> 
                 }}
             </ul>
             <FieldError message=Signal::derive(move || list_error.get())/>
-            {move || editing.get().map(|form| view! { <TypeEditor form save on_cancel=move || editing.set(None)/> }.into_any())}
+            {move || editing.get().map(|form| view! { <TypeEditor form save page_prefix=page_prefix.clone() on_cancel=move || editing.set(None)/> }.into_any())}
         </section>
     }
 }
@@ -104,6 +110,7 @@ fn optional_number(text: &str) -> Option<i64> {
 fn TypeEditor(
     form: MeetingTypeForm,
     save: ServerAction<SaveMeetingType>,
+    page_prefix: String,
     on_cancel: impl Fn() + Send + Sync + 'static,
 ) -> impl IntoView {
     let type_id = form.type_id;
@@ -192,7 +199,7 @@ fn TypeEditor(
             </label>
             <FieldError message=Signal::derive(move || error("title"))/>
             <label>"Address"
-                <span class="prefixed"><span class="prefix">"/…/"</span>
+                <span class="prefixed"><span class="prefix" data-testid="type-address-prefix">{page_prefix}</span>
                     <input required maxlength="40" pattern="[a-z0-9\\-]+" prop:value=move || slug.get()
                         on:input=move |event| slug.set(event_target_value(&event)) data-testid="type-slug"/>
                 </span>
@@ -233,8 +240,8 @@ fn TypeEditor(
                 {text_field("Buffer before (minutes)", before, "type-buffer-before", "as in Availability")}
                 {text_field("Buffer after (minutes)", after, "type-buffer-after", "as in Availability")}
                 {text_field("Bookable up to (days ahead)", horizon, "type-horizon", "as in Availability")}
-                {text_field("At most this many meetings a day (0: no limit)", limit_meetings, "type-limit-meetings", "as in Availability")}
-                {text_field("At most this many minutes of meetings a day (0: no limit)", limit_minutes, "type-limit-minutes", "as in Availability")}
+                {text_field("At most this many of these meetings a day (0: no limit of its own)", limit_meetings, "type-limit-meetings", "none of its own")}
+                {text_field("At most this many minutes of these meetings a day (0: no limit of its own)", limit_minutes, "type-limit-minutes", "none of its own")}
                 <label>"Colour"
                     <select prop:value=move || colour.get() on:change=move |event| colour.set(event_target_value(&event))>
                         {COLOURS.into_iter().map(|(value, name)| view! { <option value=value>{name}</option> }).collect_view()}

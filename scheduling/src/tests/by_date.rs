@@ -118,7 +118,8 @@ fn a_daily_limit_of_meetings_closes_the_day_once_reached() {
     let tuesday_meeting = [Interval::new(utc(2026, 11, 24, 8, 0), utc(2026, 11, 24, 9, 0))];
     let all = [monday_meetings.as_slice(), tuesday_meeting.as_slice()].concat();
     let two_days = Interval::new(utc(2026, 11, 23, 0, 0), utc(2026, 11, 25, 0, 0));
-    let slots = free_slots(&host, utc(2026, 11, 1, 0, 0), two_days, &all, &all);
+    let booked: Vec<Meeting> = all.iter().copied().map(Meeting::from).collect();
+    let slots = free_slots(&host, utc(2026, 11, 1, 0, 0), two_days, &all, &booked);
     let days: Vec<u32> = slots.iter().map(|slot| slot.start.with_timezone(&Berlin).day()).collect();
     assert!(!days.contains(&23), "two meetings on Monday already: {days:?}");
     assert_eq!(days.iter().filter(|day| **day == 24).count(), 7, "one of two on Tuesday");
@@ -139,4 +140,46 @@ fn a_daily_limit_of_hours_counts_other_busy_time_only_when_asked() {
     assert_eq!(offered(&host), 0, "59 minutes left once the three busy hours count");
     host.rules.daily_limit.minutes = Some(4 * 60);
     assert_eq!(offered(&host), 5, "an hour left: each slot fits alone");
+}
+
+#[test]
+fn a_types_own_limit_counts_its_meetings_and_the_hosts_counts_all() {
+    const INTRO: i64 = 7;
+    const CONSULTATION: i64 = 8;
+    let availability = nine_to_five();
+    let mut host =
+        Host { availability: &availability, overrides: &NO_OVERRIDES, time_zone: Berlin, rules: rules(60) };
+    host.rules.type_limit = Some(TypeLimit { meeting_type: INTRO, meetings: Some(1), minutes: None });
+    let at = |hour| Interval::new(utc(2026, 11, 23, hour, 0), utc(2026, 11, 23, hour + 1, 0));
+    let monday = day(Berlin, 2026, 11, 23);
+    let offered = |host: &Host<'_>, booked: &[Meeting]| {
+        let busy: Vec<Interval> = booked.iter().map(|meeting| meeting.span).collect();
+        free_slots(host, utc(2026, 11, 1, 0, 0), monday, &busy, booked).len()
+    };
+    let consultations = [
+        Meeting { span: at(8), meeting_type: Some(CONSULTATION) },
+        Meeting { span: at(10), meeting_type: None },
+    ];
+    assert_eq!(
+        offered(&host, &consultations),
+        6,
+        "other meetings take their hours, not the intro's one a day"
+    );
+    let intro = [Meeting { span: at(12), meeting_type: Some(INTRO) }];
+    assert_eq!(offered(&host, &intro), 0, "the day's one intro is booked");
+
+    // The host's own limit still counts every meeting, the type's too.
+    host.rules.type_limit = Some(TypeLimit { meeting_type: INTRO, meetings: Some(5), minutes: None });
+    host.rules.daily_limit = DailyLimit { meetings: Some(2), ..DailyLimit::NONE };
+    assert_eq!(offered(&host, &consultations), 0, "two meetings of other kinds fill the host's day");
+    assert_eq!(offered(&host, &intro), 7, "one of the host's two");
+
+    // The check a booking repeats under the lock agrees.
+    let slot = at(14);
+    assert!(!fits_daily_limits(&host.rules, Berlin, slot, &[], &consultations));
+    assert!(fits_daily_limits(&host.rules, Berlin, slot, &[], &intro));
+    host.rules.daily_limit = DailyLimit::NONE;
+    host.rules.type_limit = Some(TypeLimit { meeting_type: INTRO, meetings: None, minutes: Some(60) });
+    assert!(!fits_daily_limits(&host.rules, Berlin, slot, &[], &intro), "its hour is used");
+    assert!(fits_daily_limits(&host.rules, Berlin, slot, &[], &consultations));
 }

@@ -249,7 +249,7 @@ async fn hosts_and_bookings_from_before_meeting_types_keep_their_page_and_get_on
 }
 
 #[tokio::test]
-async fn a_types_own_daily_limit_closes_its_day_while_the_other_types_follow_the_hosts() {
+async fn a_types_own_daily_limit_counts_its_own_meetings_and_closes_only_its_day() {
     let app = TestApp::spawn(app::db::Backend::Sqlite).await;
     let ada = ada_takes_bookings(&app).await;
     let mut intro = type_form("Intro call", "intro", &[30], true);
@@ -270,5 +270,18 @@ async fn a_types_own_daily_limit_closes_its_day_while_the_other_types_follow_the
     assert!(slots(&meeting).iter().any(|(start, _)| *start == later), "the host's other type has no limit");
     assert_eq!(book_type(&app, Some("intro"), None, later).await.status(), 409, "checked again at booking");
     assert_eq!(book_type(&app, Some("meeting"), None, later).await.status(), 200);
+
+    // The intro's limit counts intros only: another type's meeting leaves its day open.
+    let other_day = slots(&meeting)
+        .iter()
+        .map(|(start, _)| *start)
+        .find(|start| date_of(*start) != date_of(first))
+        .expect("times on another day");
+    assert_eq!(book_type(&app, Some("meeting"), None, other_day).await.status(), 200);
+    let intro_then: Value = type_page(&app, Some("intro"), None).await.json().await.unwrap();
+    assert!(
+        slots(&intro_then).iter().any(|(start, _)| date_of(*start) == date_of(other_day)),
+        "a meeting of another type does not use the intro's one a day"
+    );
     app.stop().await;
 }
