@@ -8,6 +8,8 @@ pub mod book;
 pub mod booking_form;
 #[cfg(feature = "ssr")]
 pub mod busy;
+#[cfg(feature = "ssr")]
+mod conference_lookup;
 pub mod confirmation_page;
 #[cfg(feature = "ssr")]
 pub mod direct;

@@ -11,10 +11,15 @@
 //!
 //! A moved or cancelled direct booking queues a job too (`change`): the
 //! event is patched in place or deleted, after the booking's earlier jobs.
+//! A Meet link Google was still making when it answered the insert is
+//! looked up again (`conference_lookup`), a few times, further apart.
 
 use chrono::{DateTime, Utc};
 
-use super::invitations::{self, ChangeNotice, HostAction};
+use super::{
+    conference_lookup,
+    invitations::{self, ChangeNotice, HostAction},
+};
 use crate::{
     db::{
         booking_changes::{self, ChangeKind},
@@ -77,6 +82,10 @@ pub async fn attempt(state: &AppState, job: &GoogleJob) -> Result<Outcome, DbErr
     match job.kind {
         JobKind::InsertEvent => insert(state, &host, &booking, job).await,
         JobKind::PatchEvent | JobKind::DeleteEvent => change(state, &host, &booking, job).await,
+        JobKind::LookUpConference => {
+            let over = conference_lookup::attempt(state, &booking, job).await?;
+            Ok(if over { Outcome::InGoogle } else { Outcome::OnItsWay })
+        }
     }
 }
 
@@ -133,6 +142,9 @@ async fn insert(
                     }
                 };
                 conferences::record(db, booking.booking_id, conference, link.as_deref()).await?;
+                if conference == Conference::Pending {
+                    conference_lookup::enqueue(db, booking, job).await?;
+                }
             }
             Ok(Outcome::InGoogle)
         }

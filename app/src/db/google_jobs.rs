@@ -29,6 +29,9 @@ pub enum JobKind {
     PatchEvent,
     /// `events.delete`: the booking was cancelled.
     DeleteEvent,
+    /// `events.get`: the Meet link Google was still making when it inserted
+    /// the event. Later jobs of the booking do not wait for it.
+    LookUpConference,
 }
 
 impl JobKind {
@@ -37,6 +40,7 @@ impl JobKind {
             Self::InsertEvent => INSERT_EVENT,
             Self::PatchEvent => "patch_event",
             Self::DeleteEvent => "delete_event",
+            Self::LookUpConference => LOOK_UP_CONFERENCE,
         }
     }
 }
@@ -73,6 +77,7 @@ impl TryFrom<JobRow> for GoogleJob {
             INSERT_EVENT => JobKind::InsertEvent,
             "patch_event" => JobKind::PatchEvent,
             "delete_event" => JobKind::DeleteEvent,
+            LOOK_UP_CONFERENCE => JobKind::LookUpConference,
             _ => return Err(DbError::UnknownValue { column: "google_jobs.kind", value: row.kind }),
         };
         Ok(Self {
@@ -88,6 +93,7 @@ impl TryFrom<JobRow> for GoogleJob {
 }
 
 const INSERT_EVENT: &str = "insert_event";
+const LOOK_UP_CONFERENCE: &str = "look_up_conference";
 const JOB_COLUMNS: &str =
     "job_id, booking_id, kind, calendar_id, event_id, attempts, waiting_for_reconnect_since";
 
@@ -132,14 +138,43 @@ pub async fn enqueue_change<'e, E>(
 where
     E: sqlx::Executor<'e, Database = sqlx::Any>,
 {
+    enqueue_at(executor, booking_id, kind, calendar_id, event_id, now, now).await
+}
+
+/// Queues a look-up of the Meet link Google was still making, for the
+/// worker to take up at `at`.
+pub async fn enqueue_conference_lookup(
+    db: &DbPool,
+    booking_id: i64,
+    calendar_id: &str,
+    event_id: &str,
+    at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<(), DbError> {
+    enqueue_at(db, booking_id, JobKind::LookUpConference, calendar_id, event_id, at, now).await
+}
+
+async fn enqueue_at<'e, E>(
+    executor: E,
+    booking_id: i64,
+    kind: JobKind,
+    calendar_id: &str,
+    event_id: &str,
+    at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<(), DbError>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
     sqlx::query(
         "insert into google_jobs (booking_id, kind, calendar_id, event_id, attempts, next_attempt_at, created_at) \
-         values ($1, $2, $3, $4, 0, $5, $5)",
+         values ($1, $2, $3, $4, 0, $5, $6)",
     )
     .bind(booking_id)
     .bind(kind.as_str())
     .bind(calendar_id)
     .bind(event_id)
+    .bind(to_db_time(at))
     .bind(to_db_time(now))
     .execute(executor)
     .await?;
@@ -157,16 +192,20 @@ pub async fn for_booking(db: &DbPool, booking_id: i64) -> Result<Option<GoogleJo
 
 /// Jobs not done whose time has come (never attempted, or claimed by a
 /// process that did not finish), oldest first; a job waits while an older
-/// one of its booking is not done.
+/// one of its booking is not done, but for a look-up of its Meet link.
 pub async fn due(db: &DbPool, now: DateTime<Utc>, limit: i64) -> Result<Vec<GoogleJob>, DbError> {
     let sql = format!(
         "select {JOB_COLUMNS} from google_jobs where done_at is null and next_attempt_at <= $1 \
          and not exists (select 1 from google_jobs as earlier where earlier.booking_id = google_jobs.booking_id \
-             and earlier.job_id < google_jobs.job_id and earlier.done_at is null) \
+             and earlier.job_id < google_jobs.job_id and earlier.done_at is null and earlier.kind <> $3) \
          order by job_id limit $2"
     );
-    let rows: Vec<JobRow> =
-        sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(to_db_time(now)).bind(limit).fetch_all(db).await?;
+    let rows: Vec<JobRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(to_db_time(now))
+        .bind(limit)
+        .bind(LOOK_UP_CONFERENCE)
+        .fetch_all(db)
+        .await?;
     rows.into_iter().map(GoogleJob::try_from).collect()
 }
 
@@ -287,17 +326,20 @@ pub async fn wake_for_host(db: &DbPool, host_user_id: i64, now: DateTime<Utc>) -
     Ok(woken.rows_affected())
 }
 
-/// Whether BookMate still owes Google work for the booking.
+/// Whether BookMate still owes Google a change of the booking's event (a
+/// look-up of its Meet link changes nothing).
 pub async fn has_open_job(db: &DbPool, booking_id: i64) -> Result<bool, DbError> {
-    let open: i64 =
-        sqlx::query_scalar("select count(*) from google_jobs where booking_id = $1 and done_at is null")
-            .bind(booking_id)
-            .fetch_one(db)
-            .await?;
+    let open: i64 = sqlx::query_scalar(
+        "select count(*) from google_jobs where booking_id = $1 and done_at is null and kind <> $2",
+    )
+    .bind(booking_id)
+    .bind(LOOK_UP_CONFERENCE)
+    .fetch_one(db)
+    .await?;
     Ok(open > 0)
 }
 
-/// Google did what a change asked.
+/// Google did what a change asked (or a look-up is over).
 pub async fn finish_change_in_google(
     db: &DbPool,
     job: &GoogleJob,

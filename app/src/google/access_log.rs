@@ -35,6 +35,10 @@ pub enum Purpose {
     RemoveMeeting {
         visitor: String,
     },
+    /// Google had not made a meeting's Meet link when it added the event.
+    LookUpMeetLink {
+        visitor: String,
+    },
     /// Reading the host's calendar for changes to bookings made there.
     FollowBookings,
     /// Asking Google to say when the host's calendar changes (a channel).
@@ -63,6 +67,9 @@ impl Purpose {
             Self::ListCalendars => "Listed your calendars for Settings".to_owned(),
             Self::AddMeeting { visitor } => format!("Added {visitor}\u{2019}s meeting to your calendar"),
             Self::MoveMeeting { visitor } => format!("Moved {visitor}\u{2019}s meeting in your calendar"),
+            Self::LookUpMeetLink { visitor } => {
+                format!("Looked up the Google Meet link of {visitor}\u{2019}s meeting in your calendar")
+            }
             Self::RemoveMeeting { visitor } => {
                 format!("Removed {visitor}\u{2019}s cancelled meeting from your calendar")
             }

@@ -236,6 +236,24 @@ impl GoogleClient {
             .await
     }
 
+    /// `events.get` of an event BookMate inserted: how Google holds it now
+    /// (its Meet link, once Google made it).
+    pub async fn event(
+        &self,
+        db: &DbPool,
+        host: &GoogleConnection,
+        calendar_id: &str,
+        event_id: &str,
+        purpose: &Purpose,
+    ) -> Result<GoogleEvent, GoogleCallError> {
+        let calendar = &self.calendar;
+        self.caller(db)
+            .authorized(host, &[CALENDAR_EVENTS], ("events.get", purpose), |token| async move {
+                calendar.get_event(&token, calendar_id, event_id).await
+            })
+            .await
+    }
+
     /// `events.patch`: the event moves in place, keeping its id, iCalUID,
     /// attendees and conference; Google tells the attendees. A patch is the
     /// same whenever it is repeated, so a lost answer needs no care.

@@ -90,8 +90,21 @@ async fn a_meet_type_gets_googles_link_on_the_confirmation_and_in_the_event() {
     }
 }
 
+/// The booking once its Meet conference is settled (no longer pending),
+/// within twenty seconds.
+async fn wait_for_conference(pool: &app::db::DbPool, uid: &str) -> bookings::Booking {
+    for _ in 0..200 {
+        let booking = bookings::find_by_uid(pool, uid).await.unwrap().unwrap();
+        if booking.conference != Some(bookings::Conference::Pending) {
+            return booking;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("the Meet link was still pending after twenty seconds");
+}
+
 #[tokio::test]
-async fn a_meet_google_has_not_made_yet_or_could_not_make_is_said_and_no_link_is_made_up() {
+async fn a_meet_google_makes_later_is_looked_up_and_one_it_could_not_make_is_said_with_no_link_made_up() {
     let app = TestApp::spawn(app::db::Backend::Sqlite).await;
     let mut ada = ada_takes_bookings(&app).await;
     ada_books_directly(&app, &mut ada).await;
@@ -108,6 +121,15 @@ async fn a_meet_google_has_not_made_yet_or_could_not_make_is_said_and_no_link_is
     assert!(said.contains("still creating the link") && !said.contains("https://"), "{said}");
     let stored = bookings::find_by_uid(&pool, pending["uid"].as_str().unwrap()).await.unwrap().unwrap();
     assert_eq!((stored.conference, stored.location), (Some(bookings::Conference::Pending), None));
+    // The worker looks the event up again a few seconds later, and Google
+    // has made the link by then: the booking takes it, as Google gave it.
+    let made = wait_for_conference(&pool, pending["uid"].as_str().unwrap()).await;
+    assert_eq!(made.conference, Some(bookings::Conference::Ready));
+    let link = made.location.expect("the link");
+    assert!(link.starts_with("https://meet.google.com/"), "{link}");
+    assert_eq!(app.google.calls().get("events.get"), Some(&1), "one look-up was enough");
+    let confirmation = app.get(&format!("/bookings/{}", pending["uid"].as_str().unwrap())).await;
+    assert!(confirmation.text().await.unwrap().contains(&link), "the confirmation page shows it");
 
     app.google.create_conferences(ConferenceCreation::Fails);
     let failed: Value =
