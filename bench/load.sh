@@ -9,7 +9,9 @@
 #      and as a browser gets them (Accept-Encoding: br, gzip);
 #   2. wrk, 64 connections: the landing page (the shell's floor), the SSR
 #      booking page, the slots server function, and a static file served by
-#      the same server (the ceiling);
+#      the same server (the ceiling), and the same file from a minimal Rust
+#      server (bench/static-baseline: axum on tokio, nothing
+#      else), the machine's own ceiling;
 #   3. the server's resident memory after the runs, by mapping.
 # Run `cargo xtask setup` once first (cargo-leptos, npm packages, Chromium).
 #
@@ -23,6 +25,7 @@ command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk 
 
 LEPTOS_HASH_FILES=true cargo leptos build --release --split --precompress >&2
 cargo build --release --locked -p google-emulator >&2
+cargo build --release --locked -p static-baseline >&2
 data="$(mktemp -d)"
 address=127.0.0.1:3999
 base="http://$address"
@@ -76,6 +79,13 @@ run "Landing page, the shell's own floor (GET /)" -s bench/visitors.lua "$base/"
 run "SSR booking page (GET $page)" -s bench/visitors.lua "$page"
 run "Slots server function (POST /api/booking_page)" -s bench/booking_page.lua "$base/api/booking_page"
 run "Static file, the ceiling (GET $stylesheet)" "$base$stylesheet"
+# The same file from a bare axum server, started only now so that it takes
+# no core from the runs above.
+"$CARGO_TARGET_DIR/release/static-baseline" 127.0.0.1:3997 "target/site$stylesheet" &
+baseline=$!
+for _ in $(seq 50); do curl -sf -o /dev/null http://127.0.0.1:3997/ && break; sleep 0.1; done
+run "The same file from a minimal Rust server (axum on tokio, bench/static-baseline)" "http://127.0.0.1:3997$stylesheet"
+kill $baseline; wait $baseline 2>/dev/null || true
 echo "## The server's memory after the runs"
 echo
 echo '```'
