@@ -5,8 +5,10 @@
 # the Google emulator as a process of its own (whose control API counts
 # Google calls), creates the host /ada (bench/seed-host.mjs), warms
 # the busy-time cache, then:
-#   1. first-view bytes: the page's HTML, CSS, JS, WASM and icon, raw, gzipped
-#      and as a browser gets them (Accept-Encoding: br, gzip);
+#   1. first-view bytes: the page's HTML, CSS and icon (the month view has no
+#      island, so no JS or WASM), raw, gzipped and as a browser gets them
+#      (Accept-Encoding: br, gzip); then what the booking form adds (its
+#      island's script, WASM and lazy chunk);
 #   2. wrk, 64 connections: the landing page (the shell's floor), the SSR
 #      booking page, the slots server function, and a static file served by
 #      the same server (the ceiling), and the same file from a minimal Rust
@@ -44,25 +46,51 @@ node bench/seed-host.mjs "$base" >&2
 page="$base/ada?tz=America/New_York"
 curl -sf "$page" >/dev/null # warms the busy-time cache (one freebusy.query)
 
+# Prints a row per file (raw, gzip, and brotli-or-gzip as a browser asks)
+# and their total.
+sizes() {
+  echo "| file | raw bytes | gzip bytes | br, gzip bytes |"
+  echo "| --- | ---: | ---: | ---: |"
+  local total_raw=0 total_gzip=0 total_br=0 path raw gzip br
+  for path in "$@"; do
+    raw=$(curl -sf -o /dev/null -w '%{size_download}' "$base$path")
+    gzip=$(curl -sf -H 'Accept-Encoding: gzip' -o /dev/null -w '%{size_download}' "$base$path")
+    br=$(curl -sf -H 'Accept-Encoding: br, gzip' -o /dev/null -w '%{size_download}' "$base$path")
+    total_raw=$((total_raw + raw)) total_gzip=$((total_gzip + gzip)) total_br=$((total_br + br))
+    echo "| \`$path\` | $raw | $gzip | $br |"
+  done
+  echo "| **total** | **$total_raw** | **$total_gzip** | **$total_br** |"
+  echo
+}
+# Every /pkg/ file a page names: its stylesheet, and where it has islands
+# the script and WASM the island loader fetches and the lazy islands' chunks.
+files_of() { curl -sf "$base$1" | grep -oE '/pkg/[A-Za-z0-9_.-]+\.(css|js|wasm)' | sort -u || true; }
+
 echo "## First view of /ada (the zone detector then reloads it as $page)"
 echo
-echo "| file | raw bytes | gzip bytes | br, gzip bytes |"
-echo "| --- | ---: | ---: | ---: |"
-# The page's own files, by the hashed names it links to.
-stylesheet=$(curl -sf "$page" | grep -o '/pkg/bookmate\.[A-Za-z0-9_-]*\.css' | head -1)
-script=$(curl -sf "$page" | grep -o '/pkg/bookmate\.[A-Za-z0-9_-]*\.js' | head -1)
-wasm=$(curl -sf "$page" | grep -o '/pkg/bookmate\.[A-Za-z0-9_-]*\.wasm' | head -1)
-split=$(curl -sf "$base$script" | grep -o '__wasm_split\.[A-Za-z0-9_-]*\.js' | head -1)
-total_raw=0 total_gzip=0 total_br=0
-for path in /ada "/ada?tz=America/New_York" "$stylesheet" "$script" "/pkg/$split" "$wasm" /favicon.svg; do
-  raw=$(curl -sf -o /dev/null -w '%{size_download}' "$base$path")
-  gzip=$(curl -sf -H 'Accept-Encoding: gzip' -o /dev/null -w '%{size_download}' "$base$path")
-  br=$(curl -sf -H 'Accept-Encoding: br, gzip' -o /dev/null -w '%{size_download}' "$base$path")
-  total_raw=$((total_raw + raw)) total_gzip=$((total_gzip + gzip)) total_br=$((total_br + br))
-  echo "| \`$path\` | $raw | $gzip | $br |"
-done
-echo "| **total** | **$total_raw** | **$total_gzip** | **$total_br** |"
+month_files=$(files_of "/ada?tz=America/New_York")
+stylesheet=$(echo "$month_files" | grep '\.css$' | head -1)
+# shellcheck disable=SC2086 # one path per word
+sizes /ada "/ada?tz=America/New_York" $month_files /favicon.svg
+echo "Files the month view names besides the stylesheet (none: no island, no WASM): $(echo "$month_files" | grep -vc '\.css$' || true)"
 echo
+# The month's last day with times, then its first time, as a visitor picks
+# them: the booking form's island.
+link_to() { grep -oE "href=\"[^\"]*$1" | sed 's/^href="//; s/&amp;/\&/g' || true; }
+day=$(curl -sf "$page" | link_to '&amp;day=[0-9-]+' | tail -1)
+form=$([ -z "$day" ] || curl -sf "$base$day" | link_to '&amp;slot=[0-9]+' | head -1)
+if [ -n "$form" ]; then
+  # The loader's script and WASM, and the preloads of the form's lazy
+  # chunk and of wasm-split's loader that its render added.
+  form_files=$(files_of "$form" | grep -v '\.css$' || true)
+  echo "## Then the booking form ($form): what it adds, the stylesheet being cached"
+  echo
+  # shellcheck disable=SC2086
+  sizes "$form" $form_files
+else
+  echo "(No free time left this month: the booking form was not measured.)"
+  echo
+fi
 
 run() {
   echo "### $1"

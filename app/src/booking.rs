@@ -2,6 +2,7 @@
 //! invitations say. The page, its shapes and server functions are built for
 //! both sides; everything else is server-only.
 
+pub mod answer;
 pub mod api;
 #[cfg(feature = "ssr")]
 pub mod book;

@@ -25,22 +25,6 @@ pub fn go_to(url: &str) {
     let _ = url;
 }
 
-/// Reloads this page with `tz` in its address, keeping the rest; replaces the
-/// history entry, so Back does not return to the page without a zone.
-pub fn reload_in_zone(zone: &str) {
-    #[cfg(feature = "hydrate")]
-    {
-        let location = leptos::prelude::window().location();
-        let path = location.pathname().unwrap_or_default();
-        let search = location.search().unwrap_or_default();
-        let separator = if search.is_empty() { "?" } else { "&" };
-        let zone = String::from(leptos::web_sys::js_sys::encode_uri_component(zone));
-        let _ = location.replace(&format!("{path}{search}{separator}tz={zone}"));
-    }
-    #[cfg(not(feature = "hydrate"))]
-    let _ = zone;
-}
-
 /// Where incremental authorization starts: a POST from BookMate's own page,
 /// so that another site's link cannot start one (and replace a pending one).
 pub const GRANT_PATH: &str = "/auth/google/grant";

@@ -1,6 +1,7 @@
 //! The Content-Security-Policy of a Leptos page: its inline scripts (the
-//! hydration script) run only with this response's nonce, so an injected
-//! `<script>` would not run even if some text were ever shown unescaped.
+//! island loader, the booking page's zone detection) run only with this
+//! response's nonce, so an injected `<script>` would not run even if some
+//! text were ever shown unescaped.
 //! The server adds the same policy, without a nonce, to every other response.
 
 use leptos::prelude::use_context;
@@ -12,7 +13,7 @@ use leptos_axum::ResponseOptions;
 const ZONE_PICKER_SUBMIT: &str = "'unsafe-hashes' 'sha256-osjxnKEPL/pQJbFk1dKsF7PYFmTyMWGmVSiL9inhxJY='";
 
 /// Sets the page's policy on its response; the nonce is the one Leptos
-/// gives the hydration scripts of this render.
+/// gives the inline scripts of this render.
 pub fn set_for_page(reload_port: u32) {
     let (Some(nonce), Some(response)) = (leptos::nonce::use_nonce(), use_context::<ResponseOptions>()) else {
         return;

@@ -32,6 +32,8 @@ pub mod db;
 #[cfg(feature = "ssr")]
 pub mod google;
 #[cfg(feature = "ssr")]
+pub mod island_loader;
+#[cfg(feature = "ssr")]
 pub mod needed_scopes;
 #[cfg(feature = "ssr")]
 pub mod retry;
@@ -45,7 +47,7 @@ pub mod site_assets;
 pub mod state;
 
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, MetaTags, Title};
+use leptos_meta::{provide_meta_context, Title};
 use leptos_router::{
     components::{Route, Router, Routes},
     ParamSegment, SsrMode, StaticSegment,
@@ -62,10 +64,13 @@ use crate::{
     settings::page::SettingsPage,
 };
 
-/// The HTML document around the app, rendered on the server only;
-/// `stylesheet` is its address as served (`site_assets`).
-pub fn shell(options: LeptosOptions, stylesheet: String) -> impl IntoView {
-    #[cfg(feature = "ssr")]
+/// The HTML document around the app, rendered on the server only; `assets`
+/// are the site's files as served (`site_assets`).
+#[cfg(feature = "ssr")]
+pub fn shell(options: LeptosOptions, assets: std::sync::Arc<site_assets::SiteAssets>) -> impl IntoView {
+    use island_loader::IslandLoader;
+    use leptos_meta::MetaTags;
+
     content_policy::set_for_page(options.reload_port);
     view! {
         <!DOCTYPE html>
@@ -74,9 +79,9 @@ pub fn shell(options: LeptosOptions, stylesheet: String) -> impl IntoView {
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
-                <link rel="stylesheet" href=stylesheet/>
+                <link rel="stylesheet" href=assets.stylesheet.clone()/>
                 <AutoReload options=options.clone()/>
-                <HydrationScripts options islands=true/>
+                <IslandLoader options assets/>
                 <MetaTags/>
             </head>
             <body>
@@ -119,7 +124,8 @@ pub fn App() -> impl IntoView {
 }
 
 /// Marks the page hydrated once the islands before it are, so browser tests
-/// wait for it instead of racing the WASM download.
+/// wait for it instead of racing the WASM download. On a page without other
+/// islands, which loads no WASM, the island loader marks it instead.
 #[island]
 fn HydrationMark() -> impl IntoView {
     Effect::new(move |_| {

@@ -3,8 +3,8 @@
 //! plain names, as it does not rename what it rebuilds), cargo-leptos renames
 //! the stylesheet, the JS and the WASM after their contents
 //! (`bookmate.<hash>.css`) and lists the hashes in `hash.txt` beside the
-//! server binary, where Leptos's `HydrationScripts` reads the script names too. A name then never changes meaning, so the
-//! server lets browsers keep `/pkg/` files a year without asking again
+//! server binary. A name then never changes meaning, so the server lets
+//! browsers keep `/pkg/` files a year without asking again
 //! (`server/src/site_files.rs`), and a repeat visit downloads the page alone.
 
 use std::path::PathBuf;
@@ -15,6 +15,11 @@ use leptos::prelude::LeptosOptions;
 pub struct SiteAssets {
     /// The stylesheet's address, `/pkg/bookmate.<hash>.css` when hashed.
     pub stylesheet: String,
+    /// The islands' JS, `/pkg/bookmate.<hash>.js` when hashed, loaded by
+    /// `island_loader` on pages that have islands.
+    pub script: String,
+    /// The islands' WASM, which that script instantiates.
+    pub wasm: String,
     /// Whether the files under `/pkg/` are named after their contents.
     pub hashed: bool,
 }
@@ -23,8 +28,14 @@ impl SiteAssets {
     /// Read once at start-up. A hash file that is missing or names no
     /// stylesheet leaves the plain names, which are then never cached long.
     pub fn read(options: &LeptosOptions) -> Self {
+        let pkg = format!("/{}/{}", options.site_pkg_dir, options.output_name);
+        // Without LEPTOS_OUTPUT_NAME at build time (a build outside
+        // cargo-leptos), wasm-bindgen's own `_bg` name, as Leptos has it.
+        let plain_wasm = if option_env!("LEPTOS_OUTPUT_NAME").is_some() { "" } else { "_bg" };
         let plain = Self {
-            stylesheet: format!("/{}/{}.css", options.site_pkg_dir, options.output_name),
+            stylesheet: format!("{pkg}.css"),
+            script: format!("{pkg}.js"),
+            wasm: format!("{pkg}{plain_wasm}.wasm"),
             hashed: false,
         };
         if !options.hash_files {
@@ -38,13 +49,15 @@ impl SiteAssets {
                 return plain;
             }
         };
-        match hash_of(&listing, "css") {
-            Some(hash) => Self {
-                stylesheet: format!("/{}/{}.{hash}.css", options.site_pkg_dir, options.output_name),
+        match (hash_of(&listing, "css"), hash_of(&listing, "js"), hash_of(&listing, "wasm")) {
+            (Some(css), Some(js), Some(wasm)) => Self {
+                stylesheet: format!("{pkg}.{css}.css"),
+                script: format!("{pkg}.{js}.js"),
+                wasm: format!("{pkg}.{wasm}.wasm"),
                 hashed: true,
             },
-            None => {
-                tracing::error!(path = %path.display(), "the hash file names no stylesheet");
+            _ => {
+                tracing::error!(path = %path.display(), "the hash file lacks the stylesheet's, the script's or the WASM's hash");
                 plain
             }
         }
@@ -82,7 +95,7 @@ mod tests {
     }
 
     #[test]
-    fn the_stylesheet_is_named_after_its_hash_and_plain_without_hashing() {
+    fn the_files_are_named_after_their_hashes_and_plain_without_hashing() {
         let hash_file = std::env::temp_dir().join(format!("bookmate-hash-{}.txt", std::process::id()));
         std::fs::write(&hash_file, LISTING).unwrap();
         let options = |hash_files: bool| {
@@ -94,9 +107,19 @@ mod tests {
         };
 
         let hashed = SiteAssets::read(&options(true));
-        assert_eq!(hashed, SiteAssets { stylesheet: "/pkg/bookmate.Cs7yTq.css".into(), hashed: true });
+        assert_eq!(
+            hashed,
+            SiteAssets {
+                stylesheet: "/pkg/bookmate.Cs7yTq.css".into(),
+                script: "/pkg/bookmate.Jx3-aQ.js".into(),
+                wasm: "/pkg/bookmate.Wb_9Zk.wasm".into(),
+                hashed: true
+            }
+        );
         let plain = SiteAssets::read(&options(false));
-        assert_eq!(plain, SiteAssets { stylesheet: "/pkg/bookmate.css".into(), hashed: false });
+        assert_eq!(plain.stylesheet, "/pkg/bookmate.css");
+        assert_eq!(plain.script, "/pkg/bookmate.js");
+        assert!(!plain.hashed);
 
         std::fs::remove_file(&hash_file).unwrap();
         assert_eq!(SiteAssets::read(&options(true)), plain, "a missing hash file leaves the plain names");

@@ -91,27 +91,39 @@ test("a busy event in the host's Google calendar removes the slots it overlaps",
   await expect(times.filter({ hasText: "11:00" })).toHaveCount(1);
 });
 
-test("a visitor's first view fetches the main WASM only; the form's code comes when a time is chosen", async ({ browser }) => {
+test("a visitor's first view fetches no script or WASM; the form's come when a time is chosen", async ({ browser }) => {
   const host = await browser.newPage();
   const username = await newHostWithPage(host, "lean");
   await host.close();
   // A new visitor: nothing cached, nothing in flight from the host's pages.
   const page = await browser.newPage();
-  const wasm: string[] = [];
+  const files: string[] = [];
   page.on("request", (request) => {
-    if (request.url().endsWith(".wasm")) wasm.push(new URL(request.url()).pathname);
+    const path = new URL(request.url()).pathname;
+    if (path.startsWith("/pkg/")) files.push(path);
   });
   await page.goto(`/${username}`);
   // The zone detector reloads the page in the visitor's zone.
   await expect(page).toHaveURL(/tz=/);
+  await expect(page.getByTestId("visitor-zone")).not.toHaveText("");
   await expect(page.locator(".app")).toHaveAttribute("data-hydrated", "true");
-  // One file, named after its contents (cargo-leptos's hash-files).
-  expect([...new Set(wasm)]).toEqual([expect.stringMatching(/^\/pkg\/bookmate\.[\w-]+\.wasm$/)]);
-
   await (await laterAvailableDay(page)).click();
+  await expect(page).toHaveURL(/day=/);
+  // The month and a day's times: the stylesheet alone, named after its
+  // contents (cargo-leptos's hash-files).
+  expect([...new Set(files)]).toEqual([expect.stringMatching(/^\/pkg\/bookmate\.[\w-]+\.css$/)]);
+
   await page.getByTestId("time").first().click();
+  await expect(page).toHaveURL(/slot=/);
   await expect(page.locator(".app")).toHaveAttribute("data-hydrated", "true");
-  expect(wasm.some((path) => path.includes("booking_form"))).toBe(true);
+  // The form's island: the main script and WASM, and the form's own chunk.
+  expect(files).toEqual(
+    expect.arrayContaining([
+      expect.stringMatching(/^\/pkg\/bookmate\.[\w-]+\.js$/),
+      expect.stringMatching(/^\/pkg\/bookmate\.[\w-]+\.wasm$/),
+      expect.stringMatching(/booking_form/),
+    ]),
+  );
 });
 
 test("a slot taken a moment earlier gets the just-taken message", async ({ browser }) => {

@@ -222,17 +222,15 @@ fn router(
         let state = state.clone();
         move || provide_context(state.clone())
     };
-    let stylesheet = state.site_assets.stylesheet.clone();
-    let with_stylesheet = move |options: LeptosOptions| shell(options, stylesheet.clone());
+    let assets = Arc::clone(&state.site_assets);
+    let with_assets = move |options: LeptosOptions| shell(options, Arc::clone(&assets));
     let render_app = {
         let options = state.leptos_options.clone();
-        let with_stylesheet = with_stylesheet.clone();
-        move || with_stylesheet(options.clone())
+        let with_assets = with_assets.clone();
+        move || with_assets(options.clone())
     };
-    let files = leptos_axum::file_and_error_handler_with_context::<AppState, _>(
-        provide_state.clone(),
-        with_stylesheet,
-    );
+    let files =
+        leptos_axum::file_and_error_handler_with_context::<AppState, _>(provide_state.clone(), with_assets);
     let routes = Router::new()
         .merge(routes::health::router())
         .merge(routes::favicon::router())

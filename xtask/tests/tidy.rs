@@ -254,12 +254,12 @@ fn server_only_code_has_one_convention() {
     );
 }
 
-/// Every island but the few a visitor's first view needs is lazy: an eager
-/// one goes into the main bundle every visitor downloads (a settings button
-/// once cost the booking page 45 KB gzipped).
+/// Every island but `HydrationMark`, which every page with islands has, is
+/// lazy: an eager one goes into the main bundle every page with an island
+/// downloads (a settings button once cost the booking page 45 KB gzipped).
 #[test]
-fn only_first_view_islands_are_eager() {
-    const EAGER: [&str; 2] = ["DetectZone", "HydrationMark"];
+fn only_the_hydration_mark_is_eager() {
+    const EAGER: [&str; 1] = ["HydrationMark"];
     let mut problems = Vec::new();
     for file in source_files("app/src", "rs") {
         let tokens = tokens(&file.code);
@@ -285,8 +285,8 @@ fn only_first_view_islands_are_eager() {
     }
     check(
         problems,
-        "Only the islands of a visitor's first view are eager: make this one `#[island(lazy)]`, or, if every \
-         visitor's first view needs it, add it to EAGER and say why in its doc comment.",
+        "Only the hydration mark is eager: make this one `#[island(lazy)]`, or, if every page with an island \
+         needs it at once, add it to EAGER and say why in its doc comment.",
     );
 }
 

@@ -6,11 +6,9 @@
 // functions the macro makes for the browser cannot carry an item's allow.
 #![allow(clippy::too_many_arguments)]
 
-use std::sync::Arc;
-
 use leptos::prelude::*;
 
-use super::model::{BookingConfirmation, BookingPageView};
+use super::{answer::BookingPageAnswer, model::BookingConfirmation};
 use crate::error::AppError;
 
 #[server(endpoint = "booking_page")]
@@ -22,7 +20,7 @@ pub async fn get_booking_page(
     tz: Option<String>,
     reschedule: Option<String>,
     key: Option<String>,
-) -> Result<Arc<BookingPageView>, AppError> {
+) -> Result<BookingPageAnswer, AppError> {
     crate::server_fns::public(|state| async move {
         use super::free_times::PageRequest;
         let now = chrono::Utc::now();

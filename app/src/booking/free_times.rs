@@ -11,6 +11,7 @@ use chrono_tz::Tz;
 use scheduling::Interval;
 
 use super::{
+    answer::BookingPageAnswer,
     book::MAX_HORIZON_DAYS,
     busy::BusyError,
     hosts,
@@ -42,7 +43,7 @@ pub async fn booking_page(
     request: PageRequest<'_>,
     now: DateTime<Utc>,
     rescheduling: Option<Rescheduling>,
-) -> Result<Arc<BookingPageView>, AppError> {
+) -> Result<BookingPageAnswer, AppError> {
     // What the address asks for is checked before anything is looked up,
     // cached or fetched.
     let month = request.month.filter(|month| !month.is_empty()).map(parse_month_field).transpose()?;
@@ -58,7 +59,9 @@ pub async fn booking_page(
     let visitor_zone = tz.unwrap_or_else(|| host.user.zone());
     let (meeting_type, at_front) = match meeting_choice::choose(&host.types, request.meeting_type)? {
         Choice::One { meeting_type, at_front } => (Some(meeting_type), at_front),
-        Choice::Several(types) => return Ok(Arc::new(listing(&host, &types, visitor_zone, as_of))),
+        Choice::Several(types) => {
+            return Ok(BookingPageAnswer::one(listing(&host, &types, visitor_zone, as_of)))
+        }
         Choice::NoneListed => (None, true),
     };
     let chosen = match (meeting_type, &host.settings) {
@@ -78,7 +81,7 @@ pub async fn booking_page(
             compute(state, &host, chosen.as_ref(), month, visitor_zone, as_of, Some(rescheduling.current))
                 .await?;
         view.rescheduling = Some(rescheduling.link);
-        return Ok(Arc::new(view));
+        return Ok(BookingPageAnswer::one(view));
     }
     let key = months::MonthKey {
         host_user_id: host.user.user_id,
@@ -89,14 +92,14 @@ pub async fn booking_page(
         time_zone: visitor_zone,
         as_of: as_of.timestamp(),
     };
-    if let Some(view) = state.month_cache.get(&key) {
-        return Ok(view);
+    if let Some(month) = state.month_cache.get(&key) {
+        return Ok(BookingPageAnswer::shared(&month));
     }
-    let view = Arc::new(compute(state, &host, chosen.as_ref(), month, visitor_zone, as_of, None).await?);
-    if view.status == PageStatus::Open {
-        state.month_cache.insert(key, Arc::clone(&view));
+    let view = compute(state, &host, chosen.as_ref(), month, visitor_zone, as_of, None).await?;
+    if view.status != PageStatus::Open {
+        return Ok(BookingPageAnswer::one(view));
     }
-    Ok(view)
+    Ok(BookingPageAnswer::shared(&state.month_cache.insert(key, Arc::new(view))?))
 }
 
 /// A visitor moving their booking: its current time, and the link that

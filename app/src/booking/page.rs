@@ -3,8 +3,8 @@
 //!
 //! Everything the visitor chooses lives in the address (`tz`, `month`, `day`,
 //! `slot`), so plain links work without JavaScript and a link reproduces the
-//! view. Only two islands reach the browser: one detects the visitor's time
-//! zone, the other shows the booking form's errors in place. A booking,
+//! view. A few lines of script detect the visitor's time zone; the one
+//! island, on the booking form, shows its errors in place. A booking,
 //! with or without JavaScript, ends on its confirmation page,
 //! `/bookings/{uid}` (`confirmation_page.rs`).
 
@@ -19,6 +19,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use super::{
+    answer::BookingPageAnswer,
     api::{get_booking_page, Book},
     booking_form::BookingForm,
     model::{BookingPageView, DayView, PageStatus, SlotView},
@@ -63,7 +64,7 @@ pub fn BookingPage() -> impl IntoView {
             <Suspense fallback=|| view! { <p class="muted">"Loading free times…"</p> }>
                 {move || Suspend::new(async move {
                     match page.await {
-                        Ok(view) => view! { <BookingCard view/> }.into_any(),
+                        Ok(answer) => view! { <BookingCard answer/> }.into_any(),
                         Err(AppError::NotFound) => view! { <crate::error::NotFoundPage/> }.into_any(),
                         Err(error @ AppError::Validation(_)) => view! { <BadAddress error username=username()/> }.into_any(),
                         // A move that may not happen (cancelled, too late): why, and the page.
@@ -96,17 +97,22 @@ fn BadAddress(error: AppError, username: String) -> impl IntoView {
     }
 }
 
-/// An island: without a zone in the address, the page was rendered in the
-/// host's; the browser knows the visitor's, and reloads the page in it.
-/// Not lazy: it is part of a visitor's first view. Without props, so that the
-/// main bundle needs no JSON parser.
-#[island]
+/// Without a zone in the address the page was rendered in the host's; the
+/// browser knows the visitor's, and this reloads the page in it, keeping the
+/// rest of the address and replacing the history entry (Back does not
+/// return to the page without a zone). A few lines of script under the
+/// page's nonce, run as the page is parsed, rather than an island: the
+/// visitor's first view then loads no WASM at all.
+const DETECT_ZONE: &str = "(() => {\
+  const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;\
+  if (!zone) return;\
+  const separator = location.search ? '&' : '?';\
+  location.replace(location.pathname + location.search + separator + 'tz=' + encodeURIComponent(zone));\
+})();";
+
+#[component]
 fn DetectZone() -> impl IntoView {
-    Effect::new(move |_| {
-        if let Some(zone) = crate::browser::time_zone() {
-            crate::browser::reload_in_zone(&zone);
-        }
-    });
+    view! { <script nonce=use_nonce() inner_html=DETECT_ZONE></script> }
 }
 
 fn link(view: &BookingPageView, month: &str, day: Option<&str>, slot: Option<i64>) -> String {
@@ -137,7 +143,8 @@ fn length_link(view: &BookingPageView, length: i64) -> String {
 }
 
 #[component]
-fn BookingCard(view: Arc<BookingPageView>) -> impl IntoView {
+fn BookingCard(answer: BookingPageAnswer) -> impl IntoView {
+    let view = Arc::clone(&answer.view);
     // Rendered on the server only (not an island), so the address is read
     // once, not tracked: every choice is a new page.
     let (chosen_day, chosen_slot, failed_booking) = use_query_map().with_untracked(|query| {
@@ -163,7 +170,36 @@ fn BookingCard(view: Arc<BookingPageView>) -> impl IntoView {
             })
             .collect()
     });
-    let times = times_section(&view, chosen_day.as_deref(), chosen_slot, failed_booking, prefill);
+    let title = view! { <Title text=format!("Book a meeting with {} · BookMate", view.host_name)/> };
+    // With no time chosen, the card is the same for every visitor of the
+    // month in its minute: rendered once (a day only when it is one of the
+    // month's, so the address cannot fill the cache).
+    #[cfg(feature = "ssr")]
+    if let (Some(month), Some(state), None) =
+        (&answer.shared, use_context::<crate::state::AppState>(), chosen_slot)
+    {
+        let day = chosen_day.as_deref().filter(|date| find_day(&view, date).is_some());
+        if day == chosen_day.as_deref() {
+            let html = state.month_cache.card(month, day, || {
+                card_contents(Arc::clone(&view), day, (None, None), BTreeMap::new()).to_html()
+            });
+            return view! { {title} <div class="card booking-card" inner_html=html></div> }.into_any();
+        }
+    }
+    let contents =
+        card_contents(Arc::clone(&view), chosen_day.as_deref(), (chosen_slot, failed_booking), prefill);
+    view! { {title} <div class="card booking-card">{contents}</div> }.into_any()
+}
+
+/// What the booking card shows: the host and the month, and the chosen
+/// day's times or the form for the chosen time.
+fn card_contents(
+    view: Arc<BookingPageView>,
+    chosen_day: Option<&str>,
+    (chosen_slot, failed_booking): (Option<i64>, Option<AppError>),
+    prefill: BTreeMap<String, String>,
+) -> impl IntoView {
+    let times = times_section(&view, chosen_day, chosen_slot, failed_booking, prefill);
     let initials: String =
         view.host_name.split_whitespace().filter_map(|word| word.chars().next()).take(2).collect();
     let status_message = match view.status {
@@ -177,62 +213,59 @@ fn BookingCard(view: Arc<BookingPageView>) -> impl IntoView {
         ),
     };
     view! {
-        <Title text=format!("Book a meeting with {} · BookMate", view.host_name)/>
-        <div class="card booking-card">
-            <section class="host" aria-label="Host">
-                {match view.picture_url.clone() {
-                    Some(src) => view! { <img class="avatar large" src=src alt="" width="64" height="64"/> }.into_any(),
-                    None => view! { <span class="avatar large initials" aria-hidden="true">{initials}</span> }.into_any(),
-                }}
-                <h1 data-testid="host-name">{view.host_name.clone()}</h1>
-                {(!view.meeting_title.is_empty()).then(|| view! { <p class="meeting-title" data-testid="meeting-title">{view.meeting_title.clone()}</p> })}
-                {view.choices.is_empty().then(|| view! { <p class="meeting-length">{format!("{} minute meeting", view.meeting_minutes)}</p> })}
-                {(view.lengths.len() > 1 && view.rescheduling.is_none()).then(|| view! {
-                    <nav class="lengths" aria-label="Length">
-                        {view.lengths.iter().map(|length| {
-                            let chosen = *length == view.meeting_minutes;
-                            view! { <a class="chip" class:selected=chosen aria-current=chosen.then_some("true") href=length_link(&view, *length) data-testid="length">{format!("{length} min")}</a> }
-                        }).collect_view()}
-                    </nav>
-                })}
-                {(!view.place.is_empty()).then(|| view! { <p class="place" data-testid="type-place">{view.place.clone()}</p> })}
-                {(!view.description.is_empty()).then(|| view! { <p class="description">{linked_text(&view.description)}</p> })}
-                <p class="zone">"Times in " <strong data-testid="visitor-zone">{view.visitor_time_zone.clone()}</strong></p>
-                <ZonePicker view=Arc::clone(&view)/>
-            </section>
-            {view.rescheduling.clone().map(|moving| view! {
-                <p class="notice banner reschedule-banner" role="status" data-testid="rescheduling">
-                    {format!("Moving your booking of {}. Pick a new time; until you confirm it, nothing changes. ", moving.current_time)}
-                    <a href=format!("/bookings/{}?key={}", moving.uid, moving.key)>"Keep the current time"</a>
-                </p>
+        <section class="host" aria-label="Host">
+            {match view.picture_url.clone() {
+                Some(src) => view! { <img class="avatar large" src=src alt="" width="64" height="64"/> }.into_any(),
+                None => view! { <span class="avatar large initials" aria-hidden="true">{initials}</span> }.into_any(),
+            }}
+            <h1 data-testid="host-name">{view.host_name.clone()}</h1>
+            {(!view.meeting_title.is_empty()).then(|| view! { <p class="meeting-title" data-testid="meeting-title">{view.meeting_title.clone()}</p> })}
+            {view.choices.is_empty().then(|| view! { <p class="meeting-length">{format!("{} minute meeting", view.meeting_minutes)}</p> })}
+            {(view.lengths.len() > 1 && view.rescheduling.is_none()).then(|| view! {
+                <nav class="lengths" aria-label="Length">
+                    {view.lengths.iter().map(|length| {
+                        let chosen = *length == view.meeting_minutes;
+                        view! { <a class="chip" class:selected=chosen aria-current=chosen.then_some("true") href=length_link(&view, *length) data-testid="length">{format!("{length} min")}</a> }
+                    }).collect_view()}
+                </nav>
             })}
-            {(!view.choices.is_empty()).then(|| meeting_type_list(&view))}
-            <section class="month" aria-labelledby="month-heading" hidden=!view.choices.is_empty()>
-                <div class="month-head">
-                    {view.previous_month.clone().map(|previous| view! {
-                        <a class="icon-button" href=link(&view, &previous, None, None) aria-label="Previous month">"‹"</a>
-                    })}
-                    <h2 id="month-heading">{view.month_name.clone()}</h2>
-                    {view.next_month.clone().map(|next| view! {
-                        <a class="icon-button" href=link(&view, &next, None, None) aria-label="Next month">"›"</a>
-                    })}
-                </div>
-                {status_message.map(|message| view! { <p class="notice banner" role="status" data-testid="booking-status">{message}</p> })}
-                <table class="month-grid">
-                    <thead><tr>{["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"].map(|day| view! { <th scope="col">{day}</th> })}</tr></thead>
-                    <tbody>
-                        {view.weeks.iter().map(|week| view! {
-                            <tr>
-                                {week.iter().map(|cell| view! {
-                                    <td>{cell.as_ref().map(|day| day_cell(&view, day, chosen_day.as_deref()))}</td>
-                                }).collect_view()}
-                            </tr>
-                        }).collect_view()}
-                    </tbody>
-                </table>
-            </section>
-            {view.choices.is_empty().then(|| view! { <section class="times" id="times" tabindex="-1" aria-label="Times">{times}</section> })}
-        </div>
+            {(!view.place.is_empty()).then(|| view! { <p class="place" data-testid="type-place">{view.place.clone()}</p> })}
+            {(!view.description.is_empty()).then(|| view! { <p class="description">{linked_text(&view.description)}</p> })}
+            <p class="zone">"Times in " <strong data-testid="visitor-zone">{view.visitor_time_zone.clone()}</strong></p>
+            <ZonePicker view=Arc::clone(&view)/>
+        </section>
+        {view.rescheduling.clone().map(|moving| view! {
+            <p class="notice banner reschedule-banner" role="status" data-testid="rescheduling">
+                {format!("Moving your booking of {}. Pick a new time; until you confirm it, nothing changes. ", moving.current_time)}
+                <a href=format!("/bookings/{}?key={}", moving.uid, moving.key)>"Keep the current time"</a>
+            </p>
+        })}
+        {(!view.choices.is_empty()).then(|| meeting_type_list(&view))}
+        <section class="month" aria-labelledby="month-heading" hidden=!view.choices.is_empty()>
+            <div class="month-head">
+                {view.previous_month.clone().map(|previous| view! {
+                    <a class="icon-button" href=link(&view, &previous, None, None) aria-label="Previous month">"‹"</a>
+                })}
+                <h2 id="month-heading">{view.month_name.clone()}</h2>
+                {view.next_month.clone().map(|next| view! {
+                    <a class="icon-button" href=link(&view, &next, None, None) aria-label="Next month">"›"</a>
+                })}
+            </div>
+            {status_message.map(|message| view! { <p class="notice banner" role="status" data-testid="booking-status">{message}</p> })}
+            <table class="month-grid">
+                <thead><tr>{["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"].map(|day| view! { <th scope="col">{day}</th> })}</tr></thead>
+                <tbody>
+                    {view.weeks.iter().map(|week| view! {
+                        <tr>
+                            {week.iter().map(|cell| view! {
+                                <td>{cell.as_ref().map(|day| day_cell(&view, day, chosen_day))}</td>
+                            }).collect_view()}
+                        </tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </section>
+        {view.choices.is_empty().then(|| view! { <section class="times" id="times" tabindex="-1" aria-label="Times">{times}</section> })}
     }
 }
 
@@ -265,7 +298,7 @@ fn times_section(
     failed_booking: Option<AppError>,
     prefill: BTreeMap<String, String>,
 ) -> AnyView {
-    let day = chosen_day.and_then(|date| view.weeks.iter().flatten().flatten().find(|day| day.date == date));
+    let day = chosen_day.and_then(|date| find_day(view, date));
     let chosen =
         day.and_then(|day| Some((day, day.slots.iter().find(|slot| Some(slot.start) == chosen_slot)?)));
     if let Some((day, slot)) = chosen {
@@ -319,6 +352,10 @@ fn times_section(
         {times}
     }
     .into_any()
+}
+
+fn find_day<'a>(view: &'a BookingPageView, date: &str) -> Option<&'a DayView> {
+    view.weeks.iter().flatten().flatten().find(|day| day.date == date)
 }
 
 /// "Tuesday 3 December, 09:30–10:00, Asia/Tokyo time".

@@ -9,7 +9,7 @@ use app::db::{
 };
 
 use crate::{
-    booking::{ada_takes_bookings, ada_user_id, page, slots},
+    booking::{ada_takes_bookings, ada_user_id, next_month, page, slots},
     helpers::{Cookies, TestApp},
 };
 
@@ -103,7 +103,7 @@ async fn the_booking_page_ships_only_its_islands_to_the_browser() {
         .await;
     assert_eq!(html.status(), 200);
     let html = html.text().await.unwrap();
-    assert!(html.contains("hydrateIslands"), "the islands hydration script: {html}");
+    assert!(html.contains("/pkg/bookmate.js"), "the island loader, naming the script to load: {html}");
     // The month grid and times are plain HTML; the form is the one island
     // (the zone is in the address, so no zone detector, and a visitor is
     // signed out, so no ReauthProvider).
@@ -112,6 +112,72 @@ async fn the_booking_page_ships_only_its_islands_to_the_browser() {
     assert_eq!(islands.len(), 2, "the form and the hydration mark: {islands:#?}");
     assert!(islands[0].contains("BookingForm"), "{islands:#?}");
     assert!(html.contains(r#"action="/api/book""#), "a real form post: {html}");
+    app.stop().await;
+}
+
+/// The data-component of each island on a page, `HydrationMark_123…`.
+fn islands(html: &str) -> Vec<&str> {
+    html.split(r#"<leptos-island data-component=""#)
+        .skip(1)
+        .map(|rest| &rest[..rest.find('"').unwrap()])
+        .collect()
+}
+
+#[tokio::test]
+async fn a_visitors_first_view_has_no_island_to_load_and_finds_the_zone_with_a_nonced_script() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    ada_takes_bookings(&app).await;
+
+    let first = app.get("/ada").await;
+    assert_eq!(first.status(), 200);
+    let policy = first.headers()["content-security-policy"].to_str().unwrap().to_owned();
+    let nonce = policy.split("'nonce-").nth(1).expect("a nonce").split('\'').next().unwrap().to_owned();
+    let html = first.text().await.unwrap();
+    let detector = html.find("resolvedOptions().timeZone").expect("the zone detector");
+    let opening = &html[html[..detector].rfind("<script").unwrap()..detector];
+    assert!(opening.contains(&format!(r#"nonce="{nonce}""#)), "{opening}");
+    let marks = islands(&html);
+    assert!(marks.len() == 1 && marks[0].starts_with("HydrationMark_"), "only the mark: {marks:?}");
+
+    // The same page in the visitor's zone: no detector, and a day's times are
+    // plain links too.
+    let month = next_month("Asia/Tokyo");
+    let in_zone = app.get(&format!("/ada?tz=Asia/Tokyo&month={month}")).await.text().await.unwrap();
+    assert!(!in_zone.contains("resolvedOptions"), "the zone is known");
+    assert_eq!(islands(&in_zone).len(), 1, "{in_zone}");
+    let day = in_zone.split("&amp;day=").nth(1).expect("a day with times")[..10].to_owned();
+    let day_page =
+        app.get(&format!("/ada?tz=Asia/Tokyo&month={month}&day={day}")).await.text().await.unwrap();
+    assert!(day_page.contains(r#"data-testid="time""#), "{day_page}");
+    assert_eq!(islands(&day_page).len(), 1, "{day_page}");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn every_visitor_of_a_month_gets_the_card_of_the_day_they_chose() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    ada_takes_bookings(&app).await;
+    let address = format!("/ada?tz=Asia/Tokyo&month={}", next_month("Asia/Tokyo"));
+    let month = app.get(&address).await.text().await.unwrap();
+    let days: Vec<&str> = month.split("&amp;day=").skip(1).map(|rest| &rest[..10]).collect();
+    assert!(days.len() >= 2, "{month}");
+    let chosen = |html: &str| {
+        let at = html.find(r#"aria-current="date""#)?;
+        let rest = &html[at..];
+        Some(rest[rest.find("&amp;day=")? + 9..][..10].to_owned())
+    };
+    assert_eq!(chosen(&month), None, "the month alone: no day chosen");
+    // Each twice: the second is the card kept from the first.
+    for day in [days[0], days[days.len() - 1], days[0]] {
+        for _ in 0..2 {
+            let html = app.get(&format!("{address}&day={day}")).await.text().await.unwrap();
+            assert_eq!(chosen(&html).as_deref(), Some(day), "{html}");
+        }
+    }
+    // A day the month does not have is shown as no day, and kept nowhere.
+    let unknown = app.get(&format!("{address}&day=1999-01-01")).await.text().await.unwrap();
+    assert_eq!(chosen(&unknown), None);
+    assert!(unknown.contains("Pick a day to see its times."), "{unknown}");
     app.stop().await;
 }
 
@@ -177,6 +243,15 @@ async fn a_hosts_change_shows_on_the_booking_page_at_once_despite_the_caches() {
     let app = TestApp::spawn(Backend::Sqlite).await;
     let ada = ada_takes_bookings(&app).await;
     assert_eq!(page(&app, "UTC").await["status"], "Open", "the caches are warm now");
+    // The page as rendered, whose card is kept for its minute.
+    let address = format!("/ada?tz=UTC&month={}", next_month("UTC"));
+    let rendered = || {
+        let (app, address) = (&app, &address);
+        async move { app.get(address).await.text().await.unwrap() }
+    };
+    let open = rendered().await;
+    assert!(open.contains(r#"data-testid="available-day""#), "{open}");
+    assert!(open.contains(r#"data-testid="host-name">Ada Lovelace<"#));
 
     let closed = serde_json::json!({ "form": {
         "days": [[], [], [], [], [], [], []],
@@ -188,9 +263,14 @@ async fn a_hosts_change_shows_on_the_booking_page_at_once_despite_the_caches() {
     let view = page(&app, "UTC").await;
     assert_eq!(view["status"], "NotTakingBookings", "{view}");
     assert!(slots(&view).is_empty());
+    let closed = rendered().await;
+    assert!(closed.contains("is not taking bookings right now"), "{closed}");
+    assert!(!closed.contains(r#"data-testid="available-day""#));
 
     ada_renames_herself(&app, &ada, "Augusta Ada King").await;
     assert_eq!(page(&app, "UTC").await["host_name"], "Augusta Ada King");
+    let html = rendered().await;
+    assert!(html.contains(r#"data-testid="host-name">Augusta Ada King<"#), "{html}");
     app.stop().await;
 }
 
