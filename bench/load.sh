@@ -62,17 +62,15 @@ sizes() {
   echo "| **total** | **$total_raw** | **$total_gzip** | **$total_br** |"
   echo
 }
-# Every /pkg/ file a page names: its stylesheet, and where it has islands
-# the script and WASM the island loader fetches and the lazy islands' chunks.
-files_of() { curl -sf "$base$1" | grep -oE '/pkg/[A-Za-z0-9_.-]+\.(css|js|wasm)' | sort -u || true; }
+# The islands a page has besides HydrationMark: the island loader fetches
+# the script and WASM only where there is one.
+islands_of() { curl -sf "$base$1" | grep -o 'data-component="[A-Za-z]*_' | grep -vc HydrationMark_ || true; }
 
 echo "## First view of /ada (the zone detector then reloads it as $page)"
 echo
-month_files=$(files_of "/ada?tz=America/New_York")
-stylesheet=$(echo "$month_files" | grep '\.css$' | head -1)
-# shellcheck disable=SC2086 # one path per word
-sizes /ada "/ada?tz=America/New_York" $month_files /favicon.svg
-echo "Files the month view names besides the stylesheet (none: no island, no WASM): $(echo "$month_files" | grep -vc '\.css$' || true)"
+stylesheet=$(curl -sf "$page" | grep -oE '/pkg/bookmate\.[A-Za-z0-9_-]+\.css' | head -1)
+sizes /ada "/ada?tz=America/New_York" "$stylesheet" /favicon.svg
+echo "Islands besides the hydration mark, so script and WASM loaded: $(islands_of /ada) on \`/ada\`, $(islands_of "/ada?tz=America/New_York") in the visitor's zone."
 echo
 # The month's last day with times, then its first time, as a visitor picks
 # them: the booking form's island.
@@ -80,13 +78,18 @@ link_to() { grep -oE "href=\"[^\"]*$1" | sed 's/^href="//; s/&amp;/\&/g' || true
 day=$(curl -sf "$page" | link_to '&amp;day=[0-9-]+' | tail -1)
 form=$([ -z "$day" ] || curl -sf "$base$day" | link_to '&amp;slot=[0-9]+' | head -1)
 if [ -n "$form" ]; then
-  # The loader's script and WASM, and the preloads of the form's lazy
-  # chunk and of wasm-split's loader that its render added.
-  form_files=$(files_of "$form" | grep -v '\.css$' || true)
-  echo "## Then the booking form ($form): what it adds, the stylesheet being cached"
+  # The loader's script and WASM, wasm-split's loader, and the chunks of the
+  # form's lazy island (from the split manifest).
+  loaded=$(curl -sf "$base$form" | grep -oE '"/pkg/bookmate\.[A-Za-z0-9_-]+\.(js|wasm)"' | tr -d '"')
+  split=$(find target/site/pkg -name '__wasm_split.*.js' -printf '/pkg/%f\n' | head -1)
+  manifest=$(find target/site/pkg -name '__wasm_split_manifest.*.json' | head -1)
+  chunks=$(python3 -c 'import json, sys
+manifest = json.load(open(sys.argv[1]))
+print(" ".join(f"/pkg/{chunk}.wasm" for name, chunks in manifest.items() if name.startswith("booking_form_loader") for chunk in chunks))' "$manifest")
+  echo "## Then the booking form ($form): what it adds, the stylesheet being cached ($(islands_of "$form") island)"
   echo
-  # shellcheck disable=SC2086
-  sizes "$form" $form_files
+  # shellcheck disable=SC2086 # one path per word
+  sizes "$form" $loaded "$split" $chunks
 else
   echo "(No free time left this month: the booking form was not measured.)"
   echo

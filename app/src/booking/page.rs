@@ -192,13 +192,14 @@ fn BookingCard(answer: BookingPageAnswer) -> impl IntoView {
 }
 
 /// What the booking card shows: the host and the month, and the chosen
-/// day's times or the form for the chosen time.
+/// day's times or the form for the chosen time. Erased (`AnyView`): the
+/// card's full type is deeper than a release build's query limit.
 fn card_contents(
     view: Arc<BookingPageView>,
     chosen_day: Option<&str>,
     (chosen_slot, failed_booking): (Option<i64>, Option<AppError>),
     prefill: BTreeMap<String, String>,
-) -> impl IntoView {
+) -> AnyView {
     let times = times_section(&view, chosen_day, chosen_slot, failed_booking, prefill);
     let initials: String =
         view.host_name.split_whitespace().filter_map(|word| word.chars().next()).take(2).collect();
@@ -267,6 +268,7 @@ fn card_contents(
         </section>
         {view.choices.is_empty().then(|| view! { <section class="times" id="times" tabindex="-1" aria-label="Times">{times}</section> })}
     }
+    .into_any()
 }
 
 /// A day of the month grid: a link to its times when it has any. `Either`,
